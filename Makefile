@@ -1,0 +1,43 @@
+# pg_revisions — PGXS build.
+#   make && sudo make install      build and install into the server found by PG_CONFIG
+#   make installcheck              regress (sql/ -> expected/) + isolation (test/specs -> test/expected)
+# scripts/test.sh runs all of it, plus the script tests, against a throwaway cluster.
+
+EXTENSION = pg_revisions
+MODULE_big = pg_revisions
+OBJS = \
+	src/pg_revisions.o \
+	src/syntax.o \
+	src/catalog.o \
+	src/graph.o \
+	src/target.o \
+	src/plan.o \
+	src/lock.o \
+	src/apply.o \
+	src/register.o \
+	src/migrate.o \
+	src/inspect.o
+
+DATA = $(wildcard sql/pg_revisions--*.sql)
+
+# Regress tests, in the order they run (all share one database).
+REGRESS = install ids add targets upgrade transactional downgrade stamp \
+	history merge_drop privileges scale
+REGRESS_OPTS = --load-extension=pg_revisions
+
+# Isolation specs live in test/specs, their outputs in test/expected.
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add
+ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+EXTRA_CLEAN = output_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+ifneq ($(shell test "$(MAJORVERSION)" -ge 15 2>/dev/null && echo ok),ok)
+$(error pg_revisions requires PostgreSQL 15 or later; $(PG_CONFIG) reports $(MAJORVERSION))
+endif

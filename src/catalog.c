@@ -1,0 +1,736 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  Every read and write of the pg_revisions catalog tables
+ *	  (revisions.revision, .edge, .applied, .operation, .state).
+ *
+ * Each query is fixed text, schema-qualified down to its operators, takes
+ * its values as parameters, and is prepared once per backend and kept
+ * (SPI_keepplan).  Queries run as the extension's owner, inside a narrow
+ * window (SECURITY_LOCAL_USERID_CHANGE, as pg_cron does for its
+ * bookkeeping), so the roles the DBA allows to call the functions need no
+ * rights on the tables.  Revision SQL never runs in that window: apply.c
+ * runs it as the caller.
+ *
+ * Every function here requires the caller to be connected to SPI, and
+ * allocates its results in CurrentMemoryContext.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+#include "compat.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+/* The catalog queries; see catalog_queries[] for their text. */
+typedef enum CatalogQuery
+{
+	Q_LOAD_NODES,
+	Q_LOAD_EDGES,
+	Q_GET_REVISION,
+	Q_HEADS,
+	Q_MISSING,
+	Q_LABEL_OWNER,
+	Q_FIRST_DEPENDANT,
+	Q_INSERT_REVISION,
+	Q_DELETE_REVISION,
+	Q_FETCH_UPGRADE,
+	Q_FETCH_DOWNGRADE,
+	Q_RECORD,
+	Q_LOCK_STATE,
+	Q_BUMP_STATE,
+	NUM_CATALOG_QUERIES
+} CatalogQuery;
+
+typedef struct CatalogQueryDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[9];
+} CatalogQueryDef;
+
+static const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
+	[Q_LOAD_NODES] = {
+		"SELECT r.revision, r.seq, r.message, r.branch_label,"
+		" r.downgrade_sql IS NULL, a.applied_at"
+		" FROM revisions.revision r"
+		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
+		" ORDER BY r.seq",
+		0, {0}
+	},
+	[Q_LOAD_EDGES] = {
+		"SELECT e.revision, e.kind OPERATOR(pg_catalog.=) 'depends_on', e.position, e.requires"
+		" FROM revisions.edge e",
+		0, {0}
+	},
+	[Q_GET_REVISION] = {
+		"SELECT r.checksum, r.branch_label,"
+		" EXISTS (SELECT FROM revisions.applied a"
+		"         WHERE a.revision OPERATOR(pg_catalog.=) r.revision),"
+		" ARRAY(SELECT e.requires FROM revisions.edge e"
+		"       WHERE e.revision OPERATOR(pg_catalog.=) r.revision"
+		"         AND e.kind OPERATOR(pg_catalog.=) 'down_revision' ORDER BY e.position),"
+		" ARRAY(SELECT e.requires FROM revisions.edge e"
+		"       WHERE e.revision OPERATOR(pg_catalog.=) r.revision"
+		"         AND e.kind OPERATOR(pg_catalog.=) 'depends_on' ORDER BY e.position)"
+		" FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[Q_HEADS] = {
+		"SELECT r.revision FROM revisions.revision r WHERE r.is_head ORDER BY r.seq",
+		0, {0}
+	},
+	[Q_MISSING] = {
+		"SELECT u.id FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, n)"
+		" WHERE NOT EXISTS (SELECT FROM revisions.revision r"
+		"                   WHERE r.revision OPERATOR(pg_catalog.=) u.id)"
+		" ORDER BY u.n LIMIT 1",
+		1, {TEXTARRAYOID}
+	},
+	[Q_LABEL_OWNER] = {
+		"SELECT r.revision FROM revisions.revision r"
+		" WHERE r.branch_label OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[Q_FIRST_DEPENDANT] = {
+		"SELECT e.revision FROM revisions.edge e"
+		" WHERE e.requires OPERATOR(pg_catalog.=) $1 ORDER BY e.revision LIMIT 1",
+		1, {TEXTOID}
+	},
+	/* The new row, its edges, and its parents stop being heads. */
+	[Q_INSERT_REVISION] = {
+		"WITH rev AS ("
+		"  INSERT INTO revisions.revision (revision, message, upgrade_sql, downgrade_sql,"
+		"                                  branch_label, checksum, created_by)"
+		"  VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.name)),"
+		" edges AS ("
+		"  INSERT INTO revisions.edge (revision, kind, position, requires)"
+		"  SELECT $1, 'down_revision', (p.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, p.id"
+		"    FROM pg_catalog.unnest($8) WITH ORDINALITY AS p(id, n)"
+		"  UNION ALL"
+		"  SELECT $1, 'depends_on', (d.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, d.id"
+		"    FROM pg_catalog.unnest($9) WITH ORDINALITY AS d(id, n))"
+		" UPDATE revisions.revision r SET is_head = false"
+		" WHERE r.revision OPERATOR(pg_catalog.=) ANY ($8) AND r.is_head",
+		9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTARRAYOID, TEXTARRAYOID}
+	},
+	/* The row (its edges cascade), and parents left childless become heads. */
+	[Q_DELETE_REVISION] = {
+		"WITH gone AS ("
+		"  DELETE FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1)"
+		" UPDATE revisions.revision r SET is_head = true"
+		" WHERE r.revision OPERATOR(pg_catalog.=) ANY ($2)"
+		"   AND NOT EXISTS (SELECT FROM revisions.edge e"
+		"                   WHERE e.requires OPERATOR(pg_catalog.=) r.revision"
+		"                     AND e.kind OPERATOR(pg_catalog.=) 'down_revision'"
+		"                     AND e.revision OPERATOR(pg_catalog.<>) $1)",
+		2, {TEXTOID, TEXTARRAYOID}
+	},
+	[Q_FETCH_UPGRADE] = {
+		"SELECT r.upgrade_sql FROM revisions.revision r"
+		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[Q_FETCH_DOWNGRADE] = {
+		"SELECT r.downgrade_sql FROM revisions.revision r"
+		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	/* One operation-log row, and the applied-state changes it made. */
+	[Q_RECORD] = {
+		"WITH op AS ("
+		"  INSERT INTO revisions.operation (started_at, role, operation, target, revisions, duration)"
+		"  VALUES ($1, $2::pg_catalog.name, $3, $4, $5,"
+		"          pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $1)"
+		"  RETURNING id),"
+		" gone AS ("
+		"  DELETE FROM revisions.applied a WHERE a.revision OPERATOR(pg_catalog.=) ANY ($6))"
+		" INSERT INTO revisions.applied (revision, applied_at, applied_by, operation_id)"
+		" SELECT u.id, u.at, $2::pg_catalog.name, op.id"
+		"   FROM op, ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8)) AS u(id, at)",
+		8, {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TIMESTAMPTZARRAYOID}
+	},
+	[Q_LOCK_STATE] = {
+		"SELECT s.generation FROM revisions.state s FOR UPDATE",
+		0, {0}
+	},
+	[Q_BUMP_STATE] = {
+		"UPDATE revisions.state SET generation = generation OPERATOR(pg_catalog.+) 1",
+		0, {0}
+	},
+};
+
+/* Prepared and kept plans, one per query, made on first use. */
+static SPIPlanPtr catalog_plans[NUM_CATALOG_QUERIES];
+
+/* The extension owner, cached for one transaction. */
+static Oid	owner_cache_oid = InvalidOid;
+static LocalTransactionId owner_cache_lxid = InvalidLocalTransactionId;
+
+/* The (sub)transaction that last bumped revisions.state. */
+static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
+static SubTransactionId bumped_subxid = InvalidSubTransactionId;
+
+/* A saved identity, for leaving the owner window. */
+typedef struct OwnerWindow
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+} OwnerWindow;
+
+static Oid	extension_owner(void);
+static void enter_owner_window(OwnerWindow *window);
+static void leave_owner_window(OwnerWindow *window);
+static int	run_query(CatalogQuery query, Datum *values, const char *nulls);
+static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
+static ArrayType *text_array(const char **items, int n);
+static void build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
+						SPITupleTable *edges, uint64 nedges);
+
+/*
+ * extension_owner
+ *		The role that owns the pg_revisions extension (and its tables).
+ */
+static Oid
+extension_owner(void)
+{
+	Oid			extension_oid;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	if (owner_cache_lxid == PGREV_MY_LXID && OidIsValid(owner_cache_oid))
+		return owner_cache_oid;
+
+	extension_oid = get_extension_oid("pg_revisions", false);
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extension_oid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "could not find extension pg_revisions (oid %u)", extension_oid);
+	owner_cache_oid = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	owner_cache_lxid = PGREV_MY_LXID;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner_cache_oid;
+}
+
+/* Become the extension owner for catalog bookkeeping. */
+static void
+enter_owner_window(OwnerWindow *window)
+{
+	Oid			owner = extension_owner();
+
+	GetUserIdAndSecContext(&window->saved_userid, &window->saved_sec_context);
+	SetUserIdAndSecContext(owner,
+						   window->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+/*
+ * Go back to the caller's identity.  (On error, transaction or
+ * subtransaction abort restores it for us.)
+ */
+static void
+leave_owner_window(OwnerWindow *window)
+{
+	SetUserIdAndSecContext(window->saved_userid, window->saved_sec_context);
+}
+
+/*
+ * run_query
+ *		Execute a catalog query as the extension owner, with a fresh snapshot
+ *		(read_only = false: after waiting for the catalog lock we must see
+ *		what the other session committed).  Returns the SPI result code;
+ *		results are in SPI_tuptable/SPI_processed, which the caller frees.
+ *		CurrentMemoryContext is the same on return.
+ */
+static int
+run_query(CatalogQuery query, Datum *values, const char *nulls)
+{
+	const CatalogQueryDef *def = &catalog_queries[query];
+	MemoryContext caller_context = CurrentMemoryContext;
+	OwnerWindow window;
+	int			rc;
+
+	if (catalog_plans[query] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs, (Oid *) def->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for pg_revisions catalog query %d: %s",
+				 (int) query, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		catalog_plans[query] = plan;
+	}
+
+	enter_owner_window(&window);
+	rc = SPI_execute_plan(catalog_plans[query], values, nulls, false, 0);
+	leave_owner_window(&window);
+	/* SPI leaves us in its procedure context: go back to the caller's. */
+	MemoryContextSwitchTo(caller_context);
+	if (rc < 0)
+		elog(ERROR, "pg_revisions catalog query %d failed: %s",
+			 (int) query, SPI_result_code_string(rc));
+	return rc;
+}
+
+/* A text column of a result row as a C string, or NULL. */
+static char *
+text_column(HeapTuple tuple, TupleDesc desc, int column)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(tuple, desc, column, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(value);
+}
+
+/* A text[] of the given C strings. */
+static ArrayType *
+text_array(const char **items, int n)
+{
+	Datum	   *datums = palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		datums[i] = CStringGetTextDatum(items[i]);
+	return construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * catalog_caller_name
+ *		Name of the role calling us (current_user), for created_by etc.
+ */
+char *
+catalog_caller_name(void)
+{
+	return GetUserNameFromId(GetUserId(), false);
+}
+
+/*
+ * catalog_load_graph
+ *		Load the whole DAG and the applied state: one scan of the revisions
+ *		(joined with applied) and one of the edges.  No SQL text is read.
+ */
+RevGraph *
+catalog_load_graph(void)
+{
+	RevGraph   *graph = palloc0(sizeof(RevGraph));
+	SPITupleTable *nodes;
+	uint64		nnodes;
+
+	run_query(Q_LOAD_NODES, NULL, NULL);
+	nodes = SPI_tuptable;
+	nnodes = SPI_processed;
+	run_query(Q_LOAD_EDGES, NULL, NULL);
+	build_graph(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
+	SPI_freetuptable(nodes);
+	SPI_freetuptable(SPI_tuptable);
+	return graph;
+}
+
+/*
+ * build_graph
+ *		Fill graph from the rows of Q_LOAD_NODES and Q_LOAD_EDGES, checking
+ *		that every edge points to an earlier-registered revision.
+ */
+static void
+build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
+			SPITupleTable *edges, uint64 nedges)
+{
+	HASHCTL		ctl;
+	int		   *fill;
+	int			nparents = 0,
+				ndeps = 0;
+	uint64		i;
+	int			n;
+
+	if (nnodes > INT_MAX / 2)
+		elog(ERROR, "too many revisions: " UINT64_FORMAT, nnodes);
+	graph->nnodes = (int) nnodes;
+	graph->nodes = palloc0(sizeof(RevNode) * (nnodes + 1));
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(GraphEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	graph->by_id = hash_create("pg_revisions graph", nnodes + 16, &ctl,
+							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	for (i = 0; i < nnodes; i++)
+	{
+		HeapTuple	tuple = nodes->vals[i];
+		TupleDesc	desc = nodes->tupdesc;
+		RevNode    *node = &graph->nodes[i];
+		GraphEntry *entry;
+		bool		isnull;
+		bool		found;
+
+		node->id = text_column(tuple, desc, 1);
+		node->seq = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+		node->message = text_column(tuple, desc, 3);
+		node->branch_label = text_column(tuple, desc, 4);
+		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
+		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
+		node->applied = !isnull;
+		entry = hash_search(graph->by_id, node->id, HASH_ENTER, &found);
+		entry->index = (int) i;
+	}
+
+	/* Count each node's parents and dependencies, then lay them out. */
+	fill = palloc0(sizeof(int) * (nnodes + 1));
+	for (i = 0; i < nedges; i++)
+	{
+		bool		isnull;
+		char	   *child = text_column(edges->vals[i], edges->tupdesc, 1);
+		bool		is_dep = DatumGetBool(SPI_getbinval(edges->vals[i], edges->tupdesc, 2, &isnull));
+		int			c = graph_find(graph, child);
+
+		if (c < 0)
+			elog(ERROR, "pg_revisions catalog is inconsistent: edge of unknown revision \"%s\"", child);
+		if (is_dep)
+			graph->nodes[c].ndeps++, ndeps++;
+		else
+			graph->nodes[c].nparents++, nparents++;
+		pfree(child);
+	}
+	graph->parents = palloc(sizeof(int) * (nparents + 1));
+	graph->deps = palloc(sizeof(int) * (ndeps + 1));
+	nparents = ndeps = 0;
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		graph->nodes[n].parents_start = nparents;
+		nparents += graph->nodes[n].nparents;
+		graph->nodes[n].deps_start = ndeps;
+		ndeps += graph->nodes[n].ndeps;
+	}
+	for (i = 0; i < nedges; i++)
+	{
+		HeapTuple	tuple = edges->vals[i];
+		TupleDesc	desc = edges->tupdesc;
+		bool		isnull;
+		char	   *child = text_column(tuple, desc, 1);
+		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+		int			position = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
+		char	   *required = text_column(tuple, desc, 4);
+		int			c = graph_find(graph, child);
+		int			r = graph_find(graph, required);
+		RevNode    *node = &graph->nodes[c];
+		int			count = is_dep ? node->ndeps : node->nparents;
+
+		if (r < 0 || r >= c || position < 0 || position >= count)
+			elog(ERROR, "pg_revisions catalog is inconsistent: edge \"%s\" -> \"%s\"",
+				 child, required);
+		if (is_dep)
+			graph->deps[node->deps_start + position] = r;
+		else
+			graph->parents[node->parents_start + position] = r;
+		pfree(child);
+		pfree(required);
+	}
+
+	/* Children: reverse of the parent edges, in registration order. */
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+		int			k;
+
+		for (k = 0; k < node->nparents; k++)
+			graph->nodes[graph->parents[node->parents_start + k]].nchildren++;
+	}
+	graph->children = palloc(sizeof(int) * (nparents + 1));
+	nparents = 0;
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		graph->nodes[n].children_start = nparents;
+		nparents += graph->nodes[n].nchildren;
+		fill[n] = 0;
+	}
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+		int			k;
+
+		for (k = 0; k < node->nparents; k++)
+		{
+			RevNode    *parent = &graph->nodes[graph->parents[node->parents_start + k]];
+			int			p = graph->parents[node->parents_start + k];
+
+			graph->children[parent->children_start + fill[p]++] = n;
+		}
+	}
+	pfree(fill);
+}
+
+/*
+ * catalog_get_revision
+ *		Look up one revision by id (an index lookup).  out->found is false
+ *		when there is none.
+ */
+void
+catalog_get_revision(const char *id, StoredRevision *out)
+{
+	Datum		values[1] = {CStringGetTextDatum(id)};
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	bool		isnull;
+
+	memset(out, 0, sizeof(*out));
+	run_query(Q_GET_REVISION, values, NULL);
+	if (SPI_processed == 0)
+		return;
+	tuple = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	out->found = true;
+	out->checksum = text_column(tuple, desc, 1);
+	out->branch_label = text_column(tuple, desc, 2);
+	out->applied = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+	out->down_revision = DatumGetArrayTypePCopy(SPI_getbinval(tuple, desc, 4, &isnull));
+	out->depends_on = DatumGetArrayTypePCopy(SPI_getbinval(tuple, desc, 5, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_heads
+ *		Ids of the revisions that have no children, in registration order
+ *		(a partial-index scan: it does not read the whole catalog).
+ */
+List *
+catalog_heads(void)
+{
+	List	   *heads = NIL;
+	uint64		i;
+
+	run_query(Q_HEADS, NULL, NULL);
+	for (i = 0; i < SPI_processed; i++)
+		heads = lappend(heads, text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return heads;
+}
+
+/*
+ * catalog_missing_revision
+ *		The first of ids (text[]) that is not registered, or NULL.
+ */
+char *
+catalog_missing_revision(ArrayType *ids)
+{
+	Datum		values[1] = {PointerGetDatum(ids)};
+	char	   *missing = NULL;
+
+	run_query(Q_MISSING, values, NULL);
+	if (SPI_processed > 0)
+		missing = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return missing;
+}
+
+/*
+ * catalog_label_owner
+ *		The revision that carries branch label, or NULL.
+ */
+char *
+catalog_label_owner(const char *label)
+{
+	Datum		values[1] = {CStringGetTextDatum(label)};
+	char	   *owner = NULL;
+
+	run_query(Q_LABEL_OWNER, values, NULL);
+	if (SPI_processed > 0)
+		owner = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return owner;
+}
+
+/*
+ * catalog_first_dependant
+ *		A revision that names id as parent or dependency, or NULL.
+ */
+char *
+catalog_first_dependant(const char *id)
+{
+	Datum		values[1] = {CStringGetTextDatum(id)};
+	char	   *dependant = NULL;
+
+	run_query(Q_FIRST_DEPENDANT, values, NULL);
+	if (SPI_processed > 0)
+		dependant = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return dependant;
+}
+
+/*
+ * catalog_insert_revision
+ *		Register a new revision with its edges.  The caller has checked that
+ *		id is new and that every parent and dependency exists.
+ */
+void
+catalog_insert_revision(const char *id, const char *message,
+						const char *upgrade, const char *downgrade,
+						const char *branch_label, const char *checksum,
+						ArrayType *down_revision, ArrayType *depends_on)
+{
+	Datum		values[9];
+	char		nulls[9] = "         ";
+
+	values[0] = CStringGetTextDatum(id);
+	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	nulls[1] = message ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(upgrade);
+	values[3] = downgrade ? CStringGetTextDatum(downgrade) : (Datum) 0;
+	nulls[3] = downgrade ? ' ' : 'n';
+	values[4] = branch_label ? CStringGetTextDatum(branch_label) : (Datum) 0;
+	nulls[4] = branch_label ? ' ' : 'n';
+	values[5] = CStringGetTextDatum(checksum);
+	values[6] = CStringGetTextDatum(catalog_caller_name());
+	values[7] = PointerGetDatum(down_revision);
+	values[8] = PointerGetDatum(depends_on);
+	run_query(Q_INSERT_REVISION, values, nulls);
+}
+
+/*
+ * catalog_delete_revision
+ *		Remove a revision and its edges; its parents (down_revision) that are
+ *		left without children become heads again.  The caller has checked it
+ *		is not applied and has no children or dependants.
+ */
+void
+catalog_delete_revision(const char *id, ArrayType *down_revision)
+{
+	Datum		values[2] = {CStringGetTextDatum(id), PointerGetDatum(down_revision)};
+
+	run_query(Q_DELETE_REVISION, values, NULL);
+}
+
+/*
+ * catalog_fetch_sql
+ *		The upgrade or downgrade SQL of revision id, in CurrentMemoryContext;
+ *		*isnull is set for an irreversible revision's downgrade.
+ */
+void
+catalog_fetch_sql(const char *id, RevDirection dir, char **sql, bool *isnull)
+{
+	Datum		values[1] = {CStringGetTextDatum(id)};
+
+	run_query(dir == REV_UPGRADE ? Q_FETCH_UPGRADE : Q_FETCH_DOWNGRADE, values, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "revision \"%s\" vanished from the catalog", id);
+	*sql = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*isnull = (*sql == NULL);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_record_operation
+ *		Log one upgrade, downgrade or stamp and apply its changes to the
+ *		applied state: removed (char *) stop being applied, added (char *)
+ *		become applied at the matching added_at (TimestampTz *).  The log
+ *		row lists removed then added, in the order they were processed.
+ */
+void
+catalog_record_operation(const char *operation, const char *target,
+						 TimestampTz started_at,
+						 List *added, List *added_at, List *removed,
+						 List *touched)
+{
+	Datum		values[8];
+	int			nadded = list_length(added);
+	int			nremoved = list_length(removed);
+	int			ntouched = list_length(touched);
+	const char **added_ids = palloc(sizeof(char *) * (nadded + 1));
+	const char **removed_ids = palloc(sizeof(char *) * (nremoved + 1));
+	const char **touched_ids = palloc(sizeof(char *) * (ntouched + 1));
+	Datum	   *at = palloc(sizeof(Datum) * (nadded + 1));
+	ListCell   *lc;
+	int			i;
+
+	i = 0;
+	foreach(lc, added)
+		added_ids[i++] = lfirst(lc);
+	i = 0;
+	foreach(lc, added_at)
+		at[i++] = TimestampTzGetDatum(*(TimestampTz *) lfirst(lc));
+	i = 0;
+	foreach(lc, removed)
+		removed_ids[i++] = lfirst(lc);
+	i = 0;
+	foreach(lc, touched)
+		touched_ids[i++] = lfirst(lc);
+
+	values[0] = TimestampTzGetDatum(started_at);
+	values[1] = CStringGetTextDatum(catalog_caller_name());
+	values[2] = CStringGetTextDatum(operation);
+	values[3] = CStringGetTextDatum(target);
+	values[4] = PointerGetDatum(text_array(touched_ids, ntouched));
+	values[5] = PointerGetDatum(text_array(removed_ids, nremoved));
+	values[6] = PointerGetDatum(text_array(added_ids, nadded));
+	values[7] = PointerGetDatum(construct_array(at, nadded, TIMESTAMPTZOID,
+												sizeof(TimestampTz), FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+	run_query(Q_RECORD, values, NULL);
+	catalog_mark_changed();
+}
+
+/*
+ * catalog_lock_state
+ *		Lock the revisions.state row.  Under REPEATABLE READ or SERIALIZABLE,
+ *		this fails with a serialization error (40001) when another session
+ *		changed the catalog after this transaction took its snapshot.
+ *		The caller holds the catalog advisory lock (lock.c).
+ */
+void
+catalog_lock_state(void)
+{
+	run_query(Q_LOCK_STATE, NULL, NULL);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_mark_changed
+ *		Note that this transaction changed the catalog, by bumping
+ *		revisions.state once per (sub)transaction: that is what makes a
+ *		concurrent REPEATABLE READ caller fail in catalog_lock_state.
+ */
+void
+catalog_mark_changed(void)
+{
+	if (bumped_lxid == PGREV_MY_LXID &&
+		bumped_subxid == GetCurrentSubTransactionId())
+		return;
+	run_query(Q_BUMP_STATE, NULL, NULL);
+	bumped_lxid = PGREV_MY_LXID;
+	bumped_subxid = GetCurrentSubTransactionId();
+}
+
+/* Helper for register.c and migrate.c: a text[] from a List of char *. */
+ArrayType *
+catalog_text_array(List *ids)
+{
+	const char **items = palloc(sizeof(char *) * (list_length(ids) + 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, ids)
+		items[i++] = lfirst(lc);
+	return text_array(items, i);
+}

@@ -1,0 +1,70 @@
+/*-------------------------------------------------------------------------
+ *
+ * lock.c
+ *	  Serializing the calls that change the pg_revisions catalog.
+ *
+ * One transaction-level advisory lock per database, in a lock class of our
+ * own (LOCKTAG field4), so it never collides with the keys users pass to
+ * pg_advisory_lock(bigint) (class 1) or pg_advisory_lock(int, int)
+ * (class 2), yet shows in pg_locks as an advisory lock with
+ * objsubid = PGREV_LOCK_CLASS.  Commit or abort releases it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/elog.h"
+
+/* field4 of our advisory LOCKTAG: "RV"; core uses 1 and 2. */
+#define PGREV_LOCK_CLASS 0x5256
+/* field2/field3: an arbitrary constant, "pg_r" "evis". */
+#define PGREV_LOCK_KEY1 0x70675f72
+#define PGREV_LOCK_KEY2 0x65766973
+
+static void serialization_context(void *arg);
+
+/* Error context for a serialization failure while checking the state row. */
+static void
+serialization_context(void *arg)
+{
+	errcontext("checking that no other session changed the pg_revisions catalog "
+			   "since this transaction's snapshot was taken; retry the transaction");
+}
+
+/*
+ * lock_revisions_catalog
+ *		Wait for, and take, the pg_revisions catalog lock of this database,
+ *		until the end of the transaction.  Then, if this transaction reads
+ *		with one snapshot (REPEATABLE READ, SERIALIZABLE), make sure no other
+ *		session changed the catalog since: if one did, fail with SQLSTATE
+ *		40001 rather than act on stale state.  Under READ COMMITTED the
+ *		catalog queries that follow take fresh snapshots and see the other
+ *		session's work.
+ *
+ *		Caller must be connected to SPI.
+ */
+void
+lock_revisions_catalog(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGREV_LOCK_KEY1, PGREV_LOCK_KEY2,
+						 PGREV_LOCK_CLASS);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+
+	if (IsolationUsesXactSnapshot())
+	{
+		ErrorContextCallback callback;
+
+		callback.callback = serialization_context;
+		callback.arg = NULL;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		catalog_lock_state();
+		error_context_stack = callback.previous;
+	}
+}

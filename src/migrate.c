@@ -1,0 +1,338 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.c
+ *	  The SQL functions that move the applied state, and the ones that show
+ *	  what such a move would do:
+ *	  rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql.
+ *
+ * A move takes the catalog lock, loads the DAG, resolves the target,
+ * plans, runs the revision SQL (apply.c) and records the result with one
+ * operation-log row, all in the caller's transaction: an error anywhere
+ * leaves nothing behind.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+
+#include <ctype.h>
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(rev_upgrade);
+PG_FUNCTION_INFO_V1(rev_downgrade);
+PG_FUNCTION_INFO_V1(rev_stamp);
+PG_FUNCTION_INFO_V1(rev_pending);
+PG_FUNCTION_INFO_V1(rev_sql);
+
+static char *target_argument(FunctionCallInfo fcinfo);
+static void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
+static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
+					 List **done, List **done_at);
+static void check_reversible(RevGraph *graph, RevList plan, const char *target);
+
+/* The target argument as a C string, NULL for SQL NULL. */
+static char *
+target_argument(FunctionCallInfo fcinfo)
+{
+	return PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+}
+
+/*
+ * return_ids
+ *		Put the ids of ids into the function's result set.  The caller has
+ *		called InitMaterializedSRF.
+ */
+static void
+return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	for (i = 0; i < ids.n; i++)
+	{
+		Datum		value = CStringGetTextDatum(graph->nodes[ids.items[i]].id);
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+}
+
+/*
+ * run_plan
+ *		Apply or revert the revisions of plan, in order, each in a memory
+ *		context reset afterwards so a long plan runs in bounded memory.
+ *		Appends each id to *done and its completion time to *done_at.
+ *		Caller holds the catalog lock and is connected to SPI.
+ */
+static void
+run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **done_at)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext per_revision = AllocSetContextCreate(CurrentMemoryContext,
+													   "pg_revisions revision",
+													   ALLOCSET_DEFAULT_SIZES);
+	int			i;
+
+	begin_applying();
+	PG_TRY();
+	{
+		for (i = 0; i < plan.n; i++)
+		{
+			TimestampTz *at;
+
+			MemoryContextSwitchTo(per_revision);
+			apply_revision(graph, plan.items[i], dir, i + 1, plan.n);
+			MemoryContextSwitchTo(outer);
+			MemoryContextReset(per_revision);
+
+			at = palloc(sizeof(TimestampTz));
+			*at = GetCurrentTimestamp();
+			*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
+			*done_at = lappend(*done_at, at);
+		}
+	}
+	PG_FINALLY();
+	{
+		end_applying();
+	}
+	PG_END_TRY();
+	MemoryContextDelete(per_revision);
+}
+
+/* Refuse, before reverting anything, a plan that holds an irreversible revision. */
+static void
+check_reversible(RevGraph *graph, RevList plan, const char *target)
+{
+	int			i;
+
+	for (i = 0; i < plan.n; i++)
+		if (graph->nodes[plan.items[i]].irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot downgrade to \"%s\": revision \"%s\" is irreversible",
+							target, graph->nodes[plan.items[i]].id),
+					 errdetail("It was registered without downgrade SQL. Nothing was reverted."),
+					 errhint("If its changes were undone by hand, move past it with rev_stamp().")));
+}
+
+/*
+ * rev_upgrade(target text DEFAULT 'heads') RETURNS SETOF text
+ *		Apply every unapplied revision needed to reach target; return their
+ *		ids in the order applied.
+ */
+Datum
+rev_upgrade(PG_FUNCTION_ARGS)
+{
+	char	   *target = target_argument(fcinfo);
+	TimestampTz started_at = GetCurrentTimestamp();
+	RevGraph   *graph;
+	RevPosition pos;
+	RevList		plan;
+	List	   *done = NIL;
+	List	   *done_at = NIL;
+
+	check_not_applying("rev_upgrade");
+	check_target_text(target);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph();
+	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
+	plan = plan_upgrade(graph, &pos);
+	run_plan(graph, plan, REV_UPGRADE, &done, &done_at);
+	if (plan.n > 0)
+		catalog_record_operation("upgrade", target, started_at, done, done_at, NIL, done);
+	return_ids(fcinfo, graph, plan);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rev_downgrade(target text) RETURNS SETOF text
+ *		Revert applied revisions, children first, until the applied state is
+ *		target; return their ids in the order reverted.
+ */
+Datum
+rev_downgrade(PG_FUNCTION_ARGS)
+{
+	char	   *target = target_argument(fcinfo);
+	TimestampTz started_at = GetCurrentTimestamp();
+	RevGraph   *graph;
+	RevPosition pos;
+	RevList		plan;
+	List	   *done = NIL;
+	List	   *done_at = NIL;
+
+	check_not_applying("rev_downgrade");
+	check_target_text(target);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph();
+	resolve_target(graph, target, TARGET_FOR_DOWNGRADE, &pos);
+	plan = plan_downgrade(graph, &pos);
+	check_reversible(graph, plan, target);
+	run_plan(graph, plan, REV_DOWNGRADE, &done, &done_at);
+	if (plan.n > 0)
+		catalog_record_operation("downgrade", target, started_at, NIL, NIL, done, done);
+	return_ids(fcinfo, graph, plan);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rev_stamp(target text) RETURNS SETOF text
+ *		Make the applied state exactly target and its ancestors, running no
+ *		revision SQL; return the new current heads.
+ */
+Datum
+rev_stamp(PG_FUNCTION_ARGS)
+{
+	char	   *target = target_argument(fcinfo);
+	TimestampTz started_at = GetCurrentTimestamp();
+	RevGraph   *graph;
+	RevPosition pos;
+	bool	   *stamped;
+	List	   *added = NIL;
+	List	   *added_at = NIL;
+	List	   *removed = NIL;
+	int			n;
+
+	check_not_applying("rev_stamp");
+	check_target_text(target);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph();
+	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
+	stamped = plan_stamp(graph, &pos);
+
+	for (n = graph->nnodes - 1; n >= 0; n--)
+		if (graph->nodes[n].applied && !stamped[n])
+			removed = lappend(removed, (void *) graph->nodes[n].id);
+	for (n = 0; n < graph->nnodes; n++)
+		if (!graph->nodes[n].applied && stamped[n])
+		{
+			TimestampTz *at = palloc(sizeof(TimestampTz));
+
+			*at = started_at;
+			added = lappend(added, (void *) graph->nodes[n].id);
+			added_at = lappend(added_at, at);
+		}
+	if (removed != NIL || added != NIL)
+		catalog_record_operation("stamp", target, started_at, added, added_at, removed,
+								 list_concat_copy(removed, added));
+
+	for (n = 0; n < graph->nnodes; n++)
+		graph->nodes[n].applied = stamped[n];
+	return_ids(fcinfo, graph, graph_current(graph));
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rev_pending(target text DEFAULT 'heads') RETURNS SETOF text
+ *		What rev_upgrade(target) would apply, in the same order.
+ */
+Datum
+rev_pending(PG_FUNCTION_ARGS)
+{
+	char	   *target = target_argument(fcinfo);
+	RevGraph   *graph;
+	RevPosition pos;
+
+	check_target_text(target);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	SPI_connect();
+	graph = catalog_load_graph();
+	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
+	return_ids(fcinfo, graph, plan_upgrade(graph, &pos));
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rev_sql(target text DEFAULT 'heads') RETURNS text
+ *		The SQL rev_upgrade(target) would run, each revision introduced by a
+ *		comment naming it, for offline review (Alembic's --sql).  Running it
+ *		by hand would not record the revisions as applied; the header says
+ *		so.  Never NULL.
+ */
+Datum
+rev_sql(PG_FUNCTION_ARGS)
+{
+	char	   *target = target_argument(fcinfo);
+	RevGraph   *graph;
+	RevPosition pos;
+	RevList		plan;
+	StringInfoData script;
+	text	   *result;
+	MemoryContext caller_context = CurrentMemoryContext;
+	int			i;
+
+	check_target_text(target);
+	SPI_connect();
+	graph = catalog_load_graph();
+	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
+	plan = plan_upgrade(graph, &pos);
+
+	initStringInfo(&script);
+	appendStringInfo(&script,
+					 "-- pg_revisions: SQL that rev_upgrade('%s') would run: %d revision%s.\n"
+					 "-- For review. Applying it by hand does not record the revisions;\n"
+					 "-- apply with SELECT rev_upgrade('%s') instead.\n",
+					 target, plan.n, plan.n == 1 ? "" : "s", target);
+	for (i = 0; i < plan.n; i++)
+	{
+		RevNode    *node = &graph->nodes[plan.items[i]];
+		char	   *sql;
+		bool		isnull;
+		const char *last_line;
+		int			len;
+
+		catalog_fetch_sql(node->id, REV_UPGRADE, &sql, &isnull);
+		appendStringInfo(&script, "\n-- revision %s (%d of %d)", node->id, i + 1, plan.n);
+		if (node->message)
+		{
+			/* Keep a multi-line message inside the comment. */
+			const char *c;
+
+			appendStringInfoString(&script, ": ");
+			for (c = node->message; *c; c++)
+			{
+				if (*c == '\n')
+					appendStringInfoString(&script, "\n-- ");
+				else
+					appendStringInfoChar(&script, *c);
+			}
+		}
+		appendStringInfoChar(&script, '\n');
+
+		/* The SQL, ended by a semicolon (not inside a trailing comment). */
+		len = strlen(sql);
+		while (len > 0 && isspace((unsigned char) sql[len - 1]))
+			len--;
+		appendBinaryStringInfo(&script, sql, len);
+		last_line = sql;
+		for (const char *c = sql; c < sql + len; c++)
+			if (*c == '\n')
+				last_line = c + 1;
+		if (len > 0 && sql[len - 1] != ';')
+			appendStringInfoString(&script, strstr(last_line, "--") ? "\n;" : ";");
+		appendStringInfoChar(&script, '\n');
+		pfree(sql);
+	}
+
+	/* The result must outlive SPI_finish, which frees SPI's memory. */
+	MemoryContextSwitchTo(caller_context);
+	result = cstring_to_text_with_len(script.data, script.len);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}

@@ -1,0 +1,184 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_revisions.h
+ *	  Declarations shared by the pg_revisions C files.
+ *
+ * The pieces, one file each:
+ *	  syntax.c    ids, labels and the target grammar (pure C, see syntax.h)
+ *	  catalog.c   every read and write of the catalog tables (SPI, as owner)
+ *	  graph.c     the revision DAG in memory and its closures
+ *	  target.c    resolving a target against the DAG
+ *	  plan.c      what an upgrade, downgrade or stamp must do
+ *	  lock.c      serializing state-changing calls
+ *	  apply.c     running one revision's SQL as the caller
+ *	  register.c  rev_add, rev_merge, rev_drop
+ *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
+ *	  inspect.c   rev_current, rev_heads, rev_history
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_REVISIONS_H
+#define PG_REVISIONS_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+#include "utils/array.h"
+#include "utils/hsearch.h"
+#include "utils/palloc.h"
+
+#include "syntax.h"
+
+/* Schema of the catalog tables (created by the install script). */
+#define PGREV_SCHEMA "revisions"
+
+/*
+ * One registered revision, as loaded by catalog_load_graph().  Strings live
+ * in the graph's memory context.  Edges are index ranges into the graph's
+ * edge arrays.
+ */
+typedef struct RevNode
+{
+	const char *id;
+	const char *message;		/* NULL when none */
+	const char *branch_label;	/* NULL when none */
+	int64		seq;			/* registration order */
+	bool		irreversible;	/* registered without downgrade SQL */
+	bool		applied;
+	TimestampTz applied_at;		/* valid when applied */
+	int			parents_start;	/* into RevGraph.parents */
+	int			nparents;
+	int			deps_start;		/* into RevGraph.deps */
+	int			ndeps;
+	int			children_start; /* into RevGraph.children */
+	int			nchildren;
+} RevNode;
+
+/*
+ * The whole DAG.  nodes[] is in registration order, which is also a
+ * topological order: a revision's parents and dependencies are always
+ * registered before it (catalog_load_graph checks this).  Every traversal
+ * in graph.c relies on that to run as one iterative sweep.
+ */
+typedef struct RevGraph
+{
+	int			nnodes;
+	RevNode    *nodes;
+	int		   *parents;		/* node indexes, per node in down_revision order */
+	int		   *deps;			/* node indexes, per node in depends_on order */
+	int		   *children;		/* node indexes, per node in registration order */
+	HTAB	   *by_id;			/* id -> node index */
+} RevGraph;
+
+/* Entry of RevGraph.by_id. */
+typedef struct GraphEntry
+{
+	char		id[NAMEDATALEN];
+	int			index;
+} GraphEntry;
+
+/* A list of node indexes. */
+typedef struct RevList
+{
+	int			n;
+	int		   *items;
+} RevList;
+
+/*
+ * Where a target points.  For moving up or stamping, the desired state is
+ * "top" and all its ancestors (nothing when top is empty).  For moving down,
+ * what is reverted is every applied revision at or above a "floor" revision
+ * that is not top or one of its ancestors; everything = true reverts all.
+ */
+typedef struct RevPosition
+{
+	bool		everything;		/* "base" */
+	RevList		top;
+	RevList		floor;
+} RevPosition;
+
+/* What the caller will do with a resolved target (some forms are refused). */
+typedef enum TargetUse
+{
+	TARGET_FOR_UPGRADE,
+	TARGET_FOR_DOWNGRADE,
+	TARGET_FOR_STAMP
+} TargetUse;
+
+/* Which SQL of a revision to run. */
+typedef enum RevDirection
+{
+	REV_UPGRADE,
+	REV_DOWNGRADE
+} RevDirection;
+
+/* A revision as stored, for rev_add's identity checks. */
+typedef struct StoredRevision
+{
+	bool		found;
+	char	   *checksum;
+	char	   *branch_label;	/* NULL when none */
+	bool		applied;
+	ArrayType  *down_revision;	/* text[], never NULL */
+	ArrayType  *depends_on;		/* text[], never NULL */
+} StoredRevision;
+
+/* catalog.c */
+extern RevGraph *catalog_load_graph(void);
+extern void catalog_get_revision(const char *id, StoredRevision *out);
+extern List *catalog_heads(void);
+extern char *catalog_missing_revision(ArrayType *ids);
+extern char *catalog_label_owner(const char *label);
+extern char *catalog_first_dependant(const char *id);
+extern void catalog_insert_revision(const char *id, const char *message,
+									const char *upgrade, const char *downgrade,
+									const char *branch_label, const char *checksum,
+									ArrayType *down_revision, ArrayType *depends_on);
+extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
+extern void catalog_fetch_sql(const char *id, RevDirection dir,
+							  char **sql, bool *isnull);
+extern void catalog_record_operation(const char *operation, const char *target,
+									 TimestampTz started_at,
+									 List *added, List *added_at, List *removed,
+									 List *touched);
+extern void catalog_lock_state(void);
+extern void catalog_mark_changed(void);
+extern char *catalog_caller_name(void);
+extern ArrayType *catalog_text_array(List *ids);
+
+/* graph.c */
+extern int	graph_find(RevGraph *graph, const char *id);
+extern bool *graph_ancestors(RevGraph *graph, RevList set);
+extern bool *graph_descendants(RevGraph *graph, RevList set);
+extern RevList graph_heads(RevGraph *graph);
+extern RevList graph_current(RevGraph *graph);
+extern RevList graph_parents(RevGraph *graph, int node);
+extern RevList graph_children(RevGraph *graph, int node);
+extern RevList graph_roots(RevGraph *graph);
+extern RevList list_make_one(int node);
+extern char *graph_list_ids(RevGraph *graph, RevList list);
+
+/* target.c */
+extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
+						   RevPosition *pos);
+extern void check_target_text(const char *target);
+extern char *quote_input(const char *text);
+extern const char *name_problem(NameCheck check);
+
+/* plan.c */
+extern RevList plan_upgrade(RevGraph *graph, RevPosition *pos);
+extern RevList plan_downgrade(RevGraph *graph, RevPosition *pos);
+extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
+
+/* lock.c */
+extern void lock_revisions_catalog(void);
+
+/* apply.c */
+extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
+						   int position, int total);
+extern void check_not_applying(const char *function_name);
+extern void begin_applying(void);
+extern void end_applying(void);
+
+#endif							/* PG_REVISIONS_H */

@@ -1,0 +1,454 @@
+/*-------------------------------------------------------------------------
+ *
+ * register.c
+ *	  The SQL functions that change the set of registered revisions:
+ *	  rev_add, rev_merge, rev_drop.
+ *
+ * Registering never loads the DAG: every check is an index lookup
+ * (catalog.c), so adding revision 20,000 costs what adding the first did.
+ * Re-adding an identical revision is a no-op, so deploy scripts can re-run;
+ * the same id with other SQL, parents, dependencies or label is an error
+ * that changes nothing (the SQL is compared by checksum).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(rev_add);
+PG_FUNCTION_INFO_V1(rev_merge);
+PG_FUNCTION_INFO_V1(rev_drop);
+
+/* Everything rev_add and rev_merge need to register one revision. */
+typedef struct Registration
+{
+	const char *function;		/* for messages: "rev_add" or "rev_merge" */
+	char	   *id;				/* NULL: generate one */
+	const char *upgrade;
+	const char *downgrade;		/* NULL: irreversible */
+	const char *message;
+	const char *branch_label;
+	List	   *parents;		/* char *; NIL with parents_given: a root */
+	bool		parents_given;
+	List	   *depends_on;		/* char * */
+	bool		depends_on_given;
+	bool		is_merge;		/* needs two parents or more */
+} Registration;
+
+static char *text_argument(FunctionCallInfo fcinfo, int argno);
+static void check_name_argument(const char *what, const char *value);
+static List *id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what);
+static char *join_ids(List *ids);
+static bool same_ids(List *ids, ArrayType *stored);
+static List *array_to_ids(ArrayType *array);
+static char *revision_checksum(const char *upgrade, const char *downgrade);
+static char *generate_id(void);
+static void check_same_revision(Registration *reg, StoredRevision *stored,
+								const char *checksum);
+static char *register_revision(Registration *reg);
+
+/* Argument argno as a C string, NULL for SQL NULL. */
+static char *
+text_argument(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* Raise an error if value is not a valid revision id / branch label. */
+static void
+check_name_argument(const char *what, const char *value)
+{
+	NameCheck	check = pgrev_check_name(value, strlen(value));
+
+	if (check != NAME_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, quote_input(value)),
+				 errdetail_internal("%s", name_problem(check)),
+				 errhint("A %s is 1 to 63 letters, digits or underscores.", what)));
+}
+
+/*
+ * id_list_argument
+ *		A text[] argument of revision ids as a List of C strings; NIL for
+ *		SQL NULL.  Refuses a multi-dimensional array, NULL elements, invalid
+ *		ids and duplicates.
+ */
+static List *
+id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	ArrayType  *array;
+	List	   *ids;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(argno))
+		return NIL;
+	array = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	if (array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL", what)));
+	ids = array_to_ids(array);
+	foreach(lc, ids)
+	{
+		ListCell   *other;
+
+		check_name_argument("revision id", lfirst(lc));
+		for_each_from(other, ids, foreach_current_index(lc) + 1)
+			if (strcmp(lfirst(lc), lfirst(other)) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("revision \"%s\" appears twice in %s",
+								(char *) lfirst(lc), what)));
+	}
+	return ids;
+}
+
+/* A text[] as a List of C strings. */
+static List *
+array_to_ids(ArrayType *array)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	List	   *ids = NIL;
+
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		ids = lappend(ids, TextDatumGetCString(elems[i]));
+	return ids;
+}
+
+/* ids as {a,b} for messages. */
+static char *
+join_ids(List *ids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	foreach(lc, ids)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? "," : "",
+						 (char *) lfirst(lc));
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Do ids and the stored text[] hold the same ids in the same order? */
+static bool
+same_ids(List *ids, ArrayType *stored)
+{
+	List	   *stored_ids = array_to_ids(stored);
+	ListCell   *a,
+			   *b;
+
+	if (list_length(ids) != list_length(stored_ids))
+		return false;
+	forboth(a, ids, b, stored_ids)
+		if (strcmp(lfirst(a), lfirst(b)) != 0)
+		return false;
+	return true;
+}
+
+/*
+ * revision_checksum
+ *		Hex SHA-256 over the upgrade and downgrade SQL, each length-prefixed,
+ *		with NULL downgrade distinct from ''.
+ */
+static char *
+revision_checksum(const char *upgrade, const char *downgrade)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	const char *parts[2] = {upgrade, downgrade};
+	char	   *hex = palloc(PG_SHA256_DIGEST_STRING_LENGTH);
+	int			i;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		elog(ERROR, "could not initialize SHA-256");
+	for (i = 0; i < 2; i++)
+	{
+		uint64		len = parts[i] ? strlen(parts[i]) : 0;
+		uint8		tag = parts[i] ? 'T' : 'N';
+
+		if (pg_cryptohash_update(ctx, &tag, 1) < 0 ||
+			pg_cryptohash_update(ctx, (const uint8 *) &len, sizeof(len)) < 0 ||
+			(len > 0 && pg_cryptohash_update(ctx, (const uint8 *) parts[i], len) < 0))
+			elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	}
+	if (pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	for (i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+		sprintf(hex + 2 * i, "%02x", digest[i]);
+	return hex;
+}
+
+/* A new random id of 12 hex digits that is not registered yet. */
+static char *
+generate_id(void)
+{
+	for (;;)
+	{
+		uint8		bytes[6];
+		char	   *id = palloc(13);
+		StoredRevision stored;
+		int			i;
+
+		if (!pg_strong_random(bytes, sizeof(bytes)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not generate a random revision id")));
+		for (i = 0; i < 6; i++)
+			sprintf(id + 2 * i, "%02x", bytes[i]);
+		catalog_get_revision(id, &stored);
+		if (!stored.found)
+			return id;
+	}
+}
+
+/*
+ * check_same_revision
+ *		An id is being registered again: raise an error, quoting both sides,
+ *		unless it is the same revision (same SQL, and where given the same
+ *		parents, dependencies and branch label).
+ */
+static void
+check_same_revision(Registration *reg, StoredRevision *stored, const char *checksum)
+{
+	if (strcmp(stored->checksum, checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("revision \"%s\" is already registered with different SQL", reg->id),
+				 errdetail("Stored checksum %s, given %s.", stored->checksum, checksum),
+				 errhint("The SQL of a registered revision never changes: register the change as a new revision.")));
+	if (reg->parents_given && !same_ids(reg->parents, stored->down_revision))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("revision \"%s\" is already registered with other parents", reg->id),
+				 errdetail("Stored down_revision %s, given %s.",
+						   join_ids(array_to_ids(stored->down_revision)),
+						   join_ids(reg->parents))));
+	if (reg->depends_on_given && !same_ids(reg->depends_on, stored->depends_on))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("revision \"%s\" is already registered with other dependencies", reg->id),
+				 errdetail("Stored depends_on %s, given %s.",
+						   join_ids(array_to_ids(stored->depends_on)),
+						   join_ids(reg->depends_on))));
+	if (reg->branch_label &&
+		(stored->branch_label == NULL || strcmp(stored->branch_label, reg->branch_label) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("revision \"%s\" is already registered with another branch label", reg->id),
+				 errdetail("Stored branch label %s, given \"%s\".",
+						   stored->branch_label ? psprintf("\"%s\"", stored->branch_label) : "none",
+						   reg->branch_label)));
+}
+
+/*
+ * register_revision
+ *		Validate and register reg (or find it already registered); returns
+ *		its id.  Takes the catalog lock.  Caller must be connected to SPI.
+ */
+static char *
+register_revision(Registration *reg)
+{
+	char	   *checksum = revision_checksum(reg->upgrade, reg->downgrade);
+	ArrayType  *parents;
+	ArrayType  *depends_on;
+	char	   *missing;
+	char	   *label_owner;
+
+	lock_revisions_catalog();
+
+	if (reg->id)
+	{
+		StoredRevision stored;
+
+		catalog_get_revision(reg->id, &stored);
+		if (stored.found)
+		{
+			check_same_revision(reg, &stored, checksum);
+			return reg->id;
+		}
+	}
+	else
+		reg->id = generate_id();
+
+	if (!reg->parents_given)
+	{
+		reg->parents = catalog_heads();
+		if (!reg->is_merge && list_length(reg->parents) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot choose the parent of revision \"%s\": there are %d heads",
+							reg->id, list_length(reg->parents)),
+					 errdetail("Heads: %s.", join_ids(reg->parents)),
+					 errhint("Pass down_revision, or join the heads first with rev_merge().")));
+	}
+	if (reg->is_merge && list_length(reg->parents) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a merge needs at least two revisions, got %d",
+						list_length(reg->parents)),
+				 errdetail("Revisions to merge: %s.", join_ids(reg->parents)),
+				 errhint("Called without revisions, rev_merge() merges all current heads.")));
+
+	parents = catalog_text_array(reg->parents);
+	depends_on = catalog_text_array(reg->depends_on);
+	missing = catalog_missing_revision(parents);
+	if (missing)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", missing),
+				 errdetail("It is named in down_revision of revision \"%s\".", reg->id),
+				 errhint("Register parents before their children.")));
+	missing = catalog_missing_revision(depends_on);
+	if (missing)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", missing),
+				 errdetail("It is named in depends_on of revision \"%s\".", reg->id),
+				 errhint("Register dependencies before the revisions that need them.")));
+	if (reg->branch_label)
+	{
+		label_owner = catalog_label_owner(reg->branch_label);
+		if (label_owner)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("branch label \"%s\" is already used by revision \"%s\"",
+							reg->branch_label, label_owner)));
+	}
+
+	catalog_insert_revision(reg->id, reg->message, reg->upgrade, reg->downgrade,
+							reg->branch_label, checksum, parents, depends_on);
+	catalog_mark_changed();
+	return reg->id;
+}
+
+/*
+ * rev_add(revision, upgrade, downgrade, down_revision, message,
+ *		   branch_label, depends_on) RETURNS text
+ *		Register a revision; see the contract for each argument's default.
+ */
+Datum
+rev_add(PG_FUNCTION_ARGS)
+{
+	Registration reg = {0};
+	MemoryContext caller_context = CurrentMemoryContext;
+	char	   *id;
+
+	reg.function = "rev_add";
+	reg.id = text_argument(fcinfo, 0);
+	reg.upgrade = text_argument(fcinfo, 1);
+	reg.downgrade = text_argument(fcinfo, 2);
+	reg.message = text_argument(fcinfo, 4);
+	reg.branch_label = text_argument(fcinfo, 5);
+	if (reg.id)
+		check_name_argument("revision id", reg.id);
+	if (reg.upgrade == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("upgrade SQL must not be NULL"),
+				 errhint("Use '' for a revision that runs nothing.")));
+	if (reg.branch_label)
+		check_name_argument("branch label", reg.branch_label);
+	reg.parents_given = !PG_ARGISNULL(3);
+	reg.parents = id_list_argument(fcinfo, 3, "down_revision");
+	reg.depends_on_given = !PG_ARGISNULL(6);
+	reg.depends_on = id_list_argument(fcinfo, 6, "depends_on");
+
+	SPI_connect();
+	id = register_revision(&reg);
+	id = MemoryContextStrdup(caller_context, id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/*
+ * rev_merge(revisions text[] DEFAULT NULL, message text DEFAULT NULL,
+ *			 revision text DEFAULT NULL) RETURNS text
+ *		Register an empty revision whose parents are revisions (NULL: all
+ *		current heads); fewer than two is an error.
+ */
+Datum
+rev_merge(PG_FUNCTION_ARGS)
+{
+	Registration reg = {0};
+	MemoryContext caller_context = CurrentMemoryContext;
+	char	   *id;
+
+	reg.function = "rev_merge";
+	reg.parents_given = !PG_ARGISNULL(0);
+	reg.parents = id_list_argument(fcinfo, 0, "revisions");
+	reg.message = text_argument(fcinfo, 1);
+	reg.id = text_argument(fcinfo, 2);
+	if (reg.id)
+		check_name_argument("revision id", reg.id);
+	reg.upgrade = "";
+	reg.downgrade = "";
+	reg.is_merge = true;
+
+	SPI_connect();
+	id = register_revision(&reg);
+	id = MemoryContextStrdup(caller_context, id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/*
+ * rev_drop(revision text) RETURNS void
+ *		Remove a revision that is not applied and that no revision names as
+ *		parent or dependency.
+ */
+Datum
+rev_drop(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_argument(fcinfo, 0);
+	StoredRevision stored;
+	char	   *dependant;
+
+	if (id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("revision must not be NULL")));
+	check_name_argument("revision id", id);
+
+	SPI_connect();
+	lock_revisions_catalog();
+	catalog_get_revision(id, &stored);
+	if (!stored.found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", id)));
+	if (stored.applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot drop revision \"%s\" because it is applied", id),
+				 errhint("Revert it first: SELECT rev_downgrade('%s-1').", id)));
+	dependant = catalog_first_dependant(id);
+	if (dependant)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop revision \"%s\" because revision \"%s\" requires it",
+						id, dependant),
+				 errhint("Drop the revisions that name it in down_revision or depends_on first.")));
+	catalog_delete_revision(id, stored.down_revision);
+	catalog_mark_changed();
+	SPI_finish();
+	PG_RETURN_VOID();
+}
