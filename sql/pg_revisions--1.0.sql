@@ -23,8 +23,10 @@ COMMENT ON SCHEMA revisions IS 'pg_revisions catalog: revisions, their DAG, appl
 -- Registration order; the apply order breaks ties by it.
 CREATE SEQUENCE revisions.revision_seq;
 
--- One row per registered revision.  is_head is maintained by rev_add and
--- rev_drop so that finding "the current head" is an index lookup.
+-- One row per registered revision.  Rows are only inserted and deleted, never
+-- updated, so lookups stay index lookups even inside a transaction that
+-- registers thousands of revisions.  heads_count of the newest row is the
+-- number of heads of the DAG: rev_add finds "the single head" in O(log n).
 CREATE TABLE revisions.revision (
     revision      text PRIMARY KEY
                   CHECK (revision OPERATOR(pg_catalog.~) '^[A-Za-z0-9_]{1,63}$'),
@@ -36,11 +38,10 @@ CREATE TABLE revisions.revision (
     branch_label  text UNIQUE
                   CHECK (branch_label OPERATOR(pg_catalog.~) '^[A-Za-z0-9_]{1,63}$'),
     checksum      text NOT NULL,        -- sha256 of upgrade_sql and downgrade_sql, hex
-    is_head       boolean NOT NULL DEFAULT true,
+    heads_count   bigint NOT NULL,      -- heads in the DAG once this row was added
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by    name NOT NULL
 );
-CREATE INDEX revision_head_idx ON revisions.revision (seq) WHERE is_head;
 
 -- The DAG: revision requires another one, as a parent (down_revision) or as a
 -- dependency (depends_on); position keeps the order the user gave.

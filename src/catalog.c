@@ -45,6 +45,7 @@ typedef enum CatalogQuery
 	Q_LOAD_EDGES,
 	Q_GET_REVISION,
 	Q_HEADS,
+	Q_NEWEST,
 	Q_MISSING,
 	Q_LABEL_OWNER,
 	Q_FIRST_DEPENDANT,
@@ -93,13 +94,22 @@ static const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		1, {TEXTOID}
 	},
 	[Q_HEADS] = {
-		"SELECT r.revision FROM revisions.revision r WHERE r.is_head ORDER BY r.seq",
+		"SELECT r.revision FROM revisions.revision r"
+		" WHERE NOT EXISTS (SELECT FROM revisions.edge e"
+		"                   WHERE e.requires OPERATOR(pg_catalog.=) r.revision"
+		"                     AND e.kind OPERATOR(pg_catalog.=) 'down_revision')"
+		" ORDER BY r.seq",
+		0, {0}
+	},
+	[Q_NEWEST] = {
+		"SELECT r.revision, r.heads_count FROM revisions.revision r"
+		" ORDER BY r.seq DESC LIMIT 1",
 		0, {0}
 	},
 	[Q_MISSING] = {
 		"SELECT u.id FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, n)"
-		" WHERE NOT EXISTS (SELECT FROM revisions.revision r"
-		"                   WHERE r.revision OPERATOR(pg_catalog.=) u.id)"
+		" WHERE (SELECT r.revision FROM revisions.revision r"
+		"        WHERE r.revision OPERATOR(pg_catalog.=) u.id LIMIT 1) IS NULL"
 		" ORDER BY u.n LIMIT 1",
 		1, {TEXTARRAYOID}
 	},
@@ -113,34 +123,57 @@ static const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		" WHERE e.requires OPERATOR(pg_catalog.=) $1 ORDER BY e.revision LIMIT 1",
 		1, {TEXTOID}
 	},
-	/* The new row, its edges, and its parents stop being heads. */
+	/*
+	 * The new row and its edges.  Its heads_count: the newest row's, plus
+	 * one for itself, minus its parents that were heads (had no child).
+	 */
 	[Q_INSERT_REVISION] = {
-		"WITH rev AS ("
+		"WITH newest AS ("
+		"  SELECT r.heads_count FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1),"
+		" parent_heads AS ("
+		"  SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest($8) AS p(id)"
+		"  WHERE (SELECT e.requires FROM revisions.edge e"
+		"         WHERE e.requires OPERATOR(pg_catalog.=) p.id"
+		"           AND e.kind OPERATOR(pg_catalog.=) 'down_revision' LIMIT 1) IS NULL),"
+		" rev AS ("
 		"  INSERT INTO revisions.revision (revision, message, upgrade_sql, downgrade_sql,"
-		"                                  branch_label, checksum, created_by)"
-		"  VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.name)),"
-		" edges AS ("
-		"  INSERT INTO revisions.edge (revision, kind, position, requires)"
-		"  SELECT $1, 'down_revision', (p.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, p.id"
-		"    FROM pg_catalog.unnest($8) WITH ORDINALITY AS p(id, n)"
-		"  UNION ALL"
-		"  SELECT $1, 'depends_on', (d.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, d.id"
-		"    FROM pg_catalog.unnest($9) WITH ORDINALITY AS d(id, n))"
-		" UPDATE revisions.revision r SET is_head = false"
-		" WHERE r.revision OPERATOR(pg_catalog.=) ANY ($8) AND r.is_head",
+		"                                  branch_label, checksum, created_by, heads_count)"
+		"  SELECT $1, $2, $3, $4, $5, $6, $7::pg_catalog.name,"
+		"         COALESCE((SELECT heads_count FROM newest), 0)"
+		"         OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.-) parent_heads.n"
+		"  FROM parent_heads)"
+		" INSERT INTO revisions.edge (revision, kind, position, requires)"
+		" SELECT $1, 'down_revision', (p.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, p.id"
+		"   FROM pg_catalog.unnest($8) WITH ORDINALITY AS p(id, n)"
+		" UNION ALL"
+		" SELECT $1, 'depends_on', (d.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, d.id"
+		"   FROM pg_catalog.unnest($9) WITH ORDINALITY AS d(id, n)",
 		9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTARRAYOID, TEXTARRAYOID}
 	},
-	/* The row (its edges cascade), and parents left childless become heads. */
+	/*
+	 * Delete a head (its edges cascade) and give the newest remaining row
+	 * the new heads count: one less, plus its parents left without child.
+	 */
 	[Q_DELETE_REVISION] = {
 		"WITH gone AS ("
-		"  DELETE FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1)"
-		" UPDATE revisions.revision r SET is_head = true"
-		" WHERE r.revision OPERATOR(pg_catalog.=) ANY ($2)"
-		"   AND NOT EXISTS (SELECT FROM revisions.edge e"
-		"                   WHERE e.requires OPERATOR(pg_catalog.=) r.revision"
-		"                     AND e.kind OPERATOR(pg_catalog.=) 'down_revision'"
-		"                     AND e.revision OPERATOR(pg_catalog.<>) $1)",
+		"  DELETE FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1"
+		"  RETURNING r.seq),"
+		" newest AS ("
+		"  SELECT r.heads_count FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1),"
+		" new_heads AS ("
+		"  SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest($2) AS p(id)"
+		"  WHERE (SELECT e.requires FROM revisions.edge e"
+		"         WHERE e.requires OPERATOR(pg_catalog.=) p.id"
+		"           AND e.kind OPERATOR(pg_catalog.=) 'down_revision'"
+		"           AND e.revision OPERATOR(pg_catalog.<>) $1 LIMIT 1) IS NULL)"
+		" UPDATE revisions.revision r"
+		" SET heads_count = newest.heads_count OPERATOR(pg_catalog.-) 1"
+		"                   OPERATOR(pg_catalog.+) new_heads.n"
+		" FROM newest, new_heads"
+		" WHERE r.seq OPERATOR(pg_catalog.=) (SELECT r2.seq FROM revisions.revision r2"
+		"                                     WHERE r2.revision OPERATOR(pg_catalog.<>) $1"
+		"                                     ORDER BY r2.seq DESC LIMIT 1)",
 		2, {TEXTOID, TEXTARRAYOID}
 	},
 	[Q_FETCH_UPGRADE] = {
@@ -178,7 +211,13 @@ static const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	},
 };
 
-/* Prepared and kept plans, one per query, made on first use. */
+/*
+ * Prepared and kept plans, one per query, made on first use.  A kept plan
+ * can be made while the tables are still empty and then serve a transaction
+ * that registers thousands of revisions, so lookups are written as scalar
+ * subqueries with LIMIT 1 (never flattened into a hash anti-join that
+ * would read a whole table on every call).
+ */
 static SPIPlanPtr catalog_plans[NUM_CATALOG_QUERIES];
 
 /* The extension owner, cached for one transaction. */
@@ -273,6 +312,8 @@ run_query(CatalogQuery query, Datum *values, const char *nulls)
 	OwnerWindow window;
 	int			rc;
 
+	/* Parse analysis checks privileges too: prepare as the owner. */
+	enter_owner_window(&window);
 	if (catalog_plans[query] == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs, (Oid *) def->argtypes);
@@ -284,8 +325,6 @@ run_query(CatalogQuery query, Datum *values, const char *nulls)
 			elog(ERROR, "SPI_keepplan failed");
 		catalog_plans[query] = plan;
 	}
-
-	enter_owner_window(&window);
 	rc = SPI_execute_plan(catalog_plans[query], values, nulls, false, 0);
 	leave_owner_window(&window);
 	/* SPI leaves us in its procedure context: go back to the caller's. */
@@ -512,8 +551,8 @@ catalog_get_revision(const char *id, StoredRevision *out)
 
 /*
  * catalog_heads
- *		Ids of the revisions that have no children, in registration order
- *		(a partial-index scan: it does not read the whole catalog).
+ *		Ids of the revisions that have no children, in registration order.
+ *		Reads every revision: for rev_merge and error messages only.
  */
 List *
 catalog_heads(void)
@@ -526,6 +565,30 @@ catalog_heads(void)
 		heads = lappend(heads, text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	SPI_freetuptable(SPI_tuptable);
 	return heads;
+}
+
+/*
+ * catalog_newest_revision
+ *		The most recently registered revision (always a head) and the number
+ *		of heads of the DAG, or NULL and 0 when none is registered.  An index
+ *		lookup: see revisions.revision.heads_count.
+ */
+char *
+catalog_newest_revision(int64 *nheads)
+{
+	char	   *newest = NULL;
+	bool		isnull;
+
+	*nheads = 0;
+	run_query(Q_NEWEST, NULL, NULL);
+	if (SPI_processed > 0)
+	{
+		newest = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		*nheads = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return newest;
 }
 
 /*
@@ -610,9 +673,9 @@ catalog_insert_revision(const char *id, const char *message,
 
 /*
  * catalog_delete_revision
- *		Remove a revision and its edges; its parents (down_revision) that are
- *		left without children become heads again.  The caller has checked it
- *		is not applied and has no children or dependants.
+ *		Remove a revision and its edges, keeping the heads count right.  The
+ *		caller has checked it is not applied and has no children or
+ *		dependants (so it is a head); down_revision are its parents.
  */
 void
 catalog_delete_revision(const char *id, ArrayType *down_revision)

@@ -128,6 +128,7 @@ typedef struct StoredRevision
 extern RevGraph *catalog_load_graph(void);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
 extern List *catalog_heads(void);
+extern char *catalog_newest_revision(int64 *nheads);
 extern char *catalog_missing_revision(ArrayType *ids);
 extern char *catalog_label_owner(const char *label);
 extern char *catalog_first_dependant(const char *id);

@@ -46,7 +46,9 @@ static char *text_argument(FunctionCallInfo fcinfo, int argno);
 static void check_name_argument(const char *what, const char *value);
 static List *id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 static char *join_ids(List *ids);
+static int	compare_ids(const ListCell *a, const ListCell *b);
 static bool same_ids(List *ids, ArrayType *stored);
+static char *describe_revision(Registration *reg);
 static List *array_to_ids(ArrayType *array);
 static char *revision_checksum(const char *upgrade, const char *downgrade);
 static char *generate_id(void);
@@ -147,20 +149,37 @@ join_ids(List *ids)
 	return buf.data;
 }
 
-/* Do ids and the stored text[] hold the same ids in the same order? */
+/* list_sort comparator for C strings. */
+static int
+compare_ids(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
+/* Do ids and the stored text[] hold the same ids, in any order? */
 static bool
 same_ids(List *ids, ArrayType *stored)
 {
 	List	   *stored_ids = array_to_ids(stored);
+	List	   *given_ids = list_copy(ids);
 	ListCell   *a,
 			   *b;
 
-	if (list_length(ids) != list_length(stored_ids))
+	if (list_length(given_ids) != list_length(stored_ids))
 		return false;
-	forboth(a, ids, b, stored_ids)
+	list_sort(given_ids, compare_ids);
+	list_sort(stored_ids, compare_ids);
+	forboth(a, given_ids, b, stored_ids)
 		if (strcmp(lfirst(a), lfirst(b)) != 0)
 		return false;
 	return true;
+}
+
+/* 'revision "x"', or 'the new revision' while its id is not generated yet. */
+static char *
+describe_revision(Registration *reg)
+{
+	return reg->id ? psprintf("revision \"%s\"", reg->id) : pstrdup("the new revision");
 }
 
 /*
@@ -224,7 +243,7 @@ generate_id(void)
  * check_same_revision
  *		An id is being registered again: raise an error, quoting both sides,
  *		unless it is the same revision (same SQL, and where given the same
- *		parents, dependencies and branch label).
+ *		sets of parents and dependencies, and branch label).
  */
 static void
 check_same_revision(Registration *reg, StoredRevision *stored, const char *checksum)
@@ -286,19 +305,26 @@ register_revision(Registration *reg)
 			return reg->id;
 		}
 	}
-	else
-		reg->id = generate_id();
 
-	if (!reg->parents_given)
-	{
+	if (!reg->parents_given && reg->is_merge)
 		reg->parents = catalog_heads();
-		if (!reg->is_merge && list_length(reg->parents) > 1)
+	else if (!reg->parents_given)
+	{
+		int64		nheads;
+		char	   *newest = catalog_newest_revision(&nheads);
+
+		if (nheads > 1)
+		{
+			List	   *heads = catalog_heads();
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cannot choose the parent of revision \"%s\": there are %d heads",
-							reg->id, list_length(reg->parents)),
-					 errdetail("Heads: %s.", join_ids(reg->parents)),
+					 errmsg("cannot choose the parent of %s: there are %d heads",
+							describe_revision(reg), list_length(heads)),
+					 errdetail("Heads: %s.", join_ids(heads)),
 					 errhint("Pass down_revision, or join the heads first with rev_merge().")));
+		}
+		reg->parents = newest ? list_make1(newest) : NIL;
 	}
 	if (reg->is_merge && list_length(reg->parents) < 2)
 		ereport(ERROR,
@@ -315,14 +341,14 @@ register_revision(Registration *reg)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", missing),
-				 errdetail("It is named in down_revision of revision \"%s\".", reg->id),
+				 errdetail("It is named in down_revision of %s.", describe_revision(reg)),
 				 errhint("Register parents before their children.")));
 	missing = catalog_missing_revision(depends_on);
 	if (missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", missing),
-				 errdetail("It is named in depends_on of revision \"%s\".", reg->id),
+				 errdetail("It is named in depends_on of %s.", describe_revision(reg)),
 				 errhint("Register dependencies before the revisions that need them.")));
 	if (reg->branch_label)
 	{
@@ -334,6 +360,8 @@ register_revision(Registration *reg)
 							reg->branch_label, label_owner)));
 	}
 
+	if (reg->id == NULL)
+		reg->id = generate_id();
 	catalog_insert_revision(reg->id, reg->message, reg->upgrade, reg->downgrade,
 							reg->branch_label, checksum, parents, depends_on);
 	catalog_mark_changed();

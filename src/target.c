@@ -28,7 +28,7 @@ static int	find_revision(RevGraph *graph, const char *name);
 static int	find_label(RevGraph *graph, const char *label);
 static RevList branch_members(RevGraph *graph, int label_node, bool only_applied_heads);
 static void walk_up(RevGraph *graph, const char *target, int start, int steps,
-					RevPosition *pos);
+					int steps_before, RevPosition *pos);
 static void walk_up_from_base(RevGraph *graph, const char *target, RevList starts,
 							  int steps, RevPosition *pos);
 static void walk_down(RevGraph *graph, const char *target, int start, int steps,
@@ -202,7 +202,10 @@ branch_members(RevGraph *graph, int label_node, bool only_applied_heads)
 	return result;
 }
 
-/* Refuse +N for a downgrade and -N for an upgrade. */
+/*
+ * Refuse +N for a downgrade and -N for an upgrade, when N counts from the
+ * current state (<id>+N and <id>-N name a fixed place and serve both).
+ */
 static void
 check_direction(const char *target, int steps, TargetUse use)
 {
@@ -222,10 +225,12 @@ check_direction(const char *target, int steps, TargetUse use)
  * walk_up
  *		From start, follow the only child steps times; the position is the
  *		revision reached.  An error if a revision on the way has no child or
- *		several.
+ *		several.  steps_before counts steps already taken to reach start,
+ *		for the message.
  */
 static void
-walk_up(RevGraph *graph, const char *target, int start, int steps, RevPosition *pos)
+walk_up(RevGraph *graph, const char *target, int start, int steps, int steps_before,
+		RevPosition *pos)
 {
 	int			current = start;
 	int			taken;
@@ -239,7 +244,8 @@ walk_up(RevGraph *graph, const char *target, int start, int steps, RevPosition *
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("target \"%s\" is out of range", target),
 					 errdetail("Revision \"%s\" is a head, reached after %d of %d steps up.",
-							   graph->nodes[current].id, taken, steps)));
+							   graph->nodes[current].id, taken + steps_before,
+							   steps + steps_before)));
 		if (children.n > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -274,7 +280,7 @@ walk_up_from_base(RevGraph *graph, const char *target, RevList starts,
 				 errdetail("Nothing is applied and there are %d roots: %s.",
 						   starts.n, graph_list_ids(graph, starts)),
 				 errhint("Name the revision to move to, or use <label>@+N.")));
-	walk_up(graph, target, starts.items[0], steps - 1, pos);
+	walk_up(graph, target, starts.items[0], steps - 1, 1, pos);
 }
 
 /*
@@ -298,7 +304,7 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("target \"%s\" is out of range", target),
-					 errdetail("Revision \"%s\" is a root: base is %d steps down, not %d.",
+					 errdetail("Revision \"%s\" is a root: only %d of the %d steps down are possible.",
 							   graph->nodes[current].id, taken, steps)));
 		if (parents.n > 1)
 			ereport(ERROR,
@@ -356,9 +362,8 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 
 		case TARGET_REVISION:
 			node = find_revision(graph, name);
-			check_direction(target, spec.steps, use);
 			if (spec.steps > 0)
-				walk_up(graph, target, node, spec.steps, pos);
+				walk_up(graph, target, node, spec.steps, 0, pos);
 			else if (spec.steps < 0)
 				walk_down(graph, target, node, -spec.steps, pos);
 			else
@@ -377,7 +382,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 						 errhint("Use \"<revision>%s\" or \"<label>@%s\" to say which branch.",
 								 target, target)));
 			if (list.n == 1 && spec.steps > 0)
-				walk_up(graph, target, list.items[0], spec.steps, pos);
+				walk_up(graph, target, list.items[0], spec.steps, 0, pos);
 			else if (list.n == 1)
 				walk_down(graph, target, list.items[0], -spec.steps, pos);
 			else if (spec.steps > 0)
@@ -419,7 +424,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 								target, name, list.n),
 						 errdetail("Current heads: %s.", graph_list_ids(graph, list))));
 			if (list.n == 1 && spec.steps > 0)
-				walk_up(graph, target, list.items[0], spec.steps, pos);
+				walk_up(graph, target, list.items[0], spec.steps, 0, pos);
 			else if (list.n == 1)
 				walk_down(graph, target, list.items[0], -spec.steps, pos);
 			else if (spec.steps > 0)
