@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scripts/demo.sh — the main job: build and install pg_revisions, start a
+# throwaway PostgreSQL cluster, run the Auth walk-through (examples/auth/run.sql)
+# in a new database auth_demo, print rev_history(), and stop the cluster.
+# Installs PostgreSQL 15 and its headers with apt-get first if they are missing.
+#
+# Usage: bash scripts/demo.sh
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+example="examples/auth/run.sql"
+[ -f "$PGREV_ROOT/$example" ] || pgrev_die "$example not found in $PGREV_ROOT (the Auth example is missing)"
+
+pgrev_install_deps
+# shellcheck disable=SC2119  # (no extra make arguments)
+pgrev_build_install
+pgrev_cluster_start
+
+pgrev_psql -d postgres -c 'CREATE DATABASE auth_demo'
+
+echo
+pgrev_msg "psql -X -v ON_ERROR_STOP=1 -d auth_demo -f $example"
+cd "$PGREV_ROOT"
+psql -X -v ON_ERROR_STOP=1 -d auth_demo -f "$example" </dev/null
+
+echo
+pgrev_msg "SELECT * FROM rev_history()"
+psql -X -v ON_ERROR_STOP=1 -d auth_demo -c 'SELECT * FROM rev_history()' </dev/null
+
+pgrev_cluster_stop
+pgrev_msg "demo finished; the throwaway cluster is stopped and removed"
