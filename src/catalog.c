@@ -240,6 +240,7 @@ static void enter_owner_window(OwnerWindow *window);
 static void leave_owner_window(OwnerWindow *window);
 static int	run_query(CatalogQuery query, Datum *values, const char *nulls);
 static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
+static char *first_text(CatalogQuery query, Datum argument);
 static ArrayType *text_array(const char **items, int n);
 static void build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 						SPITupleTable *edges, uint64 nedges);
@@ -343,6 +344,23 @@ text_column(HeapTuple tuple, TupleDesc desc, int column)
 	Datum		value = SPI_getbinval(tuple, desc, column, &isnull);
 
 	return isnull ? NULL : TextDatumGetCString(value);
+}
+
+/*
+ * first_text
+ *		Run a one-argument query; the first column of its first row, or
+ *		NULL when it returns no row.
+ */
+static char *
+first_text(CatalogQuery query, Datum argument)
+{
+	char	   *result = NULL;
+
+	run_query(query, &argument, NULL);
+	if (SPI_processed > 0)
+		result = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return result;
 }
 
 /* A text[] of the given C strings. */
@@ -598,14 +616,7 @@ catalog_newest_revision(int64 *nheads)
 char *
 catalog_missing_revision(ArrayType *ids)
 {
-	Datum		values[1] = {PointerGetDatum(ids)};
-	char	   *missing = NULL;
-
-	run_query(Q_MISSING, values, NULL);
-	if (SPI_processed > 0)
-		missing = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	SPI_freetuptable(SPI_tuptable);
-	return missing;
+	return first_text(Q_MISSING, PointerGetDatum(ids));
 }
 
 /*
@@ -615,14 +626,7 @@ catalog_missing_revision(ArrayType *ids)
 char *
 catalog_label_owner(const char *label)
 {
-	Datum		values[1] = {CStringGetTextDatum(label)};
-	char	   *owner = NULL;
-
-	run_query(Q_LABEL_OWNER, values, NULL);
-	if (SPI_processed > 0)
-		owner = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	SPI_freetuptable(SPI_tuptable);
-	return owner;
+	return first_text(Q_LABEL_OWNER, CStringGetTextDatum(label));
 }
 
 /*
@@ -632,14 +636,7 @@ catalog_label_owner(const char *label)
 char *
 catalog_first_dependant(const char *id)
 {
-	Datum		values[1] = {CStringGetTextDatum(id)};
-	char	   *dependant = NULL;
-
-	run_query(Q_FIRST_DEPENDANT, values, NULL);
-	if (SPI_processed > 0)
-		dependant = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	SPI_freetuptable(SPI_tuptable);
-	return dependant;
+	return first_text(Q_FIRST_DEPENDANT, CStringGetTextDatum(id));
 }
 
 /*

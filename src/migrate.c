@@ -36,6 +36,7 @@ static void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
 static void check_reversible(RevGraph *graph, RevList plan, const char *target);
+static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
 /* The target argument as a C string, NULL for SQL NULL. */
 static char *
@@ -123,13 +124,14 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
 }
 
 /*
- * rev_upgrade(target text DEFAULT 'heads') RETURNS SETOF text
- *		Apply every unapplied revision needed to reach target; return their
- *		ids in the order applied.
+ * move_applied_state
+ *		The body of rev_upgrade and rev_downgrade: lock, plan, run the
+ *		revisions' SQL, record one operation, return the ids in order.
  */
-Datum
-rev_upgrade(PG_FUNCTION_ARGS)
+static void
+move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 {
+	bool		up = (dir == REV_UPGRADE);
 	char	   *target = target_argument(fcinfo);
 	TimestampTz started_at = GetCurrentTimestamp();
 	RevGraph   *graph;
@@ -138,19 +140,34 @@ rev_upgrade(PG_FUNCTION_ARGS)
 	List	   *done = NIL;
 	List	   *done_at = NIL;
 
-	check_not_applying("rev_upgrade");
+	check_not_applying(up ? "rev_upgrade" : "rev_downgrade");
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_revisions_catalog();
 	graph = catalog_load_graph();
-	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
-	plan = plan_upgrade(graph, &pos);
-	run_plan(graph, plan, REV_UPGRADE, &done, &done_at);
+	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
+	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
+	if (!up)
+		check_reversible(graph, plan, target);
+	run_plan(graph, plan, dir, &done, &done_at);
 	if (plan.n > 0)
-		catalog_record_operation("upgrade", target, started_at, done, done_at, NIL, done);
+		catalog_record_operation(up ? "upgrade" : "downgrade", target, started_at,
+								 up ? done : NIL, up ? done_at : NIL, up ? NIL : done,
+								 done);
 	return_ids(fcinfo, graph, plan);
 	SPI_finish();
+}
+
+/*
+ * rev_upgrade(target text DEFAULT 'heads') RETURNS SETOF text
+ *		Apply every unapplied revision needed to reach target; return their
+ *		ids in the order applied.
+ */
+Datum
+rev_upgrade(PG_FUNCTION_ARGS)
+{
+	move_applied_state(fcinfo, REV_UPGRADE);
 	return (Datum) 0;
 }
 
@@ -162,28 +179,7 @@ rev_upgrade(PG_FUNCTION_ARGS)
 Datum
 rev_downgrade(PG_FUNCTION_ARGS)
 {
-	char	   *target = target_argument(fcinfo);
-	TimestampTz started_at = GetCurrentTimestamp();
-	RevGraph   *graph;
-	RevPosition pos;
-	RevList		plan;
-	List	   *done = NIL;
-	List	   *done_at = NIL;
-
-	check_not_applying("rev_downgrade");
-	check_target_text(target);
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	SPI_connect();
-	lock_revisions_catalog();
-	graph = catalog_load_graph();
-	resolve_target(graph, target, TARGET_FOR_DOWNGRADE, &pos);
-	plan = plan_downgrade(graph, &pos);
-	check_reversible(graph, plan, target);
-	run_plan(graph, plan, REV_DOWNGRADE, &done, &done_at);
-	if (plan.n > 0)
-		catalog_record_operation("downgrade", target, started_at, NIL, NIL, done, done);
-	return_ids(fcinfo, graph, plan);
-	SPI_finish();
+	move_applied_state(fcinfo, REV_DOWNGRADE);
 	return (Datum) 0;
 }
 

@@ -55,6 +55,7 @@ static char *generate_id(void);
 static void check_same_revision(Registration *reg, StoredRevision *stored,
 								const char *checksum);
 static char *register_revision(Registration *reg);
+static text *register_in_spi(Registration *reg);
 
 /* Argument argno as a C string, NULL for SQL NULL. */
 static char *
@@ -369,6 +370,26 @@ register_revision(Registration *reg)
 }
 
 /*
+ * register_in_spi
+ *		Connect to SPI, register reg, and return its id as a text allocated
+ *		in the caller's memory context.
+ */
+static text *
+register_in_spi(Registration *reg)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	char	   *id;
+	text	   *result;
+
+	SPI_connect();
+	id = register_revision(reg);
+	MemoryContextSwitchTo(caller_context);
+	result = cstring_to_text(id);
+	SPI_finish();
+	return result;
+}
+
+/*
  * rev_add(revision, upgrade, downgrade, down_revision, message,
  *		   branch_label, depends_on) RETURNS text
  *		Register a revision; see the contract for each argument's default.
@@ -377,9 +398,6 @@ Datum
 rev_add(PG_FUNCTION_ARGS)
 {
 	Registration reg = {0};
-	MemoryContext caller_context = CurrentMemoryContext;
-	char	   *id;
-
 	reg.function = "rev_add";
 	reg.id = text_argument(fcinfo, 0);
 	reg.upgrade = text_argument(fcinfo, 1);
@@ -400,11 +418,7 @@ rev_add(PG_FUNCTION_ARGS)
 	reg.depends_on_given = !PG_ARGISNULL(6);
 	reg.depends_on = id_list_argument(fcinfo, 6, "depends_on");
 
-	SPI_connect();
-	id = register_revision(&reg);
-	id = MemoryContextStrdup(caller_context, id);
-	SPI_finish();
-	PG_RETURN_TEXT_P(cstring_to_text(id));
+	PG_RETURN_TEXT_P(register_in_spi(&reg));
 }
 
 /*
@@ -417,9 +431,6 @@ Datum
 rev_merge(PG_FUNCTION_ARGS)
 {
 	Registration reg = {0};
-	MemoryContext caller_context = CurrentMemoryContext;
-	char	   *id;
-
 	reg.function = "rev_merge";
 	reg.parents_given = !PG_ARGISNULL(0);
 	reg.parents = id_list_argument(fcinfo, 0, "revisions");
@@ -431,11 +442,7 @@ rev_merge(PG_FUNCTION_ARGS)
 	reg.downgrade = "";
 	reg.is_merge = true;
 
-	SPI_connect();
-	id = register_revision(&reg);
-	id = MemoryContextStrdup(caller_context, id);
-	SPI_finish();
-	PG_RETURN_TEXT_P(cstring_to_text(id));
+	PG_RETURN_TEXT_P(register_in_spi(&reg));
 }
 
 /*
