@@ -17,6 +17,8 @@
 #   PGREV_OS_USER       OS user that owns the throwaway cluster when run as root (default postgres)
 #   PGREV_TMPROOT       where the cluster's temporary directory goes (default /tmp)
 #   PGREV_LOGDIR        where build and test logs go (default <repo>/tmp_check/logs)
+#   PGREV_SERVER_OPTS   extra server options, after the defaults (-c fsync=off
+#                       -c max_locks_per_transaction=256), e.g. "-c fsync=on"
 #
 # Exported for the callers and their children: PG_MAJOR, PG_CONFIG, PG_BIN, PATH
 # (with PG_BIN first), PGREV_ROOT (the repository), and, while a cluster runs,
@@ -277,7 +279,7 @@ pgrev_cluster_start() {
     for attempt in 1 2 3 4 5; do
         port=$(pgrev__free_port) || pgrev_die "no free port"
         if pgrev__as_pguser "$PG_BIN/pg_ctl" -D "$PGREV_CLUSTER_DIR/data" -w -t 120 -l "$PGREV_SERVER_LOG" \
-                -o "-c listen_addresses=127.0.0.1 -p $port -k $PGREV_CLUSTER_DIR/sock -c fsync=off -c max_locks_per_transaction=256" \
+                -o "-c listen_addresses=127.0.0.1 -p $port -k $PGREV_CLUSTER_DIR/sock -c fsync=off -c max_locks_per_transaction=256 ${PGREV_SERVER_OPTS:-}" \
                 start >"$PGREV_CLUSTER_DIR/pg_ctl.log" 2>&1; then
             export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
             # Variables that would send clients elsewhere.
