@@ -14,6 +14,7 @@ OBJS = \
 	src/plan.o \
 	src/lock.o \
 	src/apply.o \
+	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
 	src/inspect.o
@@ -21,7 +22,7 @@ OBJS = \
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional privileges scale
+REGRESS = install ids add targets upgrade transactional immutable privileges scale
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

@@ -91,6 +91,22 @@ CREATE TABLE revisions.state (
 );
 INSERT INTO revisions.state (singleton, generation) VALUES (true, 0);
 
+-- Immutable history: rows change only through the extension's functions,
+-- even for the owner.  (Inserts stay open so that pg_restore can load data.)
+CREATE FUNCTION revisions.catalog_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'pgrev_catalog_guard'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION revisions.catalog_guard() FROM PUBLIC;
+CREATE TRIGGER catalog_guard BEFORE UPDATE OR DELETE OR TRUNCATE ON revisions.revision
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_guard();
+CREATE TRIGGER catalog_guard BEFORE UPDATE OR DELETE OR TRUNCATE ON revisions.edge
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_guard();
+CREATE TRIGGER catalog_guard BEFORE UPDATE OR DELETE OR TRUNCATE ON revisions.applied
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_guard();
+CREATE TRIGGER catalog_guard BEFORE UPDATE OR DELETE OR TRUNCATE ON revisions.operation
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_guard();
+
 SELECT pg_catalog.pg_extension_config_dump('revisions.revision', '');
 SELECT pg_catalog.pg_extension_config_dump('revisions.revision_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('revisions.edge', '');
@@ -174,6 +190,11 @@ RETURNS TABLE(revision text, down_revision text[], depends_on text[],
 AS 'MODULE_PATHNAME', 'rev_history'
 LANGUAGE C VOLATILE;
 
+CREATE FUNCTION pg_catalog.rev_verify()
+RETURNS TABLE(revision text, stored_checksum text, computed_checksum text)
+AS 'MODULE_PATHNAME', 'rev_verify'
+LANGUAGE C VOLATILE;
+
 -- Nothing is callable by PUBLIC: the DBA grants what each role needs.
 REVOKE ALL ON FUNCTION
     pg_catalog.rev_add(text, text, text, text[], text, text, text[]),
@@ -186,5 +207,6 @@ REVOKE ALL ON FUNCTION
     pg_catalog.rev_sql(text),
     pg_catalog.rev_current(),
     pg_catalog.rev_heads(),
-    pg_catalog.rev_history()
+    pg_catalog.rev_history(),
+    pg_catalog.rev_verify()
 FROM PUBLIC;

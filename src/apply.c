@@ -2,7 +2,8 @@
  *
  * apply.c
  *	  Running one revision's upgrade or downgrade SQL, as the calling role,
- *	  in the caller's transaction.
+ *	  in the caller's transaction.  The SQL is checked against the checksum
+ *	  it was registered with first (immutable.c).
  *
  * For each revision: a NOTICE reports progress; the SQL is parsed first so
  * that statements which cannot run inside a transaction (VACUUM, CREATE
@@ -186,12 +187,14 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 	ApplyContext context = {rev->id, dir, NULL};
 	ErrorContextCallback callback;
 	List	   *statements;
+	RevisionSql stored;
 	char	   *sql;
-	bool		isnull;
 	int			nest_level;
 
-	catalog_fetch_sql(rev->id, dir, &sql, &isnull);
-	if (isnull)
+	catalog_fetch_sql(rev->id, &stored);
+	verify_revision_sql(&stored);
+	sql = (dir == REV_UPGRADE) ? stored.upgrade : stored.downgrade;
+	if (sql == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" is irreversible", rev->id)));

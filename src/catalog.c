@@ -51,8 +51,8 @@ typedef enum CatalogQuery
 	Q_FIRST_DEPENDANT,
 	Q_INSERT_REVISION,
 	Q_DELETE_REVISION,
-	Q_FETCH_UPGRADE,
-	Q_FETCH_DOWNGRADE,
+	Q_FETCH_SQL,
+	Q_SCAN_SQL,
 	Q_RECORD,
 	Q_LOCK_STATE,
 	Q_BUMP_STATE,
@@ -176,15 +176,15 @@ static const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"                                     ORDER BY r2.seq DESC LIMIT 1)",
 		2, {TEXTOID, TEXTARRAYOID}
 	},
-	[Q_FETCH_UPGRADE] = {
-		"SELECT r.upgrade_sql FROM revisions.revision r"
+	[Q_FETCH_SQL] = {
+		"SELECT r.upgrade_sql, r.downgrade_sql, r.checksum FROM revisions.revision r"
 		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
-	[Q_FETCH_DOWNGRADE] = {
-		"SELECT r.downgrade_sql FROM revisions.revision r"
-		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
-		1, {TEXTOID}
+	[Q_SCAN_SQL] = {
+		"SELECT r.revision, r.upgrade_sql, r.downgrade_sql, r.checksum"
+		" FROM revisions.revision r ORDER BY r.seq",
+		0, {0}
 	},
 	/* One operation-log row, and the applied-state changes it made. */
 	[Q_RECORD] = {
@@ -224,6 +224,12 @@ static SPIPlanPtr catalog_plans[NUM_CATALOG_QUERIES];
 static Oid	owner_cache_oid = InvalidOid;
 static LocalTransactionId owner_cache_lxid = InvalidLocalTransactionId;
 
+/*
+ * True while one of our catalog queries runs: the catalog_guard trigger
+ * (immutable.c) refuses every other UPDATE, DELETE and TRUNCATE.
+ */
+static bool catalog_query_running = false;
+
 /* The (sub)transaction that last bumped revisions.state. */
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static SubTransactionId bumped_subxid = InvalidSubTransactionId;
@@ -239,6 +245,7 @@ static Oid	extension_owner(void);
 static void enter_owner_window(OwnerWindow *window);
 static void leave_owner_window(OwnerWindow *window);
 static int	run_query(CatalogQuery query, Datum *values, const char *nulls);
+static SPIPlanPtr catalog_plan(CatalogQuery query);
 static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
 static char *first_text(CatalogQuery query, Datum argument);
 static ArrayType *text_array(const char **items, int n);
@@ -298,23 +305,15 @@ leave_owner_window(OwnerWindow *window)
 }
 
 /*
- * run_query
- *		Execute a catalog query as the extension owner, with a fresh snapshot
- *		(read_only = false: after waiting for the catalog lock we must see
- *		what the other session committed).  Returns the SPI result code;
- *		results are in SPI_tuptable/SPI_processed, which the caller frees.
- *		CurrentMemoryContext is the same on return.
+ * catalog_plan
+ *		The kept plan of query, prepared on first use.  Call it as the
+ *		extension owner: parse analysis checks privileges.
  */
-static int
-run_query(CatalogQuery query, Datum *values, const char *nulls)
+static SPIPlanPtr
+catalog_plan(CatalogQuery query)
 {
 	const CatalogQueryDef *def = &catalog_queries[query];
-	MemoryContext caller_context = CurrentMemoryContext;
-	OwnerWindow window;
-	int			rc;
 
-	/* Parse analysis checks privileges too: prepare as the owner. */
-	enter_owner_window(&window);
 	if (catalog_plans[query] == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs, (Oid *) def->argtypes);
@@ -326,7 +325,38 @@ run_query(CatalogQuery query, Datum *values, const char *nulls)
 			elog(ERROR, "SPI_keepplan failed");
 		catalog_plans[query] = plan;
 	}
-	rc = SPI_execute_plan(catalog_plans[query], values, nulls, false, 0);
+	return catalog_plans[query];
+}
+
+/*
+ * run_query
+ *		Execute a catalog query as the extension owner, with a fresh snapshot
+ *		(read_only = false: after waiting for the catalog lock we must see
+ *		what the other session committed).  Returns the SPI result code;
+ *		results are in SPI_tuptable/SPI_processed, which the caller frees.
+ *		CurrentMemoryContext is the same on return.
+ */
+static int
+run_query(CatalogQuery query, Datum *values, const char *nulls)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	OwnerWindow window;
+	SPIPlanPtr	plan;
+	int			rc;
+
+	/* Parse analysis checks privileges too: prepare as the owner. */
+	enter_owner_window(&window);
+	plan = catalog_plan(query);
+	catalog_query_running = true;
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		catalog_query_running = false;
+	}
+	PG_END_TRY();
 	leave_owner_window(&window);
 	/* SPI leaves us in its procedure context: go back to the caller's. */
 	MemoryContextSwitchTo(caller_context);
@@ -684,20 +714,84 @@ catalog_delete_revision(const char *id, ArrayType *down_revision)
 
 /*
  * catalog_fetch_sql
- *		The upgrade or downgrade SQL of revision id, in CurrentMemoryContext;
- *		*isnull is set for an irreversible revision's downgrade.
+ *		The stored SQL and checksum of revision id, in CurrentMemoryContext.
  */
 void
-catalog_fetch_sql(const char *id, RevDirection dir, char **sql, bool *isnull)
+catalog_fetch_sql(const char *id, RevisionSql *out)
 {
 	Datum		values[1] = {CStringGetTextDatum(id)};
+	HeapTuple	tuple;
+	TupleDesc	desc;
 
-	run_query(dir == REV_UPGRADE ? Q_FETCH_UPGRADE : Q_FETCH_DOWNGRADE, values, NULL);
+	run_query(Q_FETCH_SQL, values, NULL);
 	if (SPI_processed != 1)
 		elog(ERROR, "revision \"%s\" vanished from the catalog", id);
-	*sql = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	*isnull = (*sql == NULL);
+	tuple = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	out->id = id;
+	out->upgrade = text_column(tuple, desc, 1);
+	out->downgrade = text_column(tuple, desc, 2);
+	out->checksum = text_column(tuple, desc, 3);
 	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_scan_sql
+ *		Call visit(sql, arg) for every revision, oldest first, reading them
+ *		through a cursor a few at a time so that memory stays bounded
+ *		whatever the size of the SQL.  Each RevisionSql lives only for the
+ *		call.
+ */
+void
+catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	MemoryContext batch_context = AllocSetContextCreate(CurrentMemoryContext,
+														"pg_revisions scan",
+														ALLOCSET_DEFAULT_SIZES);
+	OwnerWindow window;
+	Portal		portal;
+
+	enter_owner_window(&window);
+	portal = SPI_cursor_open(NULL, catalog_plan(Q_SCAN_SQL), NULL, NULL, true);
+	leave_owner_window(&window);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, 16);
+		MemoryContextSwitchTo(batch_context);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			RevisionSql sql;
+
+			sql.id = text_column(tuple, desc, 1);
+			sql.upgrade = text_column(tuple, desc, 2);
+			sql.downgrade = text_column(tuple, desc, 3);
+			sql.checksum = text_column(tuple, desc, 4);
+			visit(&sql, arg);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		MemoryContextReset(batch_context);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(portal);
+	MemoryContextSwitchTo(caller_context);
+	MemoryContextDelete(batch_context);
+}
+
+/*
+ * catalog_query_in_progress
+ *		Is one of our own catalog queries running (see catalog_guard)?
+ */
+bool
+catalog_query_in_progress(void)
+{
+	return catalog_query_running;
 }
 
 /*

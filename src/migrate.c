@@ -288,12 +288,14 @@ rev_sql(PG_FUNCTION_ARGS)
 	for (i = 0; i < plan.n; i++)
 	{
 		RevNode    *node = &graph->nodes[plan.items[i]];
+		RevisionSql stored;
 		char	   *sql;
-		bool		isnull;
 		const char *last_line;
 		int			len;
 
-		catalog_fetch_sql(node->id, REV_UPGRADE, &sql, &isnull);
+		catalog_fetch_sql(node->id, &stored);
+		verify_revision_sql(&stored);
+		sql = stored.upgrade;
 		appendStringInfo(&script, "\n-- revision %s (%d of %d)", node->id, i + 1, plan.n);
 		if (node->message)
 		{
@@ -323,7 +325,10 @@ rev_sql(PG_FUNCTION_ARGS)
 		if (len > 0 && sql[len - 1] != ';')
 			appendStringInfoString(&script, strstr(last_line, "--") ? "\n;" : ";");
 		appendStringInfoChar(&script, '\n');
-		pfree(sql);
+		pfree(stored.upgrade);
+		if (stored.downgrade)
+			pfree(stored.downgrade);
+		pfree(stored.checksum);
 	}
 
 	/* The result must outlive SPI_finish, which frees SPI's memory. */

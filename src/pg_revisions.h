@@ -11,6 +11,7 @@
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
  *	  apply.c     running one revision's SQL as the caller
+ *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
  *	  inspect.c   rev_current, rev_heads, rev_history
@@ -124,6 +125,15 @@ typedef struct StoredRevision
 	ArrayType  *depends_on;		/* text[], never NULL */
 } StoredRevision;
 
+/* The stored SQL of one revision. */
+typedef struct RevisionSql
+{
+	const char *id;
+	char	   *upgrade;
+	char	   *downgrade;		/* NULL: irreversible */
+	char	   *checksum;
+} RevisionSql;
+
 /* catalog.c */
 extern RevGraph *catalog_load_graph(void);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
@@ -137,8 +147,9 @@ extern void catalog_insert_revision(const char *id, const char *message,
 									const char *branch_label, const char *checksum,
 									ArrayType *down_revision, ArrayType *depends_on);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
-extern void catalog_fetch_sql(const char *id, RevDirection dir,
-							  char **sql, bool *isnull);
+extern void catalog_fetch_sql(const char *id, RevisionSql *out);
+extern void catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg);
+extern bool catalog_query_in_progress(void);
 extern void catalog_record_operation(const char *operation, const char *target,
 									 TimestampTz started_at,
 									 List *added, List *added_at, List *removed,
@@ -171,6 +182,10 @@ extern const char *name_problem(NameCheck check);
 extern RevList plan_upgrade(RevGraph *graph, RevPosition *pos);
 extern RevList plan_downgrade(RevGraph *graph, RevPosition *pos);
 extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
+
+/* immutable.c */
+extern char *revision_checksum(const char *upgrade, const char *downgrade);
+extern void verify_revision_sql(RevisionSql *sql);
 
 /* lock.c */
 extern void lock_revisions_catalog(void);

@@ -15,8 +15,6 @@
 #include "pg_revisions.h"
 
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -50,7 +48,6 @@ static int	compare_ids(const ListCell *a, const ListCell *b);
 static bool same_ids(List *ids, ArrayType *stored);
 static char *describe_revision(Registration *reg);
 static List *array_to_ids(ArrayType *array);
-static char *revision_checksum(const char *upgrade, const char *downgrade);
 static char *generate_id(void);
 static void check_same_revision(Registration *reg, StoredRevision *stored,
 								const char *checksum);
@@ -181,40 +178,6 @@ static char *
 describe_revision(Registration *reg)
 {
 	return reg->id ? psprintf("revision \"%s\"", reg->id) : pstrdup("the new revision");
-}
-
-/*
- * revision_checksum
- *		Hex SHA-256 over the upgrade and downgrade SQL, each length-prefixed,
- *		with NULL downgrade distinct from ''.
- */
-static char *
-revision_checksum(const char *upgrade, const char *downgrade)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	const char *parts[2] = {upgrade, downgrade};
-	char	   *hex = palloc(PG_SHA256_DIGEST_STRING_LENGTH);
-	int			i;
-
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
-		elog(ERROR, "could not initialize SHA-256");
-	for (i = 0; i < 2; i++)
-	{
-		uint64		len = parts[i] ? strlen(parts[i]) : 0;
-		uint8		tag = parts[i] ? 'T' : 'N';
-
-		if (pg_cryptohash_update(ctx, &tag, 1) < 0 ||
-			pg_cryptohash_update(ctx, (const uint8 *) &len, sizeof(len)) < 0 ||
-			(len > 0 && pg_cryptohash_update(ctx, (const uint8 *) parts[i], len) < 0))
-			elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	}
-	if (pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	for (i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		sprintf(hex + 2 * i, "%02x", digest[i]);
-	return hex;
 }
 
 /* A new random id of 12 hex digits that is not registered yet. */
