@@ -9,6 +9,7 @@ OBJS = \
 	src/pg_revisions.o \
 	src/syntax.o \
 	src/catalog.o \
+	src/catalog_sql.o \
 	src/graph.o \
 	src/target.o \
 	src/plan.o \

@@ -4,9 +4,9 @@
  *	  Every read and write of the pg_revisions catalog tables
  *	  (revisions.revision, .edge, .applied, .operation, .state).
  *
- * Each query is fixed text, schema-qualified down to its operators, takes
- * its values as parameters, and is prepared once per backend and kept
- * (SPI_keepplan).  Queries run as the extension's owner, inside a narrow
+ * Each query (its text is in catalog_sql.c) is fixed, schema-qualified
+ * down to its operators, takes its values as parameters, and is prepared
+ * once per backend and kept (SPI_keepplan).  Queries run as the extension's owner, inside a narrow
  * window (SECURITY_LOCAL_USERID_CHANGE, as pg_cron does for its
  * bookkeeping), so the roles the DBA allows to call the functions need no
  * rights on the tables.  Revision SQL never runs in that window: apply.c
@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include "pg_revisions.h"
+#include "catalog_sql.h"
 #include "compat.h"
 
 #include "access/genam.h"
@@ -38,178 +39,6 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-/* The catalog queries; see catalog_queries[] for their text. */
-typedef enum CatalogQuery
-{
-	Q_LOAD_NODES,
-	Q_LOAD_EDGES,
-	Q_GET_REVISION,
-	Q_HEADS,
-	Q_NEWEST,
-	Q_MISSING,
-	Q_LABEL_OWNER,
-	Q_FIRST_DEPENDANT,
-	Q_INSERT_REVISION,
-	Q_DELETE_REVISION,
-	Q_FETCH_SQL,
-	Q_SCAN_SQL,
-	Q_RECORD,
-	Q_LOCK_STATE,
-	Q_BUMP_STATE,
-	NUM_CATALOG_QUERIES
-} CatalogQuery;
-
-typedef struct CatalogQueryDef
-{
-	const char *sql;
-	int			nargs;
-	Oid			argtypes[9];
-} CatalogQueryDef;
-
-static const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
-	[Q_LOAD_NODES] = {
-		"SELECT r.revision, r.seq, r.message, r.branch_label,"
-		" r.downgrade_sql IS NULL, a.applied_at"
-		" FROM revisions.revision r"
-		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
-		" ORDER BY r.seq",
-		0, {0}
-	},
-	[Q_LOAD_EDGES] = {
-		"SELECT e.revision, e.kind OPERATOR(pg_catalog.=) 'depends_on', e.position, e.requires"
-		" FROM revisions.edge e",
-		0, {0}
-	},
-	[Q_GET_REVISION] = {
-		"SELECT r.checksum, r.branch_label,"
-		" EXISTS (SELECT FROM revisions.applied a"
-		"         WHERE a.revision OPERATOR(pg_catalog.=) r.revision),"
-		" ARRAY(SELECT e.requires FROM revisions.edge e"
-		"       WHERE e.revision OPERATOR(pg_catalog.=) r.revision"
-		"         AND e.kind OPERATOR(pg_catalog.=) 'down_revision' ORDER BY e.position),"
-		" ARRAY(SELECT e.requires FROM revisions.edge e"
-		"       WHERE e.revision OPERATOR(pg_catalog.=) r.revision"
-		"         AND e.kind OPERATOR(pg_catalog.=) 'depends_on' ORDER BY e.position)"
-		" FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1",
-		1, {TEXTOID}
-	},
-	[Q_HEADS] = {
-		"SELECT r.revision FROM revisions.revision r"
-		" WHERE NOT EXISTS (SELECT FROM revisions.edge e"
-		"                   WHERE e.requires OPERATOR(pg_catalog.=) r.revision"
-		"                     AND e.kind OPERATOR(pg_catalog.=) 'down_revision')"
-		" ORDER BY r.seq",
-		0, {0}
-	},
-	[Q_NEWEST] = {
-		"SELECT r.revision, r.heads_count FROM revisions.revision r"
-		" ORDER BY r.seq DESC LIMIT 1",
-		0, {0}
-	},
-	[Q_MISSING] = {
-		"SELECT u.id FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, n)"
-		" WHERE (SELECT r.revision FROM revisions.revision r"
-		"        WHERE r.revision OPERATOR(pg_catalog.=) u.id LIMIT 1) IS NULL"
-		" ORDER BY u.n LIMIT 1",
-		1, {TEXTARRAYOID}
-	},
-	[Q_LABEL_OWNER] = {
-		"SELECT r.revision FROM revisions.revision r"
-		" WHERE r.branch_label OPERATOR(pg_catalog.=) $1",
-		1, {TEXTOID}
-	},
-	[Q_FIRST_DEPENDANT] = {
-		"SELECT e.revision FROM revisions.edge e"
-		" WHERE e.requires OPERATOR(pg_catalog.=) $1 ORDER BY e.revision LIMIT 1",
-		1, {TEXTOID}
-	},
-	/*
-	 * The new row and its edges.  Its heads_count: the newest row's, plus
-	 * one for itself, minus its parents that were heads (had no child).
-	 */
-	[Q_INSERT_REVISION] = {
-		"WITH newest AS ("
-		"  SELECT r.heads_count FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1),"
-		" parent_heads AS ("
-		"  SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest($8) AS p(id)"
-		"  WHERE (SELECT e.requires FROM revisions.edge e"
-		"         WHERE e.requires OPERATOR(pg_catalog.=) p.id"
-		"           AND e.kind OPERATOR(pg_catalog.=) 'down_revision' LIMIT 1) IS NULL),"
-		" rev AS ("
-		"  INSERT INTO revisions.revision (revision, message, upgrade_sql, downgrade_sql,"
-		"                                  branch_label, checksum, created_by, heads_count)"
-		"  SELECT $1, $2, $3, $4, $5, $6, $7::pg_catalog.name,"
-		"         COALESCE((SELECT heads_count FROM newest), 0)"
-		"         OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.-) parent_heads.n"
-		"  FROM parent_heads)"
-		" INSERT INTO revisions.edge (revision, kind, position, requires)"
-		" SELECT $1, 'down_revision', (p.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, p.id"
-		"   FROM pg_catalog.unnest($8) WITH ORDINALITY AS p(id, n)"
-		" UNION ALL"
-		" SELECT $1, 'depends_on', (d.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, d.id"
-		"   FROM pg_catalog.unnest($9) WITH ORDINALITY AS d(id, n)",
-		9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTARRAYOID, TEXTARRAYOID}
-	},
-	/*
-	 * Delete a head (its edges cascade) and give the newest remaining row
-	 * the new heads count: one less, plus its parents left without child.
-	 */
-	[Q_DELETE_REVISION] = {
-		"WITH gone AS ("
-		"  DELETE FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1"
-		"  RETURNING r.seq),"
-		" newest AS ("
-		"  SELECT r.heads_count FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1),"
-		" new_heads AS ("
-		"  SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest($2) AS p(id)"
-		"  WHERE (SELECT e.requires FROM revisions.edge e"
-		"         WHERE e.requires OPERATOR(pg_catalog.=) p.id"
-		"           AND e.kind OPERATOR(pg_catalog.=) 'down_revision'"
-		"           AND e.revision OPERATOR(pg_catalog.<>) $1 LIMIT 1) IS NULL)"
-		" UPDATE revisions.revision r"
-		" SET heads_count = newest.heads_count OPERATOR(pg_catalog.-) 1"
-		"                   OPERATOR(pg_catalog.+) new_heads.n"
-		" FROM newest, new_heads"
-		" WHERE r.seq OPERATOR(pg_catalog.=) (SELECT r2.seq FROM revisions.revision r2"
-		"                                     WHERE r2.revision OPERATOR(pg_catalog.<>) $1"
-		"                                     ORDER BY r2.seq DESC LIMIT 1)",
-		2, {TEXTOID, TEXTARRAYOID}
-	},
-	[Q_FETCH_SQL] = {
-		"SELECT r.upgrade_sql, r.downgrade_sql, r.checksum FROM revisions.revision r"
-		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
-		1, {TEXTOID}
-	},
-	[Q_SCAN_SQL] = {
-		"SELECT r.revision, r.upgrade_sql, r.downgrade_sql, r.checksum"
-		" FROM revisions.revision r ORDER BY r.seq",
-		0, {0}
-	},
-	/* One operation-log row, and the applied-state changes it made. */
-	[Q_RECORD] = {
-		"WITH op AS ("
-		"  INSERT INTO revisions.operation (started_at, role, operation, target, revisions, duration)"
-		"  VALUES ($1, $2::pg_catalog.name, $3, $4, $5,"
-		"          pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $1)"
-		"  RETURNING id),"
-		" gone AS ("
-		"  DELETE FROM revisions.applied a WHERE a.revision OPERATOR(pg_catalog.=) ANY ($6))"
-		" INSERT INTO revisions.applied (revision, applied_at, applied_by, operation_id)"
-		" SELECT u.id, u.at, $2::pg_catalog.name, op.id"
-		"   FROM op, ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8)) AS u(id, at)",
-		8, {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
-		TEXTARRAYOID, TIMESTAMPTZARRAYOID}
-	},
-	[Q_LOCK_STATE] = {
-		"SELECT s.generation FROM revisions.state s FOR UPDATE",
-		0, {0}
-	},
-	[Q_BUMP_STATE] = {
-		"UPDATE revisions.state SET generation = generation OPERATOR(pg_catalog.+) 1",
-		0, {0}
-	},
-};
 
 /*
  * Prepared and kept plans, one per query, made on first use.  A kept plan

@@ -6,6 +6,7 @@
  * The pieces, one file each:
  *	  syntax.c    ids, labels and the target grammar (pure C, see syntax.h)
  *	  catalog.c   every read and write of the catalog tables (SPI, as owner)
+ *	  catalog_sql.c  the text of those queries
  *	  graph.c     the revision DAG in memory and its closures
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do

@@ -1,0 +1,44 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog_sql.h
+ *	  The fixed queries catalog.c runs on the catalog tables: their ids and
+ *	  their definitions (catalog_sql.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGREV_CATALOG_SQL_H
+#define PGREV_CATALOG_SQL_H
+
+#include "postgres.h"
+
+/* The catalog queries; see catalog_queries[] for their text. */
+typedef enum CatalogQuery
+{
+	Q_LOAD_NODES,
+	Q_LOAD_EDGES,
+	Q_GET_REVISION,
+	Q_HEADS,
+	Q_NEWEST,
+	Q_MISSING,
+	Q_LABEL_OWNER,
+	Q_FIRST_DEPENDANT,
+	Q_INSERT_REVISION,
+	Q_DELETE_REVISION,
+	Q_FETCH_SQL,
+	Q_SCAN_SQL,
+	Q_RECORD,
+	Q_LOCK_STATE,
+	Q_BUMP_STATE,
+	NUM_CATALOG_QUERIES
+} CatalogQuery;
+
+typedef struct CatalogQueryDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[9];
+} CatalogQueryDef;
+
+extern const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES];
+
+#endif							/* PGREV_CATALOG_SQL_H */
