@@ -32,8 +32,10 @@ SET ROLE regress_rev_monitor;
 SELECT * FROM rev_pending();
 SELECT revision, message FROM rev_history();
 SELECT * FROM rev_heads();
+SELECT * FROM rev_current();
 SELECT rev_upgrade('head');
 SELECT rev_sql();
+SELECT rev_verify();
 SELECT upgrade_sql FROM revisions.revision;
 RESET ROLE;
 
