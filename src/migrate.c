@@ -118,7 +118,7 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("cannot downgrade to \"%s\": revision \"%s\" is irreversible",
-							target, graph->nodes[plan.items[i]].id),
+							quote_input(target), graph->nodes[plan.items[i]].id),
 					 errdetail("It was registered without downgrade SQL. Nothing was reverted."),
 					 errhint("If its changes were undone by hand, move past it with rev_stamp().")));
 }
@@ -305,7 +305,8 @@ rev_sql(PG_FUNCTION_ARGS)
 			appendStringInfoString(&script, ": ");
 			for (c = node->message; *c; c++)
 			{
-				if (*c == '\n')
+				/* Both end a -- comment for the server's and psql's lexers. */
+				if (*c == '\n' || *c == '\r')
 					appendStringInfoString(&script, "\n-- ");
 				else
 					appendStringInfoChar(&script, *c);

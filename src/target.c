@@ -324,7 +324,8 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
  * resolve_target
  *		Fill *pos with where target points, for the given use.  Raises an
  *		error, changing nothing, for a NULL, malformed, unknown, ambiguous
- *		or out-of-range target.
+ *		or out-of-range target.  The helpers it calls get the target as
+ *		quoted for messages (quote_input).
  */
 void
 resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *pos)
@@ -337,6 +338,8 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 	parse_target_or_error(target, &spec);
 	memset(pos, 0, sizeof(*pos));
 	name = spec.name ? pnstrdup(spec.name, spec.name_len) : NULL;
+	/* From here on, messages quote the target cut short ("+000...0001"). */
+	target = quote_input(target);
 
 	switch (spec.kind)
 	{
