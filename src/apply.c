@@ -203,7 +203,7 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 			(errmsg("%s revision \"%s\" (%d of %d)%s%s",
 					dir == REV_UPGRADE ? "applying" : "reverting",
 					rev->id, position, total,
-					rev->message ? ": " : "", rev->message ? rev->message : "")));
+					stored.message ? ": " : "", stored.message ? stored.message : "")));
 
 	callback.callback = apply_error_context;
 	callback.arg = &context;

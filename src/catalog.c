@@ -247,16 +247,18 @@ catalog_caller_name(void)
 /*
  * catalog_load_graph
  *		Load the whole DAG and the applied state: one scan of the revisions
- *		(joined with applied) and one of the edges.  No SQL text is read.
+ *		(joined with applied) and one of the edges.  No SQL text is read, and
+ *		messages only when asked for (node->message is NULL otherwise).
  */
 RevGraph *
-catalog_load_graph(void)
+catalog_load_graph(bool with_messages)
 {
 	RevGraph   *graph = palloc0(sizeof(RevGraph));
 	SPITupleTable *nodes;
 	uint64		nnodes;
+	Datum		values[1] = {BoolGetDatum(with_messages)};
 
-	run_query(Q_LOAD_NODES, NULL, NULL);
+	run_query(Q_LOAD_NODES, values, NULL);
 	nodes = SPI_tuptable;
 	nnodes = SPI_processed;
 	run_query(Q_LOAD_EDGES, NULL, NULL);
@@ -277,6 +279,8 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 {
 	HASHCTL		ctl;
 	int		   *fill;
+	int		   *edge_child;
+	int		   *edge_required;
 	int			nparents = 0,
 				ndeps = 0;
 	uint64		i;
@@ -313,22 +317,32 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		entry->index = (int) i;
 	}
 
-	/* Count each node's parents and dependencies, then lay them out. */
-	fill = palloc0(sizeof(int) * (nnodes + 1));
+	/*
+	 * One pass over the edges (ids come as "name", so no copies): resolve
+	 * both ends and count each node's parents and dependencies.
+	 */
+	edge_child = palloc(sizeof(int) * (nedges + 1));
+	edge_required = palloc(sizeof(int) * (nedges + 1));
 	for (i = 0; i < nedges; i++)
 	{
+		HeapTuple	tuple = edges->vals[i];
+		TupleDesc	desc = edges->tupdesc;
 		bool		isnull;
-		char	   *child = text_column(edges->vals[i], edges->tupdesc, 1);
-		bool		is_dep = DatumGetBool(SPI_getbinval(edges->vals[i], edges->tupdesc, 2, &isnull));
+		const char *child = NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 1, &isnull)));
+		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+		const char *required = NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 4, &isnull)));
 		int			c = graph_find(graph, child);
+		int			r = graph_find(graph, required);
 
-		if (c < 0)
-			elog(ERROR, "pg_revisions catalog is inconsistent: edge of unknown revision \"%s\"", child);
+		if (c < 0 || r < 0 || r >= c)
+			elog(ERROR, "pg_revisions catalog is inconsistent: edge \"%s\" -> \"%s\"",
+				 child, required);
+		edge_child[i] = c;
+		edge_required[i] = r;
 		if (is_dep)
 			graph->nodes[c].ndeps++, ndeps++;
 		else
 			graph->nodes[c].nparents++, nparents++;
-		pfree(child);
 	}
 	graph->parents = palloc(sizeof(int) * (nparents + 1));
 	graph->deps = palloc(sizeof(int) * (ndeps + 1));
@@ -340,30 +354,28 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		graph->nodes[n].deps_start = ndeps;
 		ndeps += graph->nodes[n].ndeps;
 	}
+	/* Lay each edge out at its position (positions are dense, from 0). */
 	for (i = 0; i < nedges; i++)
 	{
 		HeapTuple	tuple = edges->vals[i];
 		TupleDesc	desc = edges->tupdesc;
 		bool		isnull;
-		char	   *child = text_column(tuple, desc, 1);
 		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
 		int			position = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
-		char	   *required = text_column(tuple, desc, 4);
-		int			c = graph_find(graph, child);
-		int			r = graph_find(graph, required);
-		RevNode    *node = &graph->nodes[c];
+		RevNode    *node = &graph->nodes[edge_child[i]];
 		int			count = is_dep ? node->ndeps : node->nparents;
 
-		if (r < 0 || r >= c || position < 0 || position >= count)
-			elog(ERROR, "pg_revisions catalog is inconsistent: edge \"%s\" -> \"%s\"",
-				 child, required);
+		if (position < 0 || position >= count)
+			elog(ERROR, "pg_revisions catalog is inconsistent: edge of \"%s\" at position %d",
+				 node->id, position);
 		if (is_dep)
-			graph->deps[node->deps_start + position] = r;
+			graph->deps[node->deps_start + position] = edge_required[i];
 		else
-			graph->parents[node->parents_start + position] = r;
-		pfree(child);
-		pfree(required);
+			graph->parents[node->parents_start + position] = edge_required[i];
 	}
+	pfree(edge_child);
+	pfree(edge_required);
+	fill = palloc0(sizeof(int) * (nnodes + 1));
 
 	/* Children: reverse of the parent edges, in registration order. */
 	for (n = 0; n < graph->nnodes; n++)
@@ -561,6 +573,7 @@ catalog_fetch_sql(const char *id, RevisionSql *out)
 	out->upgrade = text_column(tuple, desc, 1);
 	out->downgrade = text_column(tuple, desc, 2);
 	out->checksum = text_column(tuple, desc, 3);
+	out->message = text_column(tuple, desc, 4);
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -602,6 +615,7 @@ catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg)
 			sql.upgrade = text_column(tuple, desc, 2);
 			sql.downgrade = text_column(tuple, desc, 3);
 			sql.checksum = text_column(tuple, desc, 4);
+			sql.message = NULL;
 			visit(&sql, arg);
 		}
 		SPI_freetuptable(SPI_tuptable);

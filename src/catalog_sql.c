@@ -20,15 +20,16 @@
 
 const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	[Q_LOAD_NODES] = {
-		"SELECT r.revision, r.seq, r.message, r.branch_label,"
+		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
 		" r.downgrade_sql IS NULL, a.applied_at"
 		" FROM revisions.revision r"
 		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
 		" ORDER BY r.seq",
-		0, {0}
+		1, {BOOLOID}
 	},
 	[Q_LOAD_EDGES] = {
-		"SELECT e.revision, e.kind OPERATOR(pg_catalog.=) 'depends_on', e.position, e.requires"
+		"SELECT e.revision::pg_catalog.name, e.kind OPERATOR(pg_catalog.=) 'depends_on',"
+		" e.position, e.requires::pg_catalog.name"
 		" FROM revisions.edge e",
 		0, {0}
 	},
@@ -129,7 +130,7 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		2, {TEXTOID, TEXTARRAYOID}
 	},
 	[Q_FETCH_SQL] = {
-		"SELECT r.upgrade_sql, r.downgrade_sql, r.checksum FROM revisions.revision r"
+		"SELECT r.upgrade_sql, r.downgrade_sql, r.checksum, r.message FROM revisions.revision r"
 		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},

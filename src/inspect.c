@@ -44,7 +44,7 @@ return_id_list(FunctionCallInfo fcinfo, RevList (*which) (RevGraph *))
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
-	graph = catalog_load_graph();
+	graph = catalog_load_graph(false);
 	list = which(graph);
 	for (i = 0; i < list.n; i++)
 	{
@@ -105,7 +105,7 @@ rev_history(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
-	graph = catalog_load_graph();
+	graph = catalog_load_graph(true);
 	for (n = graph->nnodes - 1; n >= 0; n--)
 	{
 		RevNode    *node = &graph->nodes[n];

@@ -145,7 +145,7 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_revisions_catalog();
-	graph = catalog_load_graph();
+	graph = catalog_load_graph(false);
 	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
 	if (!up)
@@ -206,7 +206,7 @@ rev_stamp(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_revisions_catalog();
-	graph = catalog_load_graph();
+	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
 	stamped = plan_stamp(graph, &pos);
 
@@ -247,7 +247,7 @@ rev_pending(PG_FUNCTION_ARGS)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	graph = catalog_load_graph();
+	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	return_ids(fcinfo, graph, plan_upgrade(graph, &pos));
 	SPI_finish();
@@ -275,7 +275,7 @@ rev_sql(PG_FUNCTION_ARGS)
 
 	check_target_text(target);
 	SPI_connect();
-	graph = catalog_load_graph();
+	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	plan = plan_upgrade(graph, &pos);
 
@@ -297,13 +297,13 @@ rev_sql(PG_FUNCTION_ARGS)
 		verify_revision_sql(&stored);
 		sql = stored.upgrade;
 		appendStringInfo(&script, "\n-- revision %s (%d of %d)", node->id, i + 1, plan.n);
-		if (node->message)
+		if (stored.message)
 		{
 			/* Keep a multi-line message inside the comment. */
 			const char *c;
 
 			appendStringInfoString(&script, ": ");
-			for (c = node->message; *c; c++)
+			for (c = stored.message; *c; c++)
 			{
 				/* Both end a -- comment for the server's and psql's lexers. */
 				if (*c == '\n' || *c == '\r')

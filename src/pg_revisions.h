@@ -43,7 +43,7 @@
 typedef struct RevNode
 {
 	const char *id;
-	const char *message;		/* NULL when none */
+	const char *message;		/* NULL when none or not loaded */
 	const char *branch_label;	/* NULL when none */
 	int64		seq;			/* registration order */
 	bool		irreversible;	/* registered without downgrade SQL */
@@ -133,10 +133,11 @@ typedef struct RevisionSql
 	char	   *upgrade;
 	char	   *downgrade;		/* NULL: irreversible */
 	char	   *checksum;
+	char	   *message;		/* NULL when none, or not fetched */
 } RevisionSql;
 
 /* catalog.c */
-extern RevGraph *catalog_load_graph(void);
+extern RevGraph *catalog_load_graph(bool with_messages);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
 extern List *catalog_heads(void);
 extern char *catalog_newest_revision(int64 *nheads);
