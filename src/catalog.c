@@ -145,7 +145,13 @@ catalog_plan(CatalogQuery query)
 
 	if (catalog_plans[query] == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs, (Oid *) def->argtypes);
+		/*
+		 * Generic plans: every query is written to be an index lookup
+		 * whatever its parameters, and re-planning the CTEs of
+		 * Q_INSERT_REVISION on every rev_add cost more than running it.
+		 */
+		SPIPlanPtr	plan = SPI_prepare_cursor(def->sql, def->nargs, (Oid *) def->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for pg_revisions catalog query %d: %s",

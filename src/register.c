@@ -306,14 +306,16 @@ register_revision(Registration *reg)
 
 	parents = catalog_text_array(reg->parents);
 	depends_on = catalog_text_array(reg->depends_on);
-	missing = catalog_missing_revision(parents);
+	/* Parents taken from the heads exist; skip lookups of empty lists. */
+	missing = (reg->parents_given && reg->parents != NIL) ?
+		catalog_missing_revision(parents) : NULL;
 	if (missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", missing),
 				 errdetail("It is named in down_revision of %s.", describe_revision(reg)),
 				 errhint("Register parents before their children.")));
-	missing = catalog_missing_revision(depends_on);
+	missing = reg->depends_on != NIL ? catalog_missing_revision(depends_on) : NULL;
 	if (missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
