@@ -5,7 +5,8 @@
  *	  rev_current, rev_heads, rev_history.
  *
  * Each loads the DAG once (two catalog scans) and answers from memory; none
- * takes the catalog lock.
+ * takes the catalog lock.  return_ids, the SETOF text output, is shared
+ * with migrate.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,24 +37,33 @@ static Datum id_array(RevGraph *graph, RevList list);
 static void
 return_id_list(FunctionCallInfo fcinfo, RevList (*which) (RevGraph *))
 {
-	ReturnSetInfo *rsinfo;
 	RevGraph   *graph;
-	RevList		list;
-	int			i;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
 	graph = catalog_load_graph(false);
-	list = which(graph);
-	for (i = 0; i < list.n; i++)
+	return_ids(fcinfo, graph, which(graph));
+	SPI_finish();
+}
+
+/*
+ * return_ids
+ *		Put the ids of ids into the SETOF text result.  The caller has
+ *		called InitMaterializedSRF.
+ */
+void
+return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	for (i = 0; i < ids.n; i++)
 	{
-		Datum		value = CStringGetTextDatum(graph->nodes[list.items[i]].id);
+		Datum		value = CStringGetTextDatum(graph->nodes[ids.items[i]].id);
 		bool		isnull = false;
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 	}
-	SPI_finish();
 }
 
 /* The ids of list as a text[] datum. */

@@ -32,7 +32,6 @@ PG_FUNCTION_INFO_V1(rev_pending);
 PG_FUNCTION_INFO_V1(rev_sql);
 
 static char *target_argument(FunctionCallInfo fcinfo);
-static void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
 static void check_reversible(RevGraph *graph, RevList plan, const char *target);
@@ -43,26 +42,6 @@ static char *
 target_argument(FunctionCallInfo fcinfo)
 {
 	return PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
-}
-
-/*
- * return_ids
- *		Put the ids of ids into the function's result set.  The caller has
- *		called InitMaterializedSRF.
- */
-static void
-return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			i;
-
-	for (i = 0; i < ids.n; i++)
-	{
-		Datum		value = CStringGetTextDatum(graph->nodes[ids.items[i]].id);
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-	}
 }
 
 /*

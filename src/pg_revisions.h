@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
@@ -188,6 +189,9 @@ extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
 /* immutable.c */
 extern char *revision_checksum(const char *upgrade, const char *downgrade);
 extern void verify_revision_sql(RevisionSql *sql);
+
+/* inspect.c */
+extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 
 /* lock.c */
 extern void lock_revisions_catalog(void);

@@ -26,42 +26,15 @@
 # ignores exactly the "terminated by signal 9: Killed" line this causes.
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-if [ -z "${PG_BIN:-}" ]; then
-    PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
-fi
-
 db="pgrev_faults_$$"
 app="pgrev_faults_$$"          # prefix of the application_name of every session we start
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_faults.XXXXXX")
-bg_pids=()                     # our background psql clients
 injected=0
 survived=0
 
-psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
-fail() { echo "faults: FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
-
-cleanup() {
-    local rc=$? pid
-    set +e
-    # Sessions first (a backend sleeping for a vanished client would stay),
-    # then our clients, then the database.
-    value -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                          WHERE application_name LIKE '${app}%'" >/dev/null 2>&1
-    for pid in "${bg_pids[@]}"; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    psql_q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
-    rm -rf "$work"
-    return "$rc"
-}
-trap cleanup EXIT
+test_name=faults
+# shellcheck source=test/scripts/session_helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/session_helpers.bash"
 
 # Wait (at most $2 seconds) until the session with application_name $1 sleeps
 # in pg_sleep; print its backend pid.

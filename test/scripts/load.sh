@@ -21,14 +21,6 @@
 # Uses the cluster in PGHOST/PGPORT/PGUSER (scripts/test.sh starts one).
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-if [ -z "${PG_BIN:-}" ]; then
-    PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
-fi
-
 sessions=8
 calls=40
 total=150
@@ -36,27 +28,10 @@ limit=90                       # seconds for the concurrent phase
 db="pgrev_load_$$"
 app="pgrev_load_$$"            # prefix of the application_name of every session we start
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_load.XXXXXX")
-bg_pids=()
 
-psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
-fail() { echo "load: FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
-
-cleanup() {
-    local rc=$? pid
-    set +e
-    value -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                          WHERE application_name LIKE '${app}%'" >/dev/null 2>&1
-    for pid in "${bg_pids[@]}"; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    psql_q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
-    rm -rf "$work"
-    return "$rc"
-}
-trap cleanup EXIT
+test_name=load
+# shellcheck source=test/scripts/session_helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/session_helpers.bash"
 
 # --- the registration script ---------------------------------------------------
 # Positions within each block of 20 registrations, when a branch fits:
