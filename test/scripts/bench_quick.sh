@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Script test: the benchmarks' quick modes still run, so that they cannot rot.
+#
+#   test/bench/run.sh --quick   every contender (plain script, pg_revisions,
+#                               Alembic, Sqitch) on every workload at N=20, the
+#                               graph functions at 500 and 5000 revisions, the
+#                               memory measurement, the plot (gnuplot)
+#   test/bench/core.sh --quick  the core benchmark at N=100
+#
+# Both start their own throwaway cluster (the suite's PGHOST/PGPORT/PGUSER are
+# not used) and install the peers with apt-get when missing (needs root).  Every
+# timed step checks its result (tables created/dropped, returned counts, the
+# peers' registries); this test fails if either exits non-zero, or if the
+# table lacks a row of some contender.  Their output goes to a temporary
+# directory.  About 20 s on 2 CPUs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+out=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_bench_quick.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+fail() { echo "bench_quick: FAIL: $*" >&2; exit 1; }
+
+start=$SECONDS
+BENCH_OUTDIR="$out" timeout --kill-after=10 600 bash "$ROOT/test/bench/run.sh" --quick >"$out/run.txt" 2>"$out/run.err" || {
+    tail -n 40 "$out/run.err" >&2
+    fail "test/bench/run.sh --quick exited non-zero"
+}
+echo "run.sh --quick: $((SECONDS - start)) s"
+
+# Every contender has a row for every workload and step.
+for op in upgrade noop downgrade; do
+    for w in chain multi dag; do
+        for c in plain pg_revisions alembic sqitch; do
+            grep -Eq "^$op +$w +20  $c( |\$)" "$out/run.txt" || fail "no '$op $w N=20 $c' row in the table"
+        done
+    done
+done
+grep -Eq '^noop +chain +20  pg_revisions \(in-server\)' "$out/run.txt" || fail "no in-server no-op row"
+for w in chain multi dag; do
+    grep -Eq "^register +$w +20  pg_revisions" "$out/run.txt" || fail "no 'register $w' row"
+done
+for f in "rev_heads()" "rev_current()" "rev_pending('heads')" "rev_history()"; do
+    for n in 500 5000; do
+        grep -Fq "$f" "$out/run.txt" && grep -E "^graph +" "$out/run.txt" | grep -F "$f" | grep -Eq " $n  pg_revisions " ||
+            fail "no graph row for $f at N=$n"
+    done
+done
+grep -Eq "^  pg_revisions \(rev_upgrade\('head'\)\) +200 +[0-9]+ +[0-9]+ +[0-9]+\$" "$out/run.txt" || fail "no memory row for pg_revisions"
+grep -Eq "^  plain \(psql -1 -f up.sql\) +200 +[0-9]+ +[0-9]+ +[0-9]+\$" "$out/run.txt" || fail "no memory row for the plain script"
+ls "$out"/quick-*/upgrade.png "$out"/quick-*/upgrade.svg >/dev/null 2>&1 || fail "no plot written"
+grep -A 200 '^op ' "$out/run.txt" | sed -n '1,/^$/p'
+
+start=$SECONDS
+timeout --kill-after=10 300 bash "$ROOT/test/bench/core.sh" --quick >"$out/core.txt" 2>"$out/core.err" || {
+    tail -n 40 "$out/core.err" >&2
+    fail "test/bench/core.sh --quick exited non-zero"
+}
+for c in "plain" "pg_revisions" "PL/pgSQL EXECUTE loop"; do
+    grep -Eq "^upgrade +100  $c " "$out/core.txt" || fail "core.sh: no 'upgrade 100 $c' row"
+done
+echo "core.sh --quick: $((SECONDS - start)) s"
+echo "bench_quick: ok"
