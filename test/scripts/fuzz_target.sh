@@ -36,26 +36,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        fail "need root (or sudo) to run: $*"
-    fi
-}
+# pgrev__as_root: run as root, directly or through sudo.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
 apt_updated=0
 apt_install() {
     command -v apt-get >/dev/null 2>&1 || fail "apt-get not found; install clang with its libFuzzer runtime by hand"
     echo "fuzz_target: installing $* (apt-get)"
     if [ "$apt_updated" -eq 0 ]; then
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$work/apt.log" 2>&1 ||
+        pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$work/apt.log" 2>&1 ||
             { tail -n 20 "$work/apt.log" >&2; fail "apt-get update failed"; }
         apt_updated=1
     fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+    pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
         >>"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log" >&2; fail "apt-get install $* failed"; }
 }
 
