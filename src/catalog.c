@@ -78,6 +78,7 @@ static SPIPlanPtr catalog_plan(CatalogQuery query);
 static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
 static char *first_text(CatalogQuery query, Datum argument);
 static ArrayType *text_array(const char **items, int n);
+static int	compare_seq(const void *a, const void *b);
 static void build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 						SPITupleTable *edges, uint64 nedges);
 
@@ -274,6 +275,16 @@ catalog_load_graph(bool with_messages)
 	return graph;
 }
 
+/* qsort comparator: RevNodes by registration order. */
+static int
+compare_seq(const void *a, const void *b)
+{
+	int64		sa = ((const RevNode *) a)->seq;
+	int64		sb = ((const RevNode *) b)->seq;
+
+	return (sa > sb) - (sa < sb);
+}
+
 /*
  * build_graph
  *		Fill graph from the rows of Q_LOAD_NODES and Q_LOAD_EDGES, checking
@@ -308,9 +319,7 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		HeapTuple	tuple = nodes->vals[i];
 		TupleDesc	desc = nodes->tupdesc;
 		RevNode    *node = &graph->nodes[i];
-		GraphEntry *entry;
 		bool		isnull;
-		bool		found;
 
 		node->id = text_column(tuple, desc, 1);
 		node->seq = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
@@ -319,8 +328,15 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
-		entry = hash_search(graph->by_id, node->id, HASH_ENTER, &found);
-		entry->index = (int) i;
+	}
+
+	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */
+	qsort(graph->nodes, nnodes, sizeof(RevNode), compare_seq);
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		GraphEntry *entry = hash_search(graph->by_id, graph->nodes[n].id, HASH_ENTER, NULL);
+
+		entry->index = n;
 	}
 
 	/*

@@ -23,8 +23,7 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
 		" r.downgrade_sql IS NULL, a.applied_at"
 		" FROM revisions.revision r"
-		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
-		" ORDER BY r.seq",
+		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision",
 		1, {BOOLOID}
 	},
 	[Q_LOAD_EDGES] = {
