@@ -77,6 +77,7 @@ static int	run_query(CatalogQuery query, Datum *values, const char *nulls);
 static SPIPlanPtr catalog_plan(CatalogQuery query);
 static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
 static char *first_text(CatalogQuery query, Datum argument);
+static char *catalog_caller_name(void);
 static ArrayType *text_array(const char **items, int n);
 static int	compare_seq(const void *a, const void *b);
 static void build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
@@ -244,8 +245,9 @@ text_array(const char **items, int n)
 /*
  * catalog_caller_name
  *		Name of the role calling us (current_user), for created_by etc.
+ *		Call it outside the owner window.
  */
-char *
+static char *
 catalog_caller_name(void)
 {
 	return GetUserNameFromId(GetUserId(), false);

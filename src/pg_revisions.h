@@ -159,7 +159,6 @@ extern void catalog_record_operation(const char *operation, const char *target,
 									 List *touched);
 extern void catalog_lock_state(void);
 extern void catalog_mark_changed(void);
-extern char *catalog_caller_name(void);
 extern ArrayType *catalog_text_array(List *ids);
 
 /* graph.c */

@@ -28,7 +28,6 @@ PG_FUNCTION_INFO_V1(rev_drop);
 /* Everything rev_add and rev_merge need to register one revision. */
 typedef struct Registration
 {
-	const char *function;		/* for messages: "rev_add" or "rev_merge" */
 	char	   *id;				/* NULL: generate one */
 	const char *upgrade;
 	const char *downgrade;		/* NULL: irreversible */
@@ -369,7 +368,6 @@ Datum
 rev_add(PG_FUNCTION_ARGS)
 {
 	Registration reg = {0};
-	reg.function = "rev_add";
 	reg.id = text_argument(fcinfo, 0);
 	reg.upgrade = text_argument(fcinfo, 1);
 	reg.downgrade = text_argument(fcinfo, 2);
@@ -402,7 +400,6 @@ Datum
 rev_merge(PG_FUNCTION_ARGS)
 {
 	Registration reg = {0};
-	reg.function = "rev_merge";
 	reg.parents_given = !PG_ARGISNULL(0);
 	reg.parents = id_list_argument(fcinfo, 0, "revisions");
 	reg.message = text_argument(fcinfo, 1);
