@@ -2,6 +2,8 @@
 #   make && sudo make install      build and install into the server found by PG_CONFIG
 #   make installcheck              regress (sql/ -> expected/) + isolation (test/specs -> test/expected)
 # scripts/test.sh runs all of it, plus the script tests, against a throwaway cluster.
+# The command-line client in bin/ is built, installed (into `pg_config --bindir`)
+# and cleaned with it, as pg_repack does with its bin/.
 
 EXTENSION = pg_revisions
 MODULE_big = pg_revisions
@@ -44,3 +46,15 @@ include $(PGXS)
 ifneq ($(shell test "$(MAJORVERSION)" -ge 15 2>/dev/null && echo ok),ok)
 $(error pg_revisions requires PostgreSQL 15 or later; $(PG_CONFIG) reports $(MAJORVERSION))
 endif
+
+# The command-line client (bin/), like pg_repack's bin/.
+all: all-client
+install: install-client
+clean: clean-client
+all-client:
+	$(MAKE) -C bin PG_CONFIG="$(PG_CONFIG)"
+install-client:
+	$(MAKE) -C bin PG_CONFIG="$(PG_CONFIG)" install
+clean-client:
+	$(MAKE) -C bin PG_CONFIG="$(PG_CONFIG)" clean
+.PHONY: all-client install-client clean-client

@@ -1,0 +1,266 @@
+/*
+ * bin/main.c — entry point of the pg_revisions command-line client: parses
+ * the options, prints --help and --version, and runs one command.
+ *
+ * Options before the command are global; after it, "-m" is the message of
+ * `revision` and `merge`, and the migrations directory for every other command
+ * (as before the command).  Exit codes: see usage().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_revisions.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+			"pg_revisions — Alembic-style migrations as SQL files, applied by the pg_revisions extension\n"
+			"\n"
+			"Usage: pg_revisions [OPTIONS] COMMAND [ARGS]\n"
+			"\n"
+			"Commands:\n"
+			"  init                      create the migrations directory and CREATE EXTENSION IF NOT EXISTS\n"
+			"  revision -m MSG [--head REV|base] [--branch-label L] [--depends-on REV[,REV]]\n"
+			"           [--non-transactional]\n"
+			"                            write a new file whose down_revision is the head of the files\n"
+			"  upgrade [TARGET]          register the files and apply up to TARGET (default: heads)\n"
+			"  downgrade TARGET          register the files and revert down to TARGET (-1, REV, base, ...)\n"
+			"  stamp TARGET              set the applied state to TARGET without running SQL\n"
+			"  current                   the applied heads of the database\n"
+			"  heads                     the heads of the revision graph\n"
+			"  history                   every revision, newest first\n"
+			"  merge -m MSG [REV...]     write a merge file (no REV: all heads of the files)\n"
+			"  sql [TARGET]              the SQL script upgrade TARGET would run (default: heads)\n"
+			"  check                     exit 1 when revisions are pending (for CI)\n"
+			"  verify                    registered SQL vs its checksum, and files vs what is registered\n"
+			"\n"
+			"Options:\n"
+			"  -d, --dbname CONNINFO     connection string or postgresql:// URL\n"
+			"                            (default: $DATABASE_URL, else PGHOST, PGPORT, PGDATABASE, ...)\n"
+			"  -m, --migrations-dir DIR  the migration files (default: migrations); after revision and\n"
+			"                            merge, -m is the message: use --migrations-dir there\n"
+			"      --format text|json    results as aligned tables (default) or JSON\n"
+			"  -h, --help                this help\n"
+			"  -V, --version             the client's version\n"
+			"\n"
+			"Targets: head, heads, base, REV (or a unique prefix), +N, -N, REV+N, REV-N, LABEL@head, LABEL@base.\n"
+			"Progress (the server's NOTICEs) goes to stderr, results to stdout.\n"
+			"\n"
+			"Exit codes:\n"
+			"  0  success\n"
+			"  1  revisions pending (check), or problems found (verify)\n"
+			"  2  usage: bad arguments, bad migration files, an ambiguous head\n"
+			"  3  database error: connection failure, SQL error, an edited registered file\n");
+}
+
+/* Print a usage error and return EXIT_USAGE. */
+static int
+bad_usage(const char *what, const char *arg)
+{
+	errmsgf("%s%s%s%s", what, arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "");
+	fprintf(stderr, "Try \"pg_revisions --help\".\n");
+	return EXIT_USAGE;
+}
+
+/*
+ * If argv[*i] is option name (short or long, "--long=value" too), store its
+ * value in *value, advance *i past it and return 1; return -1 when the value
+ * is missing, 0 when it is another option.
+ */
+static int
+take(int argc, char **argv, int *i, const char *shortname, const char *longname, const char **value)
+{
+	const char *a = argv[*i];
+	size_t		ll = longname ? strlen(longname) : 0;
+
+	if ((shortname && strcmp(a, shortname) == 0) || (longname && strcmp(a, longname) == 0))
+	{
+		if (*i + 1 >= argc)
+			return -1;
+		*value = argv[*i + 1];
+		*i += 2;
+		return 1;
+	}
+	if (longname && strncmp(a, longname, ll) == 0 && a[ll] == '=')
+	{
+		*value = a + ll + 1;
+		*i += 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	Options		opts = {NULL, "migrations", false};
+	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
+	const char *format = "text", *value;
+	bool		nontx = false;
+	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
+	int			npos = 0, i = 1, r;
+
+	while (i < argc)
+	{
+		const char *a = argv[i];
+		bool		msg_cmd = command && (strcmp(command, "revision") == 0 || strcmp(command, "merge") == 0);
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+		{
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)
+		{
+			printf("pg_revisions %s (libpq %d)\n", PGREV_VERSION, PQlibVersion());
+			return EXIT_OK;
+		}
+		if ((r = take(argc, argv, &i, "-d", "--dbname", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			opts.conninfo = value;
+			continue;
+		}
+		if ((r = take(argc, argv, &i, msg_cmd ? NULL : "-m", "--migrations-dir", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			opts.dir = value;
+			continue;
+		}
+		if ((r = take(argc, argv, &i, NULL, "--format", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			format = value;
+			continue;
+		}
+		if (msg_cmd && (r = take(argc, argv, &i, "-m", "--message", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			message = value;
+			continue;
+		}
+		if (command && strcmp(command, "revision") == 0)
+		{
+			if ((r = take(argc, argv, &i, NULL, "--head", &value)) != 0 ||
+				(r = take(argc, argv, &i, NULL, "--branch-label", &value)) != 0 ||
+				(r = take(argc, argv, &i, NULL, "--depends-on", &value)) != 0)
+			{
+				if (r < 0)
+					return bad_usage("missing value after", a);
+				if (strncmp(a, "--head", 6) == 0)
+					head = value;
+				else if (strncmp(a, "--branch-label", 14) == 0)
+					label = value;
+				else if (depends == NULL)
+					depends = value;
+				else
+				{
+					char	   *both = xmalloc(strlen(depends) + strlen(value) + 2);
+
+					sprintf(both, "%s,%s", depends, value);
+					depends = both;
+				}
+				continue;
+			}
+			if (strcmp(a, "--non-transactional") == 0)
+			{
+				nontx = true;
+				i++;
+				continue;
+			}
+		}
+		/* "-1" and "-2" are downgrade targets, not options */
+		if (a[0] == '-' && a[1] != '\0' && !(command && a[1] >= '0' && a[1] <= '9'))
+			return bad_usage(command ? "unknown option for this command:" : "unknown option", a);
+		if (command == NULL)
+			command = a;
+		else
+			pos[npos++] = argv[i];
+		i++;
+	}
+
+	if (strcmp(format, "json") == 0)
+		opts.json = true;
+	else if (strcmp(format, "text") != 0)
+		return bad_usage("--format must be text or json, not", format);
+	if (command == NULL)
+	{
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+#define ARGS(min, max) \
+	do { if (npos < (min) || npos > (max)) \
+		return bad_usage((min) == (max) && (min) == 1 ? "this command needs one argument (a target):" : \
+						 npos < (min) ? "missing argument for" : "too many arguments for", command); } while (0)
+
+	if (strcmp(command, "init") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_init(&opts);
+	}
+	if (strcmp(command, "revision") == 0)
+	{
+		ARGS(0, 0);
+		if (message == NULL)
+			return bad_usage("revision needs a message: pg_revisions revision -m", "MSG");
+		return cmd_revision(&opts, message, head, label, depends, nontx);
+	}
+	if (strcmp(command, "merge") == 0)
+	{
+		if (message == NULL)
+			return bad_usage("merge needs a message: pg_revisions merge -m", "MSG");
+		return cmd_merge(&opts, message, pos, npos);
+	}
+	if (strcmp(command, "upgrade") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_upgrade(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "downgrade") == 0)
+	{
+		ARGS(1, 1);
+		return cmd_downgrade(&opts, pos[0]);
+	}
+	if (strcmp(command, "stamp") == 0)
+	{
+		ARGS(1, 1);
+		return cmd_stamp(&opts, pos[0]);
+	}
+	if (strcmp(command, "sql") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_sql(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "current") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_current(&opts);
+	}
+	if (strcmp(command, "heads") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_heads(&opts);
+	}
+	if (strcmp(command, "history") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_history(&opts);
+	}
+	if (strcmp(command, "check") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_check(&opts);
+	}
+	if (strcmp(command, "verify") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_verify(&opts);
+	}
+	return bad_usage("unknown command", command);
+}

@@ -1,0 +1,134 @@
+/*
+ * bin/pg_revisions.h — declarations shared by the files of the pg_revisions
+ * command-line client (a libpq program, built by bin/Makefile with PGXS).
+ *
+ *   main.c       options, --help, dispatch to a command
+ *   files.c      migration files: read, parse, validate, sort, write
+ *   db.c         connection, NOTICE progress, error reports, registration
+ *   commands.c   the commands that write files or change the database
+ *                (init, revision, merge, upgrade, downgrade, stamp)
+ *   inspect.c    the read-only commands (current, heads, history, sql,
+ *                check, verify)
+ *   output.c     result tables: aligned text or JSON
+ *
+ * Exit codes (also in --help and README.md): 0 ok, 1 revisions pending or a
+ * check failed, 2 usage (bad arguments, bad migration files), 3 database
+ * error (connection, SQL error).
+ */
+#ifndef PGREV_CLIENT_H
+#define PGREV_CLIENT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "libpq-fe.h"
+
+#define PGREV_VERSION "1.0"
+
+#define EXIT_OK 0
+#define EXIT_PENDING 1
+#define EXIT_USAGE 2
+#define EXIT_DB 3
+
+/* One migration file, as parsed by files.c. */
+typedef struct MigFile
+{
+	char	   *path;			/* as shown in messages: DIR/NAME */
+	char	   *revision;
+	char	  **down;			/* down_revision ids (none: a root) */
+	int			ndown;
+	char	  **deps;			/* depends_on ids */
+	int			ndeps;
+	char	   *message;		/* NULL when absent */
+	char	   *branch_label;	/* NULL when absent */
+	bool		transactional;	/* false: run by the client, outside a transaction */
+	char	   *upgrade;		/* the upgrade section, trimmed */
+	char	   *downgrade;		/* NULL: irreversible */
+	int			line_revision;	/* header lines, for error messages */
+	int			line_down;
+	int			line_deps;
+} MigFile;
+
+/* All the files of a migrations directory. */
+typedef struct MigSet
+{
+	const char *dir;
+	MigFile    *files;			/* in topological order (parents first) once loaded */
+	int			n;
+} MigSet;
+
+/* The global options. */
+typedef struct Options
+{
+	const char *conninfo;		/* -d; NULL: DATABASE_URL, else PG* variables */
+	const char *dir;			/* -m / --migrations-dir */
+	bool		json;			/* --format json */
+} Options;
+
+/* files.c */
+extern int	files_load(const char *dir, MigSet *set, bool must_exist);
+extern MigFile *files_find(const MigSet *set, const char *revision);
+extern int	files_heads(const MigSet *set, char ***heads);
+extern bool valid_id(const char *id);
+extern int	files_write_new(const char *dir, const char *revision, char **down, int ndown,
+							const char *message, const char *branch_label,
+							char **deps, int ndeps, bool transactional, char **path_out);
+extern char *files_new_id(void);
+extern int	split_list(const char *value, char ***items);
+
+/* db.c */
+extern PGconn *db_connect(const Options *opts);
+extern void db_report(PGconn *conn, const PGresult *res, const MigSet *set, const char *doing);
+extern PGresult *db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params);
+extern bool db_ok(const PGresult *res);
+extern int	db_command(PGconn *conn, const char *sql, const MigSet *set);
+extern int	db_check_parents(PGconn *conn, const MigSet *set);
+extern int	db_register(PGconn *conn, const MigSet *set, PGresult **failed);
+extern const char *db_sqlstate(const PGresult *res);
+extern char *db_named_revision(const char *text);
+extern char *json_quote(const char *s);
+
+/* output.c */
+typedef enum CellKind
+{
+	CELL_TEXT,					/* a string (NULL pointer: JSON null, empty text) */
+	CELL_BOOL,					/* "t"/"f" */
+	CELL_LIST					/* a PostgreSQL array literal {a,b} or a comma list */
+} CellKind;
+
+typedef struct Table Table;
+extern Table *table_new(int ncols, const char *const *names, const CellKind *kinds);
+extern void table_add(Table *t, const char *const *values);
+extern int	table_rows(const Table *t);
+extern void table_print(const Table *t, bool json, const char *footer);
+extern void table_free(Table *t);
+
+/* commands.c: helpers shared with inspect.c */
+extern int	open_session(const Options *opts, MigSet *set, PGconn **conn, bool need_dir, bool need_files);
+extern int	begin_and_register(PGconn *conn, const MigSet *set);
+extern void rollback(PGconn *conn);
+extern int	finish(PGconn *conn, int rc);
+extern const char *file_path(const MigSet *set, const char *revision);
+extern const char *file_message(const MigSet *set, const char *revision);
+
+/* commands.c and inspect.c: each command returns an exit code */
+extern int	cmd_init(const Options *opts);
+extern int	cmd_revision(const Options *opts, const char *message, const char *head,
+						 const char *branch_label, const char *depends_on, bool nontransactional);
+extern int	cmd_merge(const Options *opts, const char *message, char **revs, int nrevs);
+extern int	cmd_upgrade(const Options *opts, const char *target);
+extern int	cmd_downgrade(const Options *opts, const char *target);
+extern int	cmd_stamp(const Options *opts, const char *target);
+extern int	cmd_current(const Options *opts);
+extern int	cmd_heads(const Options *opts);
+extern int	cmd_history(const Options *opts);
+extern int	cmd_sql(const Options *opts, const char *target);
+extern int	cmd_check(const Options *opts);
+extern int	cmd_verify(const Options *opts);
+
+/* small helpers (files.c) */
+extern void *xmalloc(size_t n);
+extern char *xstrdup(const char *s);
+extern void errmsgf(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+
+#endif							/* PGREV_CLIENT_H */
