@@ -172,7 +172,7 @@ several_heads(char **heads, int n, const char *for_what)
 	errmsgf("the migration files have %d heads, so %s is ambiguous:", n, for_what);
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "  %s\n", heads[i]);
-	fprintf(stderr, "next: join them with \"pg_revisions merge -m \\\"merge heads\\\"\", "
+	fprintf(stderr, "next: join them with \"pg_revisions merge -m 'merge heads'\", "
 			"or name one with --head REV (--head base starts a new root)\n");
 }
 
@@ -410,7 +410,7 @@ check_single_head(PGconn *conn, const MigSet *set)
 
 			fprintf(stderr, "  %s%s%s%s\n", PQgetvalue(res, r, 0), p ? " (" : "", p ? p : "", p ? ")" : "");
 		}
-		fprintf(stderr, "next: join them with \"pg_revisions merge -m \\\"merge heads\\\"\" and upgrade again, "
+		fprintf(stderr, "next: join them with \"pg_revisions merge -m 'merge heads'\" and upgrade again, "
 				"or upgrade \"heads\" or \"LABEL@head\"\nnothing was changed\n");
 		rc = EXIT_USAGE;
 	}

@@ -117,7 +117,7 @@ cmd_heads(const Options *opts)
 		fprintf(stderr, "pg_revisions: %d heads:", n);
 		for (int r = 0; r < n; r++)
 			fprintf(stderr, "%s %s", r ? "," : "", PQgetvalue(res, r, 0));
-		fprintf(stderr, "\nnext: \"pg_revisions merge -m \\\"merge heads\\\"\" joins them (upgrade \"head\" "
+		fprintf(stderr, "\nnext: \"pg_revisions merge -m 'merge heads'\" joins them (upgrade \"head\" "
 				"needs a single head; \"heads\" or \"LABEL@head\" work meanwhile)\n");
 	}
 	PQclear(res);
