@@ -18,7 +18,8 @@ OBJS = \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
-	src/inspect.o
+	src/inspect.o \
+	src/outside.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
