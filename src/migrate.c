@@ -126,17 +126,22 @@ check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 							   "%d of the %d revisions to %s. Nothing was %s.",
 							   i + 1, plan.n, up ? "apply" : "revert",
 							   up ? "applied" : "reverted"),
-					 i > 0 ?
-					 errhint("%s the %d revisions before it first (rev_pending() lists them), "
-							 "then run it with the pg_revisions client, or run each statement of "
-							 "SELECT * FROM rev_claim('%s'%s) outside a transaction block and "
-							 "then SELECT rev_record('%s').",
-							 up ? "Apply" : "Revert", i, rev->id, up ? "" : ", 'downgrade'",
-							 rev->id) :
+					 i == 0 ?
 					 errhint("Run it with the pg_revisions client, or run each statement of "
 							 "SELECT * FROM rev_claim('%s'%s) outside a transaction block and "
 							 "then SELECT rev_record('%s').",
-							 rev->id, up ? "" : ", 'downgrade'", rev->id)));
+							 rev->id, up ? "" : ", 'downgrade'", rev->id) :
+					 up ?
+					 errhint("Apply the %d revision%s before it first (rev_pending() lists them), "
+							 "then run it with the pg_revisions client, or run each statement of "
+							 "SELECT * FROM rev_claim('%s') outside a transaction block and "
+							 "then SELECT rev_record('%s').",
+							 i, i == 1 ? "" : "s", rev->id, rev->id) :
+					 errhint("Revert what needs it first (SELECT rev_downgrade('%s')), "
+							 "then run it with the pg_revisions client, or run each statement of "
+							 "SELECT * FROM rev_claim('%s', 'downgrade') outside a transaction "
+							 "block and then SELECT rev_record('%s').",
+							 rev->id, rev->id, rev->id)));
 	}
 }
 
