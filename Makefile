@@ -28,7 +28,7 @@ REGRESS = install ids add targets upgrade transactional outside immutable hostil
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 PG_CPPFLAGS = -I$(srcdir)/src
