@@ -20,16 +20,17 @@ OBJS = \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
-	src/inspect.o
+	src/inspect.o \
+	src/outside.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional immutable hostile privileges scale
+REGRESS = install ids add targets upgrade transactional outside immutable hostile privileges scale
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 PG_CPPFLAGS = -I$(srcdir)/src

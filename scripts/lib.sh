@@ -6,6 +6,7 @@
 #
 #   . "$(dirname "$0")/../scripts/lib.sh"
 #   pgrev_install_deps      # PostgreSQL $PG_MAJOR server + headers, make, gcc (apt-get)
+#   pgrev_apt_install pkg.. # more Debian packages, for a test (apt-get)
 #   pgrev_build_install     # make && make install (root or sudo for the install)
 #   pgrev_cluster_start     # throwaway cluster; exports PGHOST PGPORT PGUSER
 #   pgrev_psql -d db -c ... # psql -X -v ON_ERROR_STOP=1 -q
@@ -155,6 +156,24 @@ pgrev_install_deps() {
         pgrev_die "still missing after apt-get install: $(printf '%s' "$PGREV_MISSING" | paste -sd, -)"
     fi
     pgrev_msg "installed: $("$PG_CONFIG" --version) ($PG_CONFIG)"
+}
+
+# Install Debian packages a test needs (apt-get update first, once per
+# shell).  Output goes to a log under PGREV_LOGDIR; on failure its tail is
+# shown and the function returns 1.
+PGREV__APT_UPDATED=0
+pgrev_apt_install() {
+    local log
+    command -v apt-get >/dev/null 2>&1 || { pgrev_err "apt-get not found; install by hand: $*"; return 1; }
+    log=$(pgrev__logfile apt-test)
+    pgrev_msg "installing $* (apt-get)"
+    if [ "$PGREV__APT_UPDATED" -eq 0 ]; then
+        pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$log" 2>&1 ||
+            { pgrev__show_log "$log" 20; pgrev_err "apt-get update failed"; return 1; }
+        PGREV__APT_UPDATED=1
+    fi
+    pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+        >>"$log" 2>&1 || { pgrev__show_log "$log" 20; pgrev_err "apt-get install $* failed"; return 1; }
 }
 
 # Build the extension in the repository and install it into $PG_CONFIG's server.

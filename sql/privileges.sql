@@ -11,7 +11,7 @@ CREATE ROLE regress_rev_monitor;
 CREATE ROLE regress_rev_migrator;
 GRANT EXECUTE ON FUNCTION rev_current(), rev_heads(), rev_history(), rev_pending(text)
     TO regress_rev_monitor;
-GRANT EXECUTE ON FUNCTION rev_add(text, text, text, text[], text, text, text[]),
+GRANT EXECUTE ON FUNCTION rev_add(text, text, text, text[], text, text, text[], boolean),
     rev_upgrade(text), rev_downgrade(text), rev_current(), rev_history()
     TO regress_rev_migrator;
 GRANT CREATE ON SCHEMA public TO regress_rev_migrator;

@@ -166,7 +166,8 @@ check_statements(const char *revision, List *statements)
 					 errmsg("revision \"%s\" contains %s, which cannot run inside a transaction block",
 							revision, what),
 					 errdetail("pg_revisions runs every revision inside the caller's transaction."),
-					 errhint("Run that statement outside pg_revisions, and register the revision without it.")));
+					 errhint("Put it in a revision of its own registered with transactional => false: "
+							 "the pg_revisions client runs those outside a transaction block.")));
 	}
 }
 

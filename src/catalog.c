@@ -330,6 +330,7 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
+		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
 	}
 
 	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */
@@ -459,6 +460,7 @@ catalog_get_revision(const char *id, StoredRevision *out)
 	out->applied = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
 	out->down_revision = DatumGetArrayTypePCopy(SPI_getbinval(tuple, desc, 4, &isnull));
 	out->depends_on = DatumGetArrayTypePCopy(SPI_getbinval(tuple, desc, 5, &isnull));
+	out->transactional = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -543,10 +545,11 @@ void
 catalog_insert_revision(const char *id, const char *message,
 						const char *upgrade, const char *downgrade,
 						const char *branch_label, const char *checksum,
-						ArrayType *down_revision, ArrayType *depends_on)
+						ArrayType *down_revision, ArrayType *depends_on,
+						bool transactional)
 {
-	Datum		values[9];
-	char		nulls[9] = "         ";
+	Datum		values[10];
+	char		nulls[10] = "          ";
 
 	values[0] = CStringGetTextDatum(id);
 	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
@@ -560,6 +563,7 @@ catalog_insert_revision(const char *id, const char *message,
 	values[6] = CStringGetTextDatum(catalog_caller_name());
 	values[7] = PointerGetDatum(down_revision);
 	values[8] = PointerGetDatum(depends_on);
+	values[9] = BoolGetDatum(transactional);
 	run_query(Q_INSERT_REVISION, values, nulls);
 }
 

@@ -21,7 +21,7 @@
 const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	[Q_LOAD_NODES] = {
 		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
-		" r.downgrade_sql IS NULL, a.applied_at"
+		" r.downgrade_sql IS NULL, a.applied_at, NOT r.transactional"
 		" FROM revisions.revision r"
 		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision",
 		1, {BOOLOID}
@@ -41,7 +41,8 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"         AND e.kind OPERATOR(pg_catalog.=) 'down_revision' ORDER BY e.position),"
 		" ARRAY(SELECT e.requires FROM revisions.edge e"
 		"       WHERE e.revision OPERATOR(pg_catalog.=) r.revision"
-		"         AND e.kind OPERATOR(pg_catalog.=) 'depends_on' ORDER BY e.position)"
+		"         AND e.kind OPERATOR(pg_catalog.=) 'depends_on' ORDER BY e.position),"
+		" r.transactional"
 		" FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
@@ -89,10 +90,11 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"           AND e.kind OPERATOR(pg_catalog.=) 'down_revision' LIMIT 1) IS NULL),"
 		" rev AS ("
 		"  INSERT INTO revisions.revision (revision, message, upgrade_sql, downgrade_sql,"
-		"                                  branch_label, checksum, created_by, heads_count)"
+		"                                  branch_label, checksum, created_by, heads_count,"
+		"                                  transactional)"
 		"  SELECT $1, $2, $3, $4, $5, $6, $7::pg_catalog.name,"
 		"         COALESCE((SELECT heads_count FROM newest), 0)"
-		"         OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.-) parent_heads.n"
+		"         OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.-) parent_heads.n, $10"
 		"  FROM parent_heads)"
 		" INSERT INTO revisions.edge (revision, kind, position, requires)"
 		" SELECT $1, 'down_revision', (p.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, p.id"
@@ -100,8 +102,8 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		" UNION ALL"
 		" SELECT $1, 'depends_on', (d.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, d.id"
 		"   FROM pg_catalog.unnest($9) WITH ORDINALITY AS d(id, n)",
-		9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTARRAYOID, TEXTARRAYOID}
+		10, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTARRAYOID, TEXTARRAYOID, BOOLOID}
 	},
 	/*
 	 * Delete a head (its edges cascade) and give the newest remaining row

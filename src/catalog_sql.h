@@ -36,7 +36,7 @@ typedef struct CatalogQueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[9];
+	Oid			argtypes[10];
 } CatalogQueryDef;
 
 extern const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES];

@@ -9,6 +9,9 @@
  * (class 2), yet shows in pg_locks as an advisory lock with
  * objsubid = PGREV_LOCK_CLASS.  Commit or abort releases it.
  *
+ * A second key of the same class is the session-level claim that
+ * outside.c takes while a non-transactional revision runs.
+ *
  *-------------------------------------------------------------------------
  */
 #include "pg_revisions.h"
@@ -24,6 +27,12 @@
 /* field2/field3: an arbitrary constant, "pg_r" "evis". */
 #define PGREV_LOCK_KEY1 0x70675f72
 #define PGREV_LOCK_KEY2 0x65766973
+/* field3 of the claim on non-transactional revisions (outside.c): "clai". */
+#define PGREV_CLAIM_KEY2 0x636c6169
+
+StaticAssertDecl(PGREV_LOCK_CLASS == 21078 && PGREV_LOCK_KEY1 == 1885822834 &&
+				 PGREV_CLAIM_KEY2 == 1668047209,
+				 "OUTSIDE_CLAIM_HOLDER_QUERY in pg_revisions.h spells these out");
 
 static void serialization_context(void *arg);
 
@@ -67,4 +76,32 @@ lock_revisions_catalog(void)
 		catalog_lock_state();
 		error_context_stack = callback.previous;
 	}
+}
+
+/*
+ * take_outside_claim
+ *		Try to take this database's claim on running a non-transactional
+ *		revision, a session-level lock (it survives the commits of the
+ *		statements run meanwhile).  Never waits: returns false when another
+ *		session holds it.  The caller must not hold it already.
+ */
+bool
+take_outside_claim(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGREV_LOCK_KEY1, PGREV_CLAIM_KEY2,
+						 PGREV_LOCK_CLASS);
+	return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/* Drop the claim taken by take_outside_claim; the caller holds it. */
+void
+release_outside_claim(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGREV_LOCK_KEY1, PGREV_CLAIM_KEY2,
+						 PGREV_LOCK_CLASS);
+	(void) LockRelease(&tag, ExclusiveLock, true);
 }

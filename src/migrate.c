@@ -35,6 +35,7 @@ static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
 static void check_reversible(RevGraph *graph, RevList plan, const char *target);
+static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
 /* The target argument as a C string, NULL for SQL NULL. */
@@ -103,6 +104,48 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
 }
 
 /*
+ * Refuse, before running anything, a plan that holds a revision registered
+ * with transactional => false: it must run outside any transaction block
+ * (outside.c), which a call running in the caller's transaction cannot do.
+ */
+static void
+check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
+{
+	bool		up = (dir == REV_UPGRADE);
+	int			i;
+
+	for (i = 0; i < plan.n; i++)
+	{
+		RevNode    *rev = &graph->nodes[plan.items[i]];
+
+		if (rev->outside_transaction)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("revision \"%s\" must run outside a transaction block", rev->id),
+					 errdetail("It was registered with transactional => false; it is number "
+							   "%d of the %d revisions to %s. Nothing was %s.",
+							   i + 1, plan.n, up ? "apply" : "revert",
+							   up ? "applied" : "reverted"),
+					 i == 0 ?
+					 errhint("Run it with the pg_revisions client, or run each statement of "
+							 "SELECT * FROM rev_claim('%s'%s) outside a transaction block and "
+							 "then SELECT rev_record('%s').",
+							 rev->id, up ? "" : ", 'downgrade'", rev->id) :
+					 up ?
+					 errhint("Apply the %d revision%s before it first (rev_pending() lists them), "
+							 "then run it with the pg_revisions client, or run each statement of "
+							 "SELECT * FROM rev_claim('%s') outside a transaction block and "
+							 "then SELECT rev_record('%s').",
+							 i, i == 1 ? "" : "s", rev->id, rev->id) :
+					 errhint("Revert what needs it first (SELECT rev_downgrade('%s')), "
+							 "then run it with the pg_revisions client, or run each statement of "
+							 "SELECT * FROM rev_claim('%s', 'downgrade') outside a transaction "
+							 "block and then SELECT rev_record('%s').",
+							 rev->id, rev->id, rev->id)));
+	}
+}
+
+/*
  * move_applied_state
  *		The body of rev_upgrade and rev_downgrade: lock, plan, run the
  *		revisions' SQL, record one operation, return the ids in order.
@@ -129,6 +172,7 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
 	if (!up)
 		check_reversible(graph, plan, target);
+	check_transactional(graph, plan, dir);
 	run_plan(graph, plan, dir, &done, &done_at);
 	if (plan.n > 0)
 		catalog_record_operation(up ? "upgrade" : "downgrade", target, started_at,
@@ -275,7 +319,9 @@ rev_sql(PG_FUNCTION_ARGS)
 		catalog_fetch_sql(node->id, &stored);
 		verify_revision_sql(&stored);
 		sql = stored.upgrade;
-		appendStringInfo(&script, "\n-- revision %s (%d of %d)", node->id, i + 1, plan.n);
+		appendStringInfo(&script, "\n-- revision %s (%d of %d)%s", node->id, i + 1, plan.n,
+						 node->outside_transaction ?
+						 ", outside a transaction block (transactional => false)" : "");
 		if (stored.message)
 		{
 			/* Keep a multi-line message inside the comment. */

@@ -16,6 +16,7 @@
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
  *	  inspect.c   rev_current, rev_heads, rev_history
+ *	  outside.c   rev_claim, rev_record: revisions run outside a transaction
  *
  *-------------------------------------------------------------------------
  */
@@ -48,6 +49,7 @@ typedef struct RevNode
 	const char *branch_label;	/* NULL when none */
 	int64		seq;			/* registration order */
 	bool		irreversible;	/* registered without downgrade SQL */
+	bool		outside_transaction;	/* registered with transactional => false */
 	bool		applied;
 	TimestampTz applied_at;		/* valid when applied */
 	int			parents_start;	/* into RevGraph.parents */
@@ -125,6 +127,7 @@ typedef struct StoredRevision
 	bool		applied;
 	ArrayType  *down_revision;	/* text[], never NULL */
 	ArrayType  *depends_on;		/* text[], never NULL */
+	bool		transactional;
 } StoredRevision;
 
 /* The stored SQL of one revision. */
@@ -148,7 +151,8 @@ extern char *catalog_first_dependant(const char *id);
 extern void catalog_insert_revision(const char *id, const char *message,
 									const char *upgrade, const char *downgrade,
 									const char *branch_label, const char *checksum,
-									ArrayType *down_revision, ArrayType *depends_on);
+									ArrayType *down_revision, ArrayType *depends_on,
+									bool transactional);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
 extern void catalog_fetch_sql(const char *id, RevisionSql *out);
 extern void catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg);
@@ -194,6 +198,13 @@ extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 
 /* lock.c */
 extern void lock_revisions_catalog(void);
+extern bool take_outside_claim(void);
+extern void release_outside_claim(void);
+
+/* Who holds the claim of take_outside_claim (lock.c's constants, spelled out). */
+#define OUTSIDE_CLAIM_HOLDER_QUERY \
+	"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21078 " \
+	"AND classid = 1885822834 AND objid = 1668047209"
 
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,

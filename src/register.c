@@ -38,6 +38,7 @@ typedef struct Registration
 	List	   *depends_on;		/* char * */
 	bool		depends_on_given;
 	bool		is_merge;		/* needs two parents or more */
+	bool		transactional;	/* false: runs outside a transaction block */
 } Registration;
 
 static char *text_argument(FunctionCallInfo fcinfo, int argno);
@@ -245,6 +246,12 @@ check_same_revision(Registration *reg, StoredRevision *stored, const char *check
 				 errdetail("Stored branch label %s, given \"%s\".",
 						   stored->branch_label ? psprintf("\"%s\"", stored->branch_label) : "none",
 						   reg->branch_label)));
+	if (reg->transactional != stored->transactional)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("revision \"%s\" is already registered with transactional => %s",
+						reg->id, stored->transactional ? "true" : "false"),
+				 errdetail("Given transactional => %s.", reg->transactional ? "true" : "false")));
 }
 
 /*
@@ -334,7 +341,8 @@ register_revision(Registration *reg)
 	if (reg->id == NULL)
 		reg->id = generate_id();
 	catalog_insert_revision(reg->id, reg->message, reg->upgrade, reg->downgrade,
-							reg->branch_label, checksum, parents, depends_on);
+							reg->branch_label, checksum, parents, depends_on,
+							reg->transactional);
 	catalog_mark_changed();
 	return reg->id;
 }
@@ -361,7 +369,7 @@ register_in_spi(Registration *reg)
 
 /*
  * rev_add(revision, upgrade, downgrade, down_revision, message,
- *		   branch_label, depends_on) RETURNS text
+ *		   branch_label, depends_on, transactional) RETURNS text
  *		Register a revision; see the contract for each argument's default.
  */
 Datum
@@ -386,6 +394,12 @@ rev_add(PG_FUNCTION_ARGS)
 	reg.parents = id_list_argument(fcinfo, 3, "down_revision");
 	reg.depends_on_given = !PG_ARGISNULL(6);
 	reg.depends_on = id_list_argument(fcinfo, 6, "depends_on");
+	if (PG_ARGISNULL(7))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("transactional must not be NULL"),
+				 errhint("Pass false for a revision that must run outside a transaction block.")));
+	reg.transactional = PG_GETARG_BOOL(7);
 
 	PG_RETURN_TEXT_P(register_in_spi(&reg));
 }
@@ -409,6 +423,7 @@ rev_merge(PG_FUNCTION_ARGS)
 	reg.upgrade = "";
 	reg.downgrade = "";
 	reg.is_merge = true;
+	reg.transactional = true;
 
 	PG_RETURN_TEXT_P(register_in_spi(&reg));
 }

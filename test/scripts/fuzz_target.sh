@@ -36,21 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# pgrev__as_root: run as root, directly or through sudo.
+# pgrev_apt_install: apt-get update once, then install, as root or via sudo.
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
-apt_updated=0
 apt_install() {
-    command -v apt-get >/dev/null 2>&1 || fail "apt-get not found; install clang with its libFuzzer runtime by hand"
-    echo "fuzz_target: installing $* (apt-get)"
-    if [ "$apt_updated" -eq 0 ]; then
-        pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$work/apt.log" 2>&1 ||
-            { tail -n 20 "$work/apt.log" >&2; fail "apt-get update failed"; }
-        apt_updated=1
-    fi
-    pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
-        >>"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log" >&2; fail "apt-get install $* failed"; }
+    pgrev_apt_install "$@" || fail "could not install $* (apt-get)"
 }
 
 # Can clang build and link a libFuzzer binary with the sanitizers?

@@ -1,0 +1,312 @@
+/*-------------------------------------------------------------------------
+ *
+ * outside.c
+ *	  Revisions that cannot run inside a transaction block (CREATE INDEX
+ *	  CONCURRENTLY, VACUUM, ...): rev_claim and rev_record.
+ *
+ * Such a revision is registered with rev_add(..., transactional => false).
+ * rev_upgrade and rev_downgrade refuse to run it (migrate.c).  Instead a
+ * client:
+ *	  1. SELECT * FROM rev_claim(id) : checks that the revision is next to
+ *		 run, claims it for this session and returns its statements;
+ *	  2. runs each statement on its own, at top level (autocommit);
+ *	  3. SELECT rev_record(id) : records it as applied (or reverted) and
+ *		 drops the claim.
+ *
+ * Between 1 and 3 the session holds only the claim, a session-level lock
+ * that nobody ever waits for: a second claimer fails at once (55P03).  The
+ * catalog lock is held only inside rev_claim's and rev_record's own short
+ * transactions.  That matters: CREATE INDEX CONCURRENTLY waits for every
+ * transaction with an older snapshot, so if it held a lock another
+ * session's rev_upgrade were queued on, the two would deadlock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "parser/scansup.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(rev_claim);
+PG_FUNCTION_INFO_V1(rev_record);
+
+/* This session's claim: at most one revision at a time. */
+static bool has_claim = false;
+static char claimed_revision[NAMEDATALEN];
+static RevDirection claimed_direction;
+static TimestampTz claimed_at;
+
+static RevDirection operation_argument(FunctionCallInfo fcinfo);
+static int	find_revision(RevGraph *graph, const char *id);
+static void check_next_to_run(RevGraph *graph, int node, RevDirection dir);
+static List *split_statements(const char *sql);
+
+/* The operation argument of rev_claim: 'upgrade' or 'downgrade'. */
+static RevDirection
+operation_argument(FunctionCallInfo fcinfo)
+{
+	char	   *operation;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("operation must not be NULL"),
+				 errhint("Pass 'upgrade' or 'downgrade'.")));
+	operation = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strcmp(operation, "upgrade") == 0)
+		return REV_UPGRADE;
+	if (strcmp(operation, "downgrade") == 0)
+		return REV_DOWNGRADE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown operation \"%s\"", quote_input(operation)),
+			 errhint("Pass 'upgrade' or 'downgrade'.")));
+	pg_unreachable();
+}
+
+/*
+ * find_revision
+ *		The node of the revision named by the revision argument (a full id,
+ *		not a target: these functions act on exactly one revision).
+ */
+static int
+find_revision(RevGraph *graph, const char *id)
+{
+	int			node = graph_find(graph, id);
+
+	if (node < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", quote_input(id)),
+				 errhint("Pass the full id of a registered revision.")));
+	return node;
+}
+
+/*
+ * check_next_to_run
+ *		Refuse unless graph->nodes[node] is registered as non-transactional
+ *		and can be applied (dir = REV_UPGRADE: unapplied, its parents and
+ *		dependencies applied) or reverted (applied, reversible, nothing
+ *		applied needs it) right now.  Caller holds the catalog lock.
+ */
+static void
+check_next_to_run(RevGraph *graph, int node, RevDirection dir)
+{
+	RevNode    *rev = &graph->nodes[node];
+	int			k;
+
+	if (!rev->outside_transaction)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" runs inside a transaction", rev->id),
+				 errdetail("Only revisions registered with transactional => false are claimed."),
+				 errhint("Use rev_%s().", dir == REV_UPGRADE ? "upgrade" : "downgrade")));
+	if (dir == REV_UPGRADE)
+	{
+		if (rev->applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" is already applied", rev->id)));
+		for (k = 0; k < rev->nparents + rev->ndeps; k++)
+		{
+			int			need = k < rev->nparents ? graph->parents[rev->parents_start + k] :
+				graph->deps[rev->deps_start + k - rev->nparents];
+
+			if (!graph->nodes[need].applied)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("revision \"%s\" needs revision \"%s\", which is not applied",
+								rev->id, graph->nodes[need].id),
+						 errhint("Apply it first: SELECT rev_upgrade('%s').",
+								 graph->nodes[need].id)));
+		}
+		return;
+	}
+
+	if (!rev->applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is not applied", rev->id)));
+	if (rev->irreversible)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is irreversible", rev->id),
+				 errdetail("It was registered without downgrade SQL.")));
+	/* Children and dependants: any applied revision that requires it. */
+	for (k = node + 1; k < graph->nnodes; k++)
+	{
+		RevNode    *other = &graph->nodes[k];
+		int			e;
+
+		if (!other->applied)
+			continue;
+		for (e = 0; e < other->nparents + other->ndeps; e++)
+		{
+			int			need = e < other->nparents ? graph->parents[other->parents_start + e] :
+				graph->deps[other->deps_start + e - other->nparents];
+
+			if (need == node)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("revision \"%s\" is needed by applied revision \"%s\"",
+								rev->id, other->id),
+						 errhint("Revert it first: SELECT rev_downgrade('%s').", rev->id)));
+		}
+	}
+}
+
+/*
+ * split_statements
+ *		The statements of sql, each as its own string, in order, without
+ *		leading or trailing blanks and without the ending semicolon.  Uses
+ *		the server's own parser, so semicolons in literals, comments and
+ *		dollar quotes are handled; a syntax error is reported here.
+ */
+static List *
+split_statements(const char *sql)
+{
+	List	   *parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+	List	   *statements = NIL;
+	ListCell   *lc;
+
+	foreach(lc, parsed)
+	{
+		RawStmt    *stmt = lfirst_node(RawStmt, lc);
+		int			start = stmt->stmt_location;
+		int			len = stmt->stmt_len > 0 ? stmt->stmt_len : (int) strlen(sql) - start;
+
+		while (len > 0 && scanner_isspace(sql[start]))
+			start++, len--;
+		while (len > 0 && (scanner_isspace(sql[start + len - 1]) || sql[start + len - 1] == ';'))
+			len--;
+		if (len > 0)
+			statements = lappend(statements, pnstrdup(sql + start, len));
+	}
+	return statements;
+}
+
+/*
+ * rev_claim(revision text, operation text DEFAULT 'upgrade') RETURNS SETOF text
+ *		Claim a non-transactional revision for this session and return the
+ *		statements of its upgrade (or downgrade) SQL, for the client to run
+ *		one by one outside a transaction block.  Another session's claim is
+ *		an error at once (55P03), never a wait.  Claiming another revision
+ *		drops this session's previous claim.
+ */
+Datum
+rev_claim(PG_FUNCTION_ARGS)
+{
+	char	   *id;
+	RevDirection dir;
+	RevGraph   *graph;
+	int			node;
+	RevisionSql stored;
+	const char *sql;
+	List	   *statements;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	check_not_applying("rev_claim");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("revision must not be NULL")));
+	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	dir = operation_argument(fcinfo);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph(false);
+	node = find_revision(graph, id);
+	check_next_to_run(graph, node, dir);
+	catalog_fetch_sql(graph->nodes[node].id, &stored);
+	verify_revision_sql(&stored);
+	sql = (dir == REV_UPGRADE) ? stored.upgrade : stored.downgrade;
+	statements = split_statements(sql);
+
+	/* Nothing below can fail, so the claim is never left half taken. */
+	if (!(has_claim && strcmp(claimed_revision, graph->nodes[node].id) == 0))
+	{
+		if (has_claim)
+		{
+			release_outside_claim();
+			has_claim = false;
+		}
+		if (!take_outside_claim())
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("cannot claim revision \"%s\": another session is running "
+							"a non-transactional revision", graph->nodes[node].id),
+					 errhint("Wait for it to finish, then retry. Its pid: %s",
+							 OUTSIDE_CLAIM_HOLDER_QUERY)));
+		has_claim = true;
+		strlcpy(claimed_revision, graph->nodes[node].id, NAMEDATALEN);
+	}
+	claimed_direction = dir;
+	claimed_at = GetCurrentTimestamp();
+
+	foreach(lc, statements)
+	{
+		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rev_record(revision text) RETURNS void
+ *		Record that the statements of the revision this session claimed
+ *		have run: it is now applied (or, for a downgrade claim, no longer
+ *		applied), with one operation-log row; then drop the claim.
+ */
+Datum
+rev_record(PG_FUNCTION_ARGS)
+{
+	char	   *id;
+	RevGraph   *graph;
+	int			node;
+	bool		up;
+	List	   *ids;
+	TimestampTz *at;
+
+	check_not_applying("rev_record");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("revision must not be NULL")));
+	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (!has_claim || strcmp(claimed_revision, id) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is not claimed by this session", quote_input(id)),
+				 has_claim ? errdetail("This session claimed revision \"%s\".", claimed_revision) : 0,
+				 errhint("Call rev_claim('%s') first, then run its statements.", quote_input(id))));
+	up = (claimed_direction == REV_UPGRADE);
+
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph(false);
+	node = find_revision(graph, id);
+	check_next_to_run(graph, node, claimed_direction);
+
+	ids = list_make1((void *) graph->nodes[node].id);
+	at = palloc(sizeof(TimestampTz));
+	*at = GetCurrentTimestamp();
+	catalog_record_operation(up ? "upgrade" : "downgrade", graph->nodes[node].id, claimed_at,
+							 up ? ids : NIL, up ? list_make1(at) : NIL, up ? NIL : ids, ids);
+	SPI_finish();
+
+	release_outside_claim();
+	has_claim = false;
+	PG_RETURN_VOID();
+}
