@@ -631,10 +631,10 @@ cmd_downgrade(const Options *opts, const char *target)
 			MigFile    *f = id ? files_find(&set, id) : NULL;
 
 			if (f && !f->transactional && strcmp(goal, id) != 0 &&
+				db_command(conn, "ROLLBACK TO SAVEPOINT pg_revisions_step", &set) == EXIT_OK &&
 				(absolute != NULL || (absolute = absolute_target(conn, &set, target)) != NULL))
 			{
 				PQclear(res);
-				rc = db_command(conn, "ROLLBACK TO SAVEPOINT pg_revisions_step", &set);
 				free(goal);
 				goal = id;
 				free(nontx);

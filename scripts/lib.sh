@@ -5,7 +5,7 @@
 # `set -euo pipefail`):
 #
 #   . "$(dirname "$0")/../scripts/lib.sh"
-#   pgrev_install_deps      # PostgreSQL $PG_MAJOR server + headers, make, gcc (apt-get)
+#   pgrev_install_deps      # PostgreSQL $PG_MAJOR server + headers, libpq-dev, python3, make, gcc (apt-get)
 #   pgrev_apt_install pkg.. # more Debian packages, for a test (apt-get)
 #   pgrev_build_install     # make && make install (root or sudo for the install)
 #   pgrev_cluster_start     # throwaway cluster; exports PGHOST PGPORT PGUSER
@@ -107,6 +107,13 @@ pgrev__check_deps() {
     if [ -z "$pgxs" ] || [ ! -f "$pgxs" ]; then pgrev__add_missing "PGXS makefile (server headers)"; fi
     inc=$("$PG_CONFIG" --includedir-server 2>/dev/null) || inc=""
     if [ -z "$inc" ] || [ ! -f "$inc/postgres.h" ]; then pgrev__add_missing "server headers (postgres.h)"; fi
+    # The command-line client (bin/) links libpq; its tests parse JSON with python3.
+    t=$("$PG_CONFIG" --includedir 2>/dev/null) || t=""
+    [ -n "$t" ] && [ -f "$t/libpq-fe.h" ] || pgrev__add_missing "libpq-dev (libpq-fe.h)"
+    if [ ! -e "$("$PG_CONFIG" --libdir 2>/dev/null)/libpq.so" ] && ! compgen -G '/usr/lib/*/libpq.so' >/dev/null; then
+        pgrev__add_missing "libpq-dev (libpq.so)"
+    fi
+    command -v python3 >/dev/null 2>&1 || pgrev__add_missing python3
     t="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress"
     [ -x "$t" ] || pgrev__add_missing "$t"
     # A server built with LLVM makes PGXS compile bitcode with its clang.
@@ -147,7 +154,7 @@ pgrev_install_deps() {
         pgrev_die "apt-get update failed"
     fi
     if ! pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-            "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" make gcc libc6-dev >>"$log" 2>&1; then
+            "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev python3 make gcc libc6-dev >>"$log" 2>&1; then
         pgrev__show_log "$log" 40
         pgrev_die "apt-get install failed"
     fi
