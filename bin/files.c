@@ -191,6 +191,22 @@ marker(const char *line, size_t len)
 	return r;
 }
 
+/* True when a "-- migrate:upgrade" line comes somewhere in text. */
+static bool
+has_upgrade_marker(const char *text)
+{
+	for (const char *p = text; *p;)
+	{
+		const char *nl = strchr(p, '\n');
+		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
+
+		if (marker(p, len) == 'u')
+			return true;
+		p += len + (nl ? 1 : 0);
+	}
+	return false;
+}
+
 /* Read a whole file; NULL (errno set) on failure. */
 static char *
 read_all(const char *path)
@@ -338,7 +354,8 @@ parse_file(MigFile *f)
 			if (state != 'u')
 			{
 				file_error(f->path, lineno, state == 0 ?
-						   "\"-- migrate:downgrade\" comes before \"-- migrate:upgrade\"" :
+						   "missing upgrade section: \"-- migrate:downgrade\" comes before any "
+						   "\"-- migrate:upgrade\" line" :
 						   "a second \"-- migrate:downgrade\" line");
 				return false;
 			}
@@ -375,6 +392,9 @@ parse_file(MigFile *f)
 				if (nkeys == 0)
 					file_error(f->path, lineno, "missing header: a migration file starts with "
 							   "\"-- revision: <id>\" and \"-- down_revision: <ids>\" lines");
+				else if (!has_upgrade_marker(next))
+					file_error(f->path, lineno, "missing upgrade section: SQL here, but no "
+							   "\"-- migrate:upgrade\" line before it");
 				else
 					file_error(f->path, lineno, "SQL before the \"-- migrate:upgrade\" line");
 				return false;

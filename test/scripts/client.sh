@@ -204,8 +204,8 @@ ok "verify reports rev_verify()'s findings"
 
 # --- DATABASE_URL ------------------------------------------------------------------
 (
-    unset PGDATABASE PGHOST PGPORT
     export DATABASE_URL="postgresql://$PGUSER@127.0.0.1:$PGPORT/$db"
+    unset PGDATABASE PGHOST PGPORT
     run 0 current
     out_has "$idm"
 )
