@@ -206,13 +206,14 @@ db_command(PGconn *conn, const char *sql, const MigSet *set)
 	return rc;
 }
 
-/* Append s to a growing buffer. */
+/* A growing text buffer. */
 typedef struct Buf
 {
 	char	   *data;
 	size_t		len, cap;
 } Buf;
 
+/* Append n bytes of s, growing the buffer (always NUL-terminated). */
 static void
 buf_add(Buf *b, const char *s, size_t n)
 {
@@ -235,6 +236,7 @@ buf_add(Buf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/* Append a C string. */
 static void
 buf_str(Buf *b, const char *s)
 {
@@ -282,6 +284,7 @@ json_quote(const char *s)
 	return b.data;
 }
 
+/* Append a JSON array of strings. */
 static void
 buf_json_list(Buf *b, char **items, int n)
 {

@@ -11,6 +11,7 @@
 
 #include "pg_revisions.h"
 
+/* Print --help, with the exit codes, to out. */
 static void
 usage(FILE *out)
 {
@@ -91,6 +92,11 @@ take(int argc, char **argv, int *i, const char *shortname, const char *longname,
 	return 0;
 }
 
+/*
+ * Parse the options (global ones before or after the command, the command's
+ * own after it), check the number of arguments and run the command; its
+ * return value is the exit code.
+ */
 int
 main(int argc, char **argv)
 {

@@ -53,6 +53,7 @@ table_add(Table *t, const char *const *values)
 	t->rows[t->nrows++] = row;
 }
 
+/* The number of rows added so far. */
 int
 table_rows(const Table *t)
 {
@@ -131,6 +132,7 @@ width(const char *s)
 	return w;
 }
 
+/* Print the table as a JSON array of objects, one per row, keyed by column name. */
 static void
 print_json(const Table *t)
 {
@@ -234,6 +236,7 @@ table_print(const Table *t, bool json, const char *footer)
 	free(w);
 }
 
+/* Free a table and its copied values. */
 void
 table_free(Table *t)
 {

@@ -3,7 +3,8 @@
  * command-line client (a libpq program, built by bin/Makefile with PGXS).
  *
  *   main.c       options, --help, dispatch to a command
- *   files.c      migration files: read, parse, validate, sort, write
+ *   files.c      migration files: read, parse, validate, sort
+ *   newfile.c    new migration files (revision, merge)
  *   db.c         connection, NOTICE progress, error reports, registration
  *   commands.c   the commands that write files or change the database
  *                (init, revision, merge, upgrade, downgrade, stamp)
@@ -70,10 +71,13 @@ extern int	files_load(const char *dir, MigSet *set, bool must_exist);
 extern MigFile *files_find(const MigSet *set, const char *revision);
 extern int	files_heads(const MigSet *set, char ***heads);
 extern bool valid_id(const char *id);
+/* newfile.c */
 extern int	files_write_new(const char *dir, const char *revision, char **down, int ndown,
 							const char *message, const char *branch_label,
 							char **deps, int ndeps, bool transactional, char **path_out);
 extern char *files_new_id(void);
+
+/* files.c */
 extern int	split_list(const char *value, char ***items);
 
 /* db.c */
