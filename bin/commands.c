@@ -18,20 +18,18 @@
 #include "pg_revisions.h"
 
 /*
- * Load the migration files (need_files: a missing directory is an error),
- * connect, and check that every parent is in the files or registered.
- * On success *conn is open; returns an exit code.
+ * Load the migration files (a missing directory is an error: a mistyped -m
+ * must not look like "nothing to do"), connect, and check that every parent
+ * is in the files or registered.  On success *conn is open; returns an exit
+ * code.
  */
 int
-open_session(const Options *opts, MigSet *set, PGconn **conn, bool need_dir, bool need_files)
+open_session(const Options *opts, MigSet *set, PGconn **conn)
 {
 	int			rc;
 
 	*conn = NULL;
-	set->n = 0;
-	set->files = NULL;
-	set->dir = opts->dir;
-	if (need_files && (rc = files_load(opts->dir, set, need_dir)) != EXIT_OK)
+	if ((rc = files_load(opts->dir, set, true)) != EXIT_OK)
 		return rc;
 	if ((*conn = db_connect(opts)) == NULL)
 		return EXIT_DB;
@@ -438,7 +436,7 @@ cmd_upgrade(const Options *opts, const char *target)
 	bool		any_nontx = false;
 	char	  **plan;
 
-	if ((rc = open_session(opts, &set, &conn, false, true)) != EXIT_OK)
+	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
 	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
 		return finish(conn, rc);
@@ -597,7 +595,7 @@ cmd_downgrade(const Options *opts, const char *target)
 	char	   *goal = xstrdup(target), *absolute = NULL, *nontx = NULL;
 	int			rc;
 
-	if ((rc = open_session(opts, &set, &conn, false, true)) != EXIT_OK)
+	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
 	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
 		return finish(conn, rc);
@@ -673,7 +671,7 @@ cmd_stamp(const Options *opts, const char *target)
 	Table	   *t = table_new(3, applied_names, applied_kinds);
 	int			rc;
 
-	if ((rc = open_session(opts, &set, &conn, false, true)) != EXIT_OK)
+	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
 	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
 		return finish(conn, rc);

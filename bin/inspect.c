@@ -23,7 +23,7 @@ query_with_files(const Options *opts, MigSet *set, PGconn **conn, const char *sq
 	int			rc;
 
 	*res = NULL;
-	if ((rc = open_session(opts, set, conn, false, true)) != EXIT_OK)
+	if ((rc = open_session(opts, set, conn)) != EXIT_OK)
 		return rc;
 	if ((rc = begin_and_register(*conn, set)) != EXIT_OK)
 		return rc;
@@ -258,7 +258,7 @@ cmd_verify(const Options *opts)
 	char		footer[128];
 	int			rc, n;
 
-	if ((rc = open_session(opts, &set, &conn, false, true)) != EXIT_OK)
+	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
 	if ((rc = db_command(conn, "BEGIN", &set)) != EXIT_OK)
 		return finish(conn, rc);

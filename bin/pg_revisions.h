@@ -108,7 +108,7 @@ extern void table_print(const Table *t, bool json, const char *footer);
 extern void table_free(Table *t);
 
 /* commands.c: helpers shared with inspect.c */
-extern int	open_session(const Options *opts, MigSet *set, PGconn **conn, bool need_dir, bool need_files);
+extern int	open_session(const Options *opts, MigSet *set, PGconn **conn);
 extern int	begin_and_register(PGconn *conn, const MigSet *set);
 extern void rollback(PGconn *conn);
 extern int	finish(PGconn *conn, int rc);

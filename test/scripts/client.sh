@@ -31,7 +31,9 @@ err_has "revision needs a message"
 run 2 --format xml current
 run 2 upgrade --bogus
 run 2 upgrade a b
-ok "usage errors exit 2"
+run 2 -m no/such/dir check
+err_has 'could not open the migrations directory "no/such/dir"'
+ok "usage errors exit 2 (a missing migrations directory too)"
 run 3 -d "host=127.0.0.1 port=1 dbname=nothere connect_timeout=5" current
 err_has "could not connect to the database"
 err_has "hint: pass -d CONNINFO"
