@@ -26,7 +26,7 @@ OBJS = \
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional outside immutable hostile privileges scale
+REGRESS = install ids add targets upgrade transactional outside update immutable hostile privileges scale
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

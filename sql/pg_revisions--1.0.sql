@@ -38,8 +38,6 @@ CREATE TABLE revisions.revision (
     branch_label  text UNIQUE
                   CHECK (branch_label OPERATOR(pg_catalog.~) '^[A-Za-z0-9_]{1,63}$'),
     checksum      text NOT NULL,        -- sha256 of upgrade_sql and downgrade_sql, hex
-    transactional boolean NOT NULL DEFAULT true,  -- false: run outside a transaction
-                                        -- block, by rev_claim and rev_record
     heads_count   bigint NOT NULL,      -- heads in the DAG once this row was added
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by    name NOT NULL
@@ -128,8 +126,7 @@ CREATE FUNCTION pg_catalog.rev_add(
     down_revision text[] DEFAULT NULL,
     message text DEFAULT NULL,
     branch_label text DEFAULT NULL,
-    depends_on text[] DEFAULT NULL,
-    transactional boolean DEFAULT true)
+    depends_on text[] DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'rev_add'
 LANGUAGE C VOLATILE;
@@ -162,20 +159,6 @@ LANGUAGE C VOLATILE;
 CREATE FUNCTION pg_catalog.rev_stamp(target text)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'rev_stamp'
-LANGUAGE C VOLATILE;
-
--- A revision registered with transactional => false runs outside any
--- transaction block: rev_claim returns its statements and claims it for this
--- session, the client runs them one by one at top level, rev_record records
--- the result.  No lock anyone waits on is held in between.
-CREATE FUNCTION pg_catalog.rev_claim(revision text, operation text DEFAULT 'upgrade')
-RETURNS SETOF text
-AS 'MODULE_PATHNAME', 'rev_claim'
-LANGUAGE C VOLATILE;
-
-CREATE FUNCTION pg_catalog.rev_record(revision text)
-RETURNS void
-AS 'MODULE_PATHNAME', 'rev_record'
 LANGUAGE C VOLATILE;
 
 -- Planning and inspecting ----------------------------------------------------
@@ -214,14 +197,12 @@ LANGUAGE C VOLATILE;
 
 -- Nothing is callable by PUBLIC: the DBA grants what each role needs.
 REVOKE ALL ON FUNCTION
-    pg_catalog.rev_add(text, text, text, text[], text, text, text[], boolean),
+    pg_catalog.rev_add(text, text, text, text[], text, text, text[]),
     pg_catalog.rev_merge(text[], text, text),
     pg_catalog.rev_drop(text),
     pg_catalog.rev_upgrade(text),
     pg_catalog.rev_downgrade(text),
     pg_catalog.rev_stamp(text),
-    pg_catalog.rev_claim(text, text),
-    pg_catalog.rev_record(text),
     pg_catalog.rev_pending(text),
     pg_catalog.rev_sql(text),
     pg_catalog.rev_current(),

@@ -85,7 +85,10 @@ static void build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 
 /*
  * extension_owner
- *		The role that owns the pg_revisions extension (and its tables).
+ *		The role that owns the pg_revisions extension (and its tables),
+ *		cached for the transaction.  Also refuses to go on when the
+ *		installed extension is not the version this library's queries are
+ *		written for (a new library installed, ALTER EXTENSION not run yet).
  */
 static Oid
 extension_owner(void)
@@ -95,6 +98,9 @@ extension_owner(void)
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
+	Datum		version;
+	bool		isnull;
+	char	   *installed;
 
 	if (owner_cache_lxid == PGREV_MY_LXID && OidIsValid(owner_cache_oid))
 		return owner_cache_oid;
@@ -107,6 +113,14 @@ extension_owner(void)
 	tuple = systable_getnext(scan);
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "could not find extension pg_revisions (oid %u)", extension_oid);
+	version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+	installed = isnull ? "?" : TextDatumGetCString(version);
+	if (strcmp(installed, PGREV_EXTENSION_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_revisions %s is installed in this database, but the server has "
+						"the library of version %s", installed, PGREV_EXTENSION_VERSION),
+				 errhint("Run ALTER EXTENSION pg_revisions UPDATE.")));
 	owner_cache_oid = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
 	owner_cache_lxid = PGREV_MY_LXID;
 	systable_endscan(scan);

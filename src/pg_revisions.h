@@ -34,6 +34,12 @@
 
 #include "syntax.h"
 
+/*
+ * The extension version (pg_revisions.control) this library's catalog
+ * queries are written for; catalog.c refuses to run against another.
+ */
+#define PGREV_EXTENSION_VERSION "1.1"
+
 /* Schema of the catalog tables (created by the install script). */
 #define PGREV_SCHEMA "revisions"
 

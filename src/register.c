@@ -394,12 +394,16 @@ rev_add(PG_FUNCTION_ARGS)
 	reg.parents = id_list_argument(fcinfo, 3, "down_revision");
 	reg.depends_on_given = !PG_ARGISNULL(6);
 	reg.depends_on = id_list_argument(fcinfo, 6, "depends_on");
-	if (PG_ARGISNULL(7))
+	/* Called through the 1.0 definition (7 arguments) before its update. */
+	if (PG_NARGS() < 8)
+		reg.transactional = true;
+	else if (PG_ARGISNULL(7))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("transactional must not be NULL"),
 				 errhint("Pass false for a revision that must run outside a transaction block.")));
-	reg.transactional = PG_GETARG_BOOL(7);
+	else
+		reg.transactional = PG_GETARG_BOOL(7);
 
 	PG_RETURN_TEXT_P(register_in_spi(&reg));
 }

@@ -1,0 +1,65 @@
+-- ALTER EXTENSION pg_revisions UPDATE from 1.0 to 1.1 keeps the catalog:
+-- revisions registered and applied under 1.0 go on being applied, reverted
+-- and verified; the roles that could call the 1.0 rev_add are named.
+-- The rows "written by 1.0" are made by 1.1 and copied over: the checksum
+-- format and every 1.0 column are unchanged, so they are what 1.0 wrote.
+DROP EXTENSION pg_revisions;
+CREATE EXTENSION pg_revisions;
+SELECT rev_add('u1', 'CREATE TABLE upd_one (id int)', 'DROP TABLE upd_one', message => 'one');
+SELECT rev_add('u2', 'CREATE TABLE upd_two (id int)', 'DROP TABLE upd_two');
+SELECT rev_add('u3', 'CREATE TABLE upd_three (id int)', 'DROP TABLE upd_three');
+SELECT * FROM rev_upgrade('u2');
+CREATE TEMP TABLE saved_revision AS
+    SELECT revision, seq, message, upgrade_sql, downgrade_sql, branch_label, checksum,
+           heads_count, created_at, created_by FROM revisions.revision;
+CREATE TEMP TABLE saved_edge AS SELECT * FROM revisions.edge;
+CREATE TEMP TABLE saved_applied AS SELECT * FROM revisions.applied;
+CREATE TEMP TABLE saved_operation AS SELECT * FROM revisions.operation;
+DROP EXTENSION pg_revisions;
+
+CREATE EXTENSION pg_revisions VERSION '1.0';
+INSERT INTO revisions.revision (revision, seq, message, upgrade_sql, downgrade_sql, branch_label,
+                                checksum, heads_count, created_at, created_by)
+    SELECT * FROM saved_revision;
+INSERT INTO revisions.edge SELECT * FROM saved_edge;
+INSERT INTO revisions.applied SELECT * FROM saved_applied;
+INSERT INTO revisions.operation SELECT * FROM saved_operation;
+SELECT setval('revisions.revision_seq', 3), setval('revisions.operation_id_seq', 1);
+CREATE ROLE regress_upd_deployer;
+GRANT EXECUTE ON FUNCTION rev_add(text, text, text, text[], text, text, text[]) TO regress_upd_deployer;
+
+-- The 1.1 library refuses to work on a 1.0 catalog, and says what to do.
+SELECT * FROM rev_current();
+SELECT rev_add('u4', 'SELECT 1');
+
+ALTER EXTENSION pg_revisions UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'pg_revisions';
+SELECT revision, transactional FROM revisions.revision ORDER BY seq;
+SELECT has_function_privilege('regress_upd_deployer',
+    'rev_add(text, text, text, text[], text, text, text[], boolean)', 'EXECUTE') AS deployer_can_add;
+
+-- Everything 1.0 registered still works.
+SELECT * FROM rev_verify();
+SELECT * FROM rev_current();
+SELECT * FROM rev_upgrade('head');
+SELECT rev_add('u4', 'VACUUM', transactional => false);
+SELECT * FROM rev_downgrade('u1');
+SELECT revision, down_revision, message, is_applied FROM rev_history();
+SELECT operation, target, revisions FROM revisions.operation ORDER BY id;
+
+-- The same objects as a fresh install (which runs 1.0, then this update).
+CREATE TEMP TABLE updated_objects AS
+    SELECT pg_describe_object(classid, objid, objsubid) AS object
+    FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_revisions');
+DROP TABLE upd_one;
+DROP EXTENSION pg_revisions;
+CREATE EXTENSION pg_revisions;
+SELECT count(*) AS objects,
+       count(*) FILTER (WHERE u.object IS NULL) AS only_in_fresh,
+       count(*) FILTER (WHERE f.object IS NULL) AS only_in_updated
+FROM (SELECT pg_describe_object(classid, objid, objsubid) AS object
+      FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+        AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_revisions')) f
+FULL JOIN updated_objects u USING (object);
+DROP ROLE regress_upd_deployer;
