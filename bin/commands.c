@@ -472,7 +472,9 @@ cmd_upgrade(const Options *opts, const char *target)
 		if (rc == EXIT_OK)
 			rc = db_command(conn, "COMMIT", &set);
 		else
-			fprintf(stderr, "nothing was changed: no file registered, no revision applied\n");
+			fprintf(stderr, "nothing was changed: no file registered, no revision applied\n"
+					"next: correct the revision named above and re-run (once registered, a revision "
+					"cannot change: pg_revisions history shows which are)\n");
 		if (rc != EXIT_OK)
 			rollback(conn);
 	}
