@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — the main job: build and install pg_revisions, start a
 # throwaway PostgreSQL cluster, run the Auth walk-through (examples/auth/run.sql)
-# in a new database auth_demo, print rev_history(), and stop the cluster.
+# in a new database auth_demo, print rev_history(); then the same service as
+# migration files (examples/auth/migrations) driven by the pg_revisions
+# command-line client in a database auth_files; and stop the cluster.
 # Installs PostgreSQL 15 and its headers with apt-get first if they are missing.
 #
 # Usage: bash scripts/demo.sh
@@ -28,6 +30,24 @@ psql -X -v ON_ERROR_STOP=1 -d auth_demo -f "$example" </dev/null
 echo
 pgrev_msg "SELECT * FROM rev_history()"
 psql -X -v ON_ERROR_STOP=1 -d auth_demo -c 'SELECT * FROM rev_history()' </dev/null
+
+# The same Auth service, as reviewed files in git, through the client.
+mig="examples/auth/migrations"
+client() {
+    pgrev_msg "pg_revisions $*"
+    pg_revisions -d auth_files -m "$mig" "$@" </dev/null
+}
+echo
+pgrev_msg "with the command-line client: the hand-made schema, baselined, then upgraded from $mig/"
+pgrev_psql -d postgres -c 'CREATE DATABASE auth_files'
+psql -X -q -v ON_ERROR_STOP=1 -d auth_files -f examples/auth/00_existing_schema.sql </dev/null
+client init
+client stamp auth_0001_baseline
+rc=0; client check || rc=$?
+[ "$rc" -eq 1 ] || pgrev_die "pg_revisions check exited $rc before the upgrade (expected 1: revisions pending)"
+client upgrade head
+client history
+client check
 
 pgrev_cluster_stop
 pgrev_msg "demo finished; the throwaway cluster is stopped and removed"
