@@ -25,12 +25,16 @@ DECLARE
     n int := 0;
     left_over text;
 BEGIN
+    -- as in real use: the schema being changed is on the search_path (for
+    -- function bodies, which are never rewritten)
+    PERFORM set_config('search_path', quote_ident(s), true);
     FOR r IN SELECT * FROM rev_diff(s, t) LOOP
         EXECUTE r;
         n := n + 1;
     END LOOP;
     SELECT string_agg(x, E'\n') INTO left_over
     FROM (SELECT * FROM rev_diff(s, t) UNION ALL SELECT * FROM rev_diff(t, s)) d(x);
+    PERFORM set_config('search_path', 'public', true);
     RETURN coalesce('NOT CONVERGED: ' || left_over,
                     format('%s statements applied, %s = %s', n, s, t));
 END $$;

@@ -118,7 +118,7 @@ static const char *const functions_query =
 " pg_catalog.pg_get_functiondef(p.oid),"
 " pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' ||"
 "  COALESCE(pg_catalog.pg_get_function_result(p.oid), ''),"
-" pg_catalog.obj_description(p.oid, 'pg_proc')"
+" pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL"
 " FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
@@ -373,6 +373,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->def = trim_end(qualified(&r, i, 4));
 		it->extra = qualified(&r, i, 5);
 		it->comment = column(i, 6);
+		it->atomic = column(i, 7)[0] == 't';
 	}
 
 	n = run_query(&r, triggers_query, &s->triggers);
