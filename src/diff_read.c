@@ -148,7 +148,8 @@ static char *trim_end(char *text);
 /*
  * run_query
  *		Run one of the queries above for the schema and size set for its
- *		rows, which the caller then fills from SPI_tuptable.
+ *		rows, which the caller then fills from SPI_tuptable.  Not read-only:
+ *		a fresh snapshot sees what the models just created (autogen.c).
  */
 static int
 run_query(Reader *r, const char *query, DiffSet *set)
@@ -158,7 +159,7 @@ run_query(Reader *r, const char *query, DiffSet *set)
 	int			rc;
 
 	SPI_freetuptable(SPI_tuptable);
-	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0);
+	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the objects of schema \"%s\": %s",
 			 r->name, SPI_result_code_string(rc));
