@@ -106,12 +106,14 @@ CALL a.p(21);
 SELECT pg_temp.backward();
 SELECT p.oid::regprocedure AS functions_back FROM pg_proc p WHERE p.pronamespace = 'a'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
 
--- A column default calling a new function: set once the function exists.
+-- A column default or a generated column calling a new function: set, or
+-- added, once the function exists.
 SELECT pg_temp.setup(
 $$CREATE TABLE t (id int)$$,
 $$CREATE FUNCTION next_id() RETURNS int LANGUAGE sql AS 'SELECT 42';
-  CREATE TABLE t (id int DEFAULT next_id());
-  CREATE TABLE u (id int DEFAULT next_id() CHECK (id > 0))$$);
+  CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
+  CREATE TABLE t (id int DEFAULT next_id(), g int GENERATED ALWAYS AS (twice(id)) STORED);
+  CREATE TABLE u (id int DEFAULT next_id() CHECK (id > 0), g int GENERATED ALWAYS AS (twice(id)) STORED, z int)$$);
 SELECT * FROM rev_diff('a', 'b');
 SELECT pg_temp.forward();
 INSERT INTO a.u DEFAULT VALUES;

@@ -112,7 +112,8 @@ compare_attnum(const void *a, const void *b)
 /*
  * create_table
  *		CREATE TABLE for a table of "to" that "from" lacks, with its columns
- *		in their order; late defaults and comments in their stages.
+ *		in their order; late defaults, generated columns calling user
+ *		functions and comments in their stages.
  */
 static void
 create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
@@ -123,6 +124,7 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	int			ncols = start < 0 ? 0 : end - start;
 	DiffItem  **cols = palloc(sizeof(DiffItem *) * (ncols + 1));
 	StringInfoData buf;
+	bool		first;
 	int			i;
 
 	for (i = 0; i < ncols; i++)
@@ -131,14 +133,24 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE TABLE %s (", qtable);
-	for (i = 0; i < ncols; i++)
-		appendStringInfo(&buf, "%s\n    %s", i > 0 ? "," : "", column_definition(cols[i]));
-	appendStringInfoString(&buf, ncols > 0 ? "\n)" : ")");
+	for (i = 0, first = true; i < ncols; i++)
+	{
+		if (cols[i]->generated && cols[i]->late_default)
+			continue;			/* added once its functions exist */
+		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(cols[i]));
+		first = false;
+	}
+	appendStringInfoString(&buf, first ? ")" : "\n)");
 	diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data);
 
 	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
 	for (i = 0; i < ncols; i++)
 	{
+		if (cols[i]->generated && cols[i]->late_default)
+		{
+			add_column(cols[i], qtable, o);
+			continue;
+		}
 		if (cols[i]->late_default && !cols[i]->generated)
 			diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 					  qtable, quote_identifier(cols[i]->name), cols[i]->defexpr);
@@ -147,12 +159,16 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	}
 }
 
-/* ADD COLUMN for a column new in an existing table. */
+/*
+ * add_column
+ *		ADD COLUMN for a column new in an existing table; a generated column
+ *		calling a user function is added once the functions exist.
+ */
 static void
 add_column(DiffItem *col, const char *qtable, DiffOutput *o)
 {
-	diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ADD COLUMN %s",
-			  qtable, column_definition(col));
+	diff_emit(o, col->generated && col->late_default ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
+			  NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col));
 	if (col->late_default && !col->generated)
 		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 				  qtable, quote_identifier(col->name), col->defexpr);
