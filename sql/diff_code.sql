@@ -121,6 +121,28 @@ SELECT * FROM a.u;
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
 
+-- A function that must be dropped and created again (an argument renamed)
+-- takes along what uses it: a default, a generated column, a check, an
+-- expression index, a view; they come back after it.
+SELECT pg_temp.setup(
+$$CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+  CREATE TABLE t (id int DEFAULT f(1) CHECK (f(id) > 0), g int GENERATED ALWAYS AS (f(id)) STORED, other int);
+  CREATE INDEX t_f ON t (f(id));
+  CREATE INDEX t_other ON t (other);
+  CREATE VIEW v AS SELECT f(id) AS fid FROM t$$,
+$$CREATE FUNCTION f(y int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT y + 1';
+  CREATE TABLE t (id int DEFAULT f(1) CHECK (f(id) > 0), g int GENERATED ALWAYS AS (f(id)) STORED, other int);
+  CREATE INDEX t_f ON t (f(id));
+  CREATE INDEX t_other ON t (other);
+  CREATE VIEW v AS SELECT f(id) AS fid FROM t$$);
+SELECT * FROM rev_diff('a', 'b');
+INSERT INTO a.t (other) VALUES (7);
+SELECT pg_temp.forward();
+SELECT * FROM a.t;
+SELECT * FROM a.v;
+SELECT proargnames FROM pg_proc WHERE oid = 'a.f(int)'::regprocedure;
+SELECT pg_temp.backward();
+
 -- Triggers: added, dropped, changed; with their comments.
 SELECT pg_temp.setup(
 $$CREATE TABLE t (id int, touched int);

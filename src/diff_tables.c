@@ -192,8 +192,9 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, DiffItem *ftable,
 	bool		default_changed = !diff_str_equal(f->defexpr, t->defexpr);
 	bool		default_dropped = false;
 
+	/* f->rebuild: its expression calls a function dropped and created again */
 	if (f->generated != t->generated ||
-		(f->generated && !diff_str_equal(f->defexpr, t->defexpr)))
+		(f->generated && (f->rebuild || !diff_str_equal(f->defexpr, t->defexpr))))
 	{
 		diff_emit(o, STAGE_DROP_COLUMN,
 				  psprintf(f->generated ?
@@ -210,10 +211,11 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, DiffItem *ftable,
 	/*
 	 * A default that changes, or that may not survive a type change, is
 	 * dropped early (before functions it calls may be dropped) and set again
-	 * late (after functions it calls are created).  t->rebuild: its enum type
-	 * was rebuilt, which already dropped the default.
+	 * late (after functions it calls are created), as is one calling a
+	 * function dropped and created again (f->rebuild).  t->rebuild: its enum
+	 * type was rebuilt, which already dropped the default.
 	 */
-	if (f->defexpr && !t->rebuild && (type_changed || default_changed))
+	if (f->defexpr && !t->rebuild && (type_changed || default_changed || f->rebuild))
 	{
 		diff_emit(o, STAGE_DROP_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
 				  qtable, qcol);
