@@ -43,7 +43,8 @@ typedef struct DiffItem
 	bool		notnull;
 	char		generated;		/* attgenerated */
 	char	   *defexpr;		/* default or generation expression */
-	bool		late_default;	/* default calls a user function */
+	bool		late_default;	/* default or generation expression calls a
+								 * user function: set after the functions */
 	int			attnum;
 	/* functions */
 	bool		atomic;			/* SQL-standard body: depends on what it reads */
@@ -59,7 +60,8 @@ typedef struct DiffItem
 	bool		rebuild;		/* dropped and created again (columns of
 								 * "from": default dropped and set again) */
 	bool		altered;		/* tables: a column dropped or its type changed */
-	bool		visited;		/* views: topological sort marker */
+	bool		visited;		/* views: topological sort marker; tables: a
+								 * key constraint is rebuilt */
 } DiffItem;
 
 /* The objects of one kind, sorted by key. */

@@ -10,7 +10,10 @@
  * rebuilt when it reads a table whose columns are dropped or change type,
  * or a view that is rebuilt; views are dropped in reverse dependency order
  * and created in dependency order (from pg_depend, through pg_rewrite).
- * Constraints, indexes and triggers of a table being dropped go with it.
+ * Everything that uses a function being dropped and created again is
+ * rebuilt with it (diff_mark_functions).  Constraints, indexes and triggers
+ * of a table being dropped go with it, except foreign keys to other tables,
+ * which are dropped first.
  *
  *-------------------------------------------------------------------------
  */

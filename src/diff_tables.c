@@ -4,9 +4,10 @@
  *	  The statements for tables, columns, sequences and enum types.
  *
  * Tables are matched by name, columns by table and name; a column is
- * changed in place with ALTER COLUMN (TYPE ... USING, SET/DROP DEFAULT,
- * SET/DROP NOT NULL, ADD/SET/DROP IDENTITY), except a change of generation
- * expression, which drops and adds the column.  A type change that is not a
+ * changed in place with ALTER COLUMN (TYPE ... USING, through text when
+ * the types have no cast; SET/DROP DEFAULT, SET/DROP NOT NULL, ADD/SET/DROP
+ * IDENTITY), except a change of generation expression, which drops and adds
+ * the column.  A type change that is not a
  * widening (int2 -> int4 -> int8, float4 -> float8, varchar(n) -> larger or
  * text, numeric precision up) is flagged as destructive.  New enum values
  * are added with ADD VALUE ... BEFORE/AFTER; removed or reordered values
