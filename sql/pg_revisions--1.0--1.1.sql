@@ -2,7 +2,8 @@
  * pg_revisions 1.0 -> 1.1 — update script (also the second half of every
  * fresh install: CREATE EXTENSION runs pg_revisions--1.0.sql, then this).
  *
- * 1.1 adds revisions that run outside a transaction block:
+ * 1.1 adds autogenerate (rev_diff, rev_autogenerate, rev_autogenerate_from,
+ * rev_check) and revisions that run outside a transaction block:
  *   - revisions.revision.transactional (existing revisions: true);
  *   - rev_add(..., transactional boolean DEFAULT true): every 1.0 call stays
  *     valid, but the function is recreated with a new signature, so EXECUTE
@@ -77,4 +78,41 @@ REVOKE ALL ON FUNCTION
     pg_catalog.rev_add(text, text, text, text[], text, text, text[], boolean),
     pg_catalog.rev_claim(text, text),
     pg_catalog.rev_record(text)
+FROM PUBLIC;
+
+-- Autogenerate: schema diffs ------------------------------------------------
+
+CREATE FUNCTION pg_catalog.rev_diff(source name, target name)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'rev_diff'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pg_catalog.rev_autogenerate(
+    models text,
+    message text DEFAULT NULL,
+    live_schema name DEFAULT 'public',
+    revision text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rev_autogenerate'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pg_catalog.rev_autogenerate_from(
+    target_schema name,
+    message text DEFAULT NULL,
+    live_schema name DEFAULT 'public',
+    revision text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rev_autogenerate_from'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pg_catalog.rev_check(models text, live_schema name DEFAULT 'public')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'rev_check'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION
+    pg_catalog.rev_diff(name, name),
+    pg_catalog.rev_autogenerate(text, text, name, text),
+    pg_catalog.rev_autogenerate_from(name, text, name, text),
+    pg_catalog.rev_check(text, name)
 FROM PUBLIC;
