@@ -111,4 +111,32 @@ SET client_min_messages = notice;
 SELECT rev_autogenerate_from('app_models', 'again', 'app') IS NULL AS nothing_registered;
 SET client_min_messages = warning;
 
+-- The scripts without registering (what `pg_revisions revision --autogenerate`
+-- writes into a file): nothing registered; the very text rev_autogenerate
+-- then registers; NULLs once the live schema matches.
+SELECT count(*) AS revisions_before FROM revisions.revision \gset
+CREATE TEMP TABLE tag_models AS SELECT $m$
+    CREATE TYPE role AS ENUM ('member', 'admin');
+    CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE,
+                        role role NOT NULL DEFAULT 'member', name text);
+    CREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                        author int NOT NULL REFERENCES users ON DELETE CASCADE,
+                        title varchar(200) NOT NULL);
+    CREATE INDEX posts_author ON posts (author);
+    CREATE VIEW admins AS SELECT id, email FROM users WHERE role = 'admin';
+    CREATE TABLE tags (id int PRIMARY KEY, label text NOT NULL);
+$m$ AS models;
+CREATE TEMP TABLE tag_sql AS
+    SELECT s.* FROM tag_models, rev_autogenerate_sql(models, 'app') s;
+SELECT upgrade, downgrade FROM tag_sql;
+SELECT count(*) = :revisions_before AS nothing_registered FROM revisions.revision;
+SELECT rev_autogenerate(models, 'tags', 'app', '0004_tags') FROM tag_models;
+SELECT r.upgrade_sql = s.upgrade AND r.downgrade_sql = s.downgrade AS same_as_registered
+FROM revisions.revision r, tag_sql s WHERE r.revision = '0004_tags';
+SELECT * FROM rev_upgrade('head');
+SELECT s.upgrade IS NULL AND s.downgrade IS NULL AS nothing_to_change
+FROM tag_models, rev_autogenerate_sql(models, 'app') s;
+SELECT * FROM rev_autogenerate_sql(NULL);
+SELECT pg_temp.scratch_left();
+
 DROP SCHEMA app, app_models CASCADE;

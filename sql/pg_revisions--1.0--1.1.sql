@@ -3,7 +3,7 @@
  * fresh install: CREATE EXTENSION runs pg_revisions--1.0.sql, then this).
  *
  * 1.1 adds autogenerate (rev_diff, rev_autogenerate, rev_autogenerate_from,
- * rev_check) and revisions that run outside a transaction block:
+ * rev_autogenerate_sql, rev_check) and revisions that run outside a transaction block:
  *   - revisions.revision.transactional (existing revisions: true);
  *   - rev_add(..., transactional boolean DEFAULT true): every 1.0 call stays
  *     valid, but the function is recreated with a new signature, so EXECUTE
@@ -110,9 +110,21 @@ RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'rev_check'
 LANGUAGE C VOLATILE;
 
+-- What rev_autogenerate would register, registering nothing: for clients
+-- that write migration files (pg_revisions revision --autogenerate).
+CREATE FUNCTION pg_catalog.rev_autogenerate_sql(
+    models text,
+    live_schema name DEFAULT 'public',
+    OUT upgrade text,
+    OUT downgrade text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'rev_autogenerate_sql'
+LANGUAGE C VOLATILE;
+
 REVOKE ALL ON FUNCTION
     pg_catalog.rev_diff(name, name),
     pg_catalog.rev_autogenerate(text, text, name, text),
     pg_catalog.rev_autogenerate_from(name, text, name, text),
-    pg_catalog.rev_check(text, name)
+    pg_catalog.rev_check(text, name),
+    pg_catalog.rev_autogenerate_sql(text, name)
 FROM PUBLIC;

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * autogen.c
- *	  rev_autogenerate, rev_autogenerate_from and rev_check: Alembic's
- *	  "revision --autogenerate" and "check", inside the server.
+ *	  rev_autogenerate, rev_autogenerate_from, rev_autogenerate_sql and
+ *	  rev_check: Alembic's "revision --autogenerate" and "check", inside the
+ *	  server.
  *
  * The live schema is read first.  Then, inside an internal subtransaction,
  * a scratch schema is created, the user's models (CREATE TABLE ... as
@@ -33,6 +34,7 @@
 PG_FUNCTION_INFO_V1(rev_autogenerate);
 PG_FUNCTION_INFO_V1(rev_autogenerate_from);
 PG_FUNCTION_INFO_V1(rev_check);
+PG_FUNCTION_INFO_V1(rev_autogenerate_sql);
 
 /*
  * Objects the models created or changed outside the scratch schema: rows of
@@ -337,4 +339,41 @@ rev_check(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * rev_autogenerate_sql(models text, live_schema name DEFAULT 'public',
+ *		OUT upgrade text, OUT downgrade text) RETURNS record
+ *		The upgrade and downgrade scripts rev_autogenerate would register,
+ *		registering nothing: for a client that writes them into a migration
+ *		file for review (pg_revisions revision --autogenerate).  Both NULL
+ *		when the live schema matches the models.
+ */
+Datum
+rev_autogenerate_sql(PG_FUNCTION_ARGS)
+{
+	const char *models = models_argument(fcinfo);
+	Oid			live = diff_schema_argument(fcinfo, 1, "live");
+	const char *live_name = NameStr(*PG_GETARG_NAME(1));
+	MemoryContext caller_context = CurrentMemoryContext;
+	TupleDesc	desc;
+	Datum		values[2] = {0, 0};
+	bool		nulls[2] = {true, true};
+	List	   *up;
+	List	   *down;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "rev_autogenerate_sql must return a record");
+	SPI_connect();
+	autogenerate("rev_autogenerate_sql", models, live, live_name, &up, &down);
+	/* The lists live in SPI's memory: build the results in the caller's. */
+	MemoryContextSwitchTo(caller_context);
+	if (up != NIL)
+	{
+		values[0] = CStringGetTextDatum(join_statements(up));
+		values[1] = CStringGetTextDatum(join_statements(down));
+		nulls[0] = nulls[1] = false;
+	}
+	SPI_finish();
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
