@@ -146,8 +146,8 @@ cmd_init(const Options *opts)
 	return finish(conn, rc);
 }
 
-/* Print the path and id of a newly written file. */
-static void
+/* Print the path (text) or the id and path (JSON) of a newly written file. */
+void
 print_new_file(const Options *opts, const char *revision, const char *path)
 {
 	const char *const names[] = {"revision", "file"};
@@ -175,19 +175,22 @@ several_heads(char **heads, int n, const char *for_what)
 }
 
 /*
- * revision -m MSG: write a new file whose down_revision is the single head of
- * the files (--head REV: that one; --head base: none, a new root).
+ * The header of a new revision over the loaded files: its parent (the single
+ * head of the files; head "base": none, a new root; another head: that
+ * revision, which must have a file) and its dependencies (depends_on, a comma
+ * list of revisions with files), and a branch label not used yet.  Fills *nr;
+ * returns an exit code after printing the error.  Reads no database.
  */
 int
-cmd_revision(const Options *opts, const char *message, const char *head,
-			 const char *branch_label, const char *depends_on, bool nontransactional)
+revision_plan(const MigSet *set, const char *head, const char *branch_label,
+			  const char *depends_on, NewRevision *nr)
 {
-	MigSet		set;
-	char	  **heads, **deps = NULL, *parent[1], *path, *id;
-	int			nheads, ndeps = 0, ndown = 0, rc;
+	char	  **heads;
+	int			nheads;
 
-	if ((rc = files_load(opts->dir, &set, true)) != EXIT_OK)
-		return rc;
+	nr->ndown = 0;
+	nr->deps = NULL;
+	nr->ndeps = 0;
 	if (branch_label && !valid_id(branch_label))
 	{
 		errmsgf("invalid branch label \"%s\": 1 to 63 letters, digits or underscores, not head/heads/base",
@@ -195,37 +198,37 @@ cmd_revision(const Options *opts, const char *message, const char *head,
 		return EXIT_USAGE;
 	}
 	if (branch_label)
-		for (int i = 0; i < set.n; i++)
-			if (set.files[i].branch_label && strcmp(set.files[i].branch_label, branch_label) == 0)
+		for (int i = 0; i < set->n; i++)
+			if (set->files[i].branch_label && strcmp(set->files[i].branch_label, branch_label) == 0)
 			{
-				errmsgf("branch label \"%s\" is already used by %s", branch_label, set.files[i].path);
+				errmsgf("branch label \"%s\" is already used by %s", branch_label, set->files[i].path);
 				return EXIT_USAGE;
 			}
 	if (depends_on)
 	{
-		ndeps = split_list(depends_on, &deps);
-		for (int i = 0; i < ndeps; i++)
-			if (files_find(&set, deps[i]) == NULL)
+		nr->ndeps = split_list(depends_on, &nr->deps);
+		for (int i = 0; i < nr->ndeps; i++)
+			if (files_find(set, nr->deps[i]) == NULL)
 			{
-				errmsgf("--depends-on \"%s\": no migration file has that revision", deps[i]);
+				errmsgf("--depends-on \"%s\": no migration file has that revision", nr->deps[i]);
 				return EXIT_USAGE;
 			}
 	}
 	if (head && strcmp(head, "base") == 0)
-		ndown = 0;
+		nr->ndown = 0;
 	else if (head)
 	{
-		if (files_find(&set, head) == NULL)
+		if (files_find(set, head) == NULL)
 		{
 			errmsgf("--head \"%s\": no migration file has that revision (\"base\" starts a new root)", head);
 			return EXIT_USAGE;
 		}
-		parent[0] = (char *) head;
-		ndown = 1;
+		nr->parent[0] = (char *) head;
+		nr->ndown = 1;
 	}
 	else
 	{
-		nheads = files_heads(&set, &heads);
+		nheads = files_heads(set, &heads);
 		if (nheads > 1)
 		{
 			several_heads(heads, nheads, "the parent of a new revision");
@@ -233,18 +236,39 @@ cmd_revision(const Options *opts, const char *message, const char *head,
 		}
 		if (nheads == 1)
 		{
-			parent[0] = heads[0];
-			ndown = 1;
+			nr->parent[0] = heads[0];
+			nr->ndown = 1;
 		}
 	}
+	return EXIT_OK;
+}
+
+/*
+ * revision -m MSG: write a new file whose down_revision is the single head of
+ * the files (--head REV: that one; --head base: none, a new root), with
+ * empty sections.
+ */
+int
+cmd_revision(const Options *opts, const char *message, const char *head,
+			 const char *branch_label, const char *depends_on, bool nontransactional)
+{
+	MigSet		set;
+	NewRevision nr;
+	char	   *path, *id;
+	int			rc;
+
+	if ((rc = files_load(opts->dir, &set, true)) != EXIT_OK)
+		return rc;
+	if ((rc = revision_plan(&set, head, branch_label, depends_on, &nr)) != EXIT_OK)
+		return rc;
 	id = files_new_id();
-	rc = files_write_new(opts->dir, id, parent, ndown, message, branch_label, deps, ndeps,
-						 !nontransactional, &path);
+	rc = files_write_new(opts->dir, id, nr.parent, nr.ndown, message, branch_label, nr.deps, nr.ndeps,
+						 !nontransactional, NULL, NULL, &path);
 	if (rc == EXIT_OK)
 	{
 		print_new_file(opts, id, path);
 		fprintf(stderr, "pg_revisions: wrote revision %s (down_revision: %s); fill in its upgrade "
-				"and downgrade sections\n", id, ndown ? parent[0] : "none, a root");
+				"and downgrade sections\n", id, nr.ndown ? nr.parent[0] : "none, a root");
 	}
 	return rc;
 }
@@ -278,7 +302,7 @@ cmd_merge(const Options *opts, const char *message, char **revs, int nrevs)
 		return EXIT_USAGE;
 	}
 	id = files_new_id();
-	rc = files_write_new(opts->dir, id, revs, nrevs, message, NULL, NULL, 0, true, &path);
+	rc = files_write_new(opts->dir, id, revs, nrevs, message, NULL, NULL, 0, true, NULL, NULL, &path);
 	if (rc == EXIT_OK)
 		print_new_file(opts, id, path);
 	return rc;

@@ -191,24 +191,39 @@ marker(const char *line, size_t len)
 	return r;
 }
 
-/* True when a "-- migrate:upgrade" line comes somewhere in text. */
+/* True when a marker line of kind which ('u', 'd'; 0: either) comes somewhere in text. */
 static bool
-has_upgrade_marker(const char *text)
+has_marker(const char *text, int which)
 {
 	for (const char *p = text; *p;)
 	{
 		const char *nl = strchr(p, '\n');
 		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
+		int			m = marker(p, len);
 
-		if (marker(p, len) == 'u')
+		if (m != 0 && (which == 0 || m == which))
 			return true;
 		p += len + (nl ? 1 : 0);
 	}
 	return false;
 }
 
-/* Read a whole file; NULL (errno set) on failure. */
-static char *
+/*
+ * True when a section marker line ("-- migrate:upgrade" or
+ * "-- migrate:downgrade") comes somewhere in text: such text cannot go into a
+ * section of a file (autogen.c checks generated scripts with it).
+ */
+bool
+has_marker_line(const char *text)
+{
+	return has_marker(text, 0);
+}
+
+/*
+ * Read a whole text file (malloc'ed); NULL (errno set) on failure, EINVAL
+ * for a NUL byte.  Also reads the models file of autogen.c.
+ */
+char *
 read_all(const char *path)
 {
 	FILE	   *f = fopen(path, "rb");
@@ -391,7 +406,7 @@ parse_file(MigFile *f)
 				if (nkeys == 0)
 					file_error(f->path, lineno, "missing header: a migration file starts with "
 							   "\"-- revision: <id>\" and \"-- down_revision: <ids>\" lines");
-				else if (!has_upgrade_marker(next))
+				else if (!has_marker(next, 'u'))
 					file_error(f->path, lineno, "missing upgrade section: SQL here, but no "
 							   "\"-- migrate:upgrade\" line before it");
 				else

@@ -1,6 +1,6 @@
 /*
  * bin/inspect.c — the read-only commands of the pg_revisions client: current,
- * heads, history, sql, check and verify.  Those that need the files
+ * heads, history, sql, check and verify (check --models: see autogen.c).  Those that need the files
  * (heads, history, sql, check, verify) register them inside a transaction
  * that is rolled back, so that they see the files as if registered and change
  * nothing.
@@ -201,9 +201,15 @@ cmd_sql(const Options *opts, const char *target)
 	return finish(conn, EXIT_OK);
 }
 
-/* check: exit 1 when revisions (of the files or registered) are pending. */
+/*
+ * check [--models FILE [--schema NAME]]: exit 1 when revisions (of the files
+ * or registered) are pending.  With a models file (models_path not NULL) and
+ * nothing pending, also compare the schema with the models (rev_check, in the
+ * same rolled-back transaction): exit 1 when statements would be generated;
+ * stdout then holds those statements instead of the empty pending table.
+ */
 int
-cmd_check(const Options *opts)
+cmd_check(const Options *opts, const char *models_path, const char *schema)
 {
 	static const char *const names[] = {"revision", "message", "file"};
 	static const CellKind kinds[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT};
@@ -212,13 +218,24 @@ cmd_check(const Options *opts)
 	PGresult   *res;
 	Table	   *t;
 	char		footer[64];
+	char	   *models = NULL;
 	int			rc, n;
 
+	if (models_path && (rc = read_models(models_path, &models)) != EXIT_OK)
+		return rc;
 	rc = query_with_files(opts, &set, &conn, "SELECT p FROM pg_catalog.rev_pending('heads') AS p",
 						  NULL, &res);
 	if (rc != EXIT_OK)
 		return finish(conn, rc);
 	n = PQntuples(res);
+	if (n == 0 && models)
+	{
+		PQclear(res);
+		rc = check_models(conn, &set, opts, models_path, models, schema);
+		rollback(conn);
+		free(models);
+		return finish(conn, rc);
+	}
 	t = table_new(3, names, kinds);
 	for (int r = 0; r < n; r++)
 	{
@@ -233,9 +250,11 @@ cmd_check(const Options *opts)
 	PQclear(res);
 	rollback(conn);
 	if (n > 0)
-		fprintf(stderr, "pg_revisions: %d revision%s pending; next: pg_revisions upgrade\n", n, n == 1 ? "" : "s");
+		fprintf(stderr, "pg_revisions: %d revision%s pending; next: pg_revisions upgrade%s\n", n, n == 1 ? "" : "s",
+				models ? " (the models are compared once nothing is pending)" : "");
 	else
 		fprintf(stderr, "pg_revisions: up to date\n");
+	free(models);
 	return finish(conn, n > 0 ? EXIT_PENDING : EXIT_OK);
 }
 

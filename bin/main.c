@@ -25,6 +25,12 @@ usage(FILE *out)
 			"  revision -m MSG [--head REV|base] [--branch-label L] [--depends-on REV[,REV]]\n"
 			"           [--non-transactional]\n"
 			"                            write a new file whose down_revision is the head of the files\n"
+			"  revision --autogenerate -m MSG [--models FILE] [--schema NAME] [--head REV|base]\n"
+			"           [--branch-label L] [--depends-on REV[,REV]]\n"
+			"                            the same, its sections filled with what turns schema NAME\n"
+			"                            (default public) into the models (default models.sql: DDL as\n"
+			"                            for an empty database); the database must be at the heads;\n"
+			"                            no difference: no file (alembic revision --autogenerate)\n"
 			"  upgrade [TARGET]          register the files and apply up to TARGET (default: heads)\n"
 			"  downgrade TARGET          register the files and revert down to TARGET (-1, REV, base, ...)\n"
 			"  stamp TARGET              set the applied state to TARGET without running SQL\n"
@@ -33,7 +39,10 @@ usage(FILE *out)
 			"  history                   every revision, newest first\n"
 			"  merge -m MSG [REV...]     write a merge file (no REV: all heads of the files)\n"
 			"  sql [TARGET]              the SQL script upgrade TARGET would run (default: heads)\n"
-			"  check                     exit 1 when revisions are pending (for CI)\n"
+			"  check [--models FILE [--schema NAME]]\n"
+			"                            exit 1 when revisions are pending (for CI); with --models,\n"
+			"                            also when the schema differs from the models, printing the\n"
+			"                            statements autogenerate would write (alembic check)\n"
 			"  verify                    registered SQL vs its checksum, and files vs what is registered\n"
 			"\n"
 			"Options:\n"
@@ -50,9 +59,11 @@ usage(FILE *out)
 			"\n"
 			"Exit codes:\n"
 			"  0  success\n"
-			"  1  revisions pending (check), or problems found (verify)\n"
-			"  2  usage: bad arguments, bad migration files, an ambiguous head\n"
-			"  3  database error: connection failure, SQL error, an edited registered file\n");
+			"  1  revisions pending (check, revision --autogenerate), the schema differs from the\n"
+			"     models (check --models), or problems found (verify)\n"
+			"  2  usage: bad arguments, bad migration files, an ambiguous head, a missing models file\n"
+			"  3  database error: connection failure, SQL error (a failing models file too), an\n"
+			"     edited registered file\n");
 }
 
 /* Print a usage error and return EXIT_USAGE. */
@@ -102,8 +113,8 @@ main(int argc, char **argv)
 {
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
-	const char *format = "text", *value;
-	bool		nontx = false;
+	const char *format = "text", *value, *models = NULL, *schema = NULL;
+	bool		nontx = false, autogen = false;
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
 
@@ -150,8 +161,28 @@ main(int argc, char **argv)
 			message = value;
 			continue;
 		}
+		if (command && (strcmp(command, "revision") == 0 || strcmp(command, "check") == 0))
+		{
+			if ((r = take(argc, argv, &i, NULL, "--models", &value)) != 0 ||
+				(r = take(argc, argv, &i, NULL, "--schema", &value)) != 0)
+			{
+				if (r < 0)
+					return bad_usage("missing value after", a);
+				if (strncmp(a, "--models", 8) == 0)
+					models = value;
+				else
+					schema = value;
+				continue;
+			}
+		}
 		if (command && strcmp(command, "revision") == 0)
 		{
+			if (strcmp(a, "--autogenerate") == 0)
+			{
+				autogen = true;
+				i++;
+				continue;
+			}
 			if ((r = take(argc, argv, &i, NULL, "--head", &value)) != 0 ||
 				(r = take(argc, argv, &i, NULL, "--branch-label", &value)) != 0 ||
 				(r = take(argc, argv, &i, NULL, "--depends-on", &value)) != 0)
@@ -215,6 +246,13 @@ main(int argc, char **argv)
 		ARGS(0, 0);
 		if (message == NULL)
 			return bad_usage("revision needs a message: pg_revisions revision -m", "MSG");
+		if (!autogen && (models || schema))
+			return bad_usage("--models and --schema go with", "--autogenerate");
+		if (autogen && nontx)
+			return bad_usage("--autogenerate writes a transactional revision; drop", "--non-transactional");
+		if (autogen)
+			return cmd_autogenerate(&opts, message, models ? models : "models.sql",
+									schema ? schema : "public", head, label, depends);
 		return cmd_revision(&opts, message, head, label, depends, nontx);
 	}
 	if (strcmp(command, "merge") == 0)
@@ -261,7 +299,9 @@ main(int argc, char **argv)
 	if (strcmp(command, "check") == 0)
 	{
 		ARGS(0, 0);
-		return cmd_check(&opts);
+		if (schema && !models)
+			return bad_usage("--schema goes with", "--models FILE");
+		return cmd_check(&opts, models, schema ? schema : "public");
 	}
 	if (strcmp(command, "verify") == 0)
 	{

@@ -1,7 +1,8 @@
 /*
  * bin/newfile.c — writing new migration files for the pg_revisions client
  * (`revision` and `merge`): a random 12-hex-digit id, a file name
- * <revision>_<slug>.sql, the header of files.c's format and empty sections.
+ * <revision>_<slug>.sql, the header of files.c's format and the sections
+ * (empty, or for `revision --autogenerate` the scripts the server generated).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -39,14 +40,28 @@ put_list(FILE *out, char **items, int n)
 		fprintf(out, "%s%s", i ? ", " : "", items[i]);
 }
 
+/* The length of s without its trailing whitespace (NULL: 0). */
+static int
+content_length(const char *s)
+{
+	size_t		len = s ? strlen(s) : 0;
+
+	while (len > 0 && isspace((unsigned char) s[len - 1]))
+		len--;
+	return (int) len;
+}
+
 /*
  * Create DIR/<revision>_<slug>.sql (never overwriting) with the header and
- * empty sections.  *path_out gets the path.  Returns an exit code.
+ * the sections: upgrade and downgrade written verbatim (NULL: empty).  The
+ * caller makes sure they hold no section marker line (has_marker_line).
+ * *path_out gets the path.  Returns an exit code.
  */
 int
 files_write_new(const char *dir, const char *revision, char **down, int ndown,
 				const char *message, const char *branch_label,
-				char **deps, int ndeps, bool transactional, char **path_out)
+				char **deps, int ndeps, bool transactional,
+				const char *upgrade, const char *downgrade, char **path_out)
 {
 	char		slug[41];
 	int			k = 0, fd;
@@ -89,7 +104,9 @@ files_write_new(const char *dir, const char *revision, char **down, int ndown,
 	}
 	if (!transactional)
 		fprintf(out, "-- transactional: false\n");
-	fprintf(out, "\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n");
+	fprintf(out, "\n-- migrate:upgrade\n%.*s\n\n-- migrate:downgrade\n%.*s\n",
+			content_length(upgrade), upgrade ? upgrade : "",
+			content_length(downgrade), downgrade ? downgrade : "");
 	if (fclose(out) != 0)
 	{
 		errmsgf("could not write \"%s\": %s", path, strerror(errno));

@@ -8,6 +8,8 @@
  *   db.c         connection, NOTICE progress, error reports, registration
  *   commands.c   the commands that write files or change the database
  *                (init, revision, merge, upgrade, downgrade, stamp)
+ *   autogen.c    revision --autogenerate and check --models: the models file
+ *                compared with the database by the server
  *   inspect.c    the read-only commands (current, heads, history, sql,
  *                check, verify)
  *   output.c     result tables: aligned text or JSON
@@ -66,7 +68,18 @@ typedef struct Options
 	bool		json;			/* --format json */
 } Options;
 
+/* The header of a new revision, from revision_plan (commands.c). */
+typedef struct NewRevision
+{
+	char	   *parent[1];		/* down_revision: parent[0] when ndown is 1 */
+	int			ndown;			/* 0: a root */
+	char	  **deps;			/* depends_on */
+	int			ndeps;
+} NewRevision;
+
 /* files.c */
+extern char *read_all(const char *path);
+extern bool has_marker_line(const char *text);
 extern int	files_load(const char *dir, MigSet *set, bool must_exist);
 extern MigFile *files_find(const MigSet *set, const char *revision);
 extern int	files_heads(const MigSet *set, char ***heads);
@@ -74,7 +87,8 @@ extern bool valid_id(const char *id);
 /* newfile.c */
 extern int	files_write_new(const char *dir, const char *revision, char **down, int ndown,
 							const char *message, const char *branch_label,
-							char **deps, int ndeps, bool transactional, char **path_out);
+							char **deps, int ndeps, bool transactional,
+							const char *upgrade, const char *downgrade, char **path_out);
 extern char *files_new_id(void);
 
 /* files.c */
@@ -114,6 +128,17 @@ extern void rollback(PGconn *conn);
 extern int	finish(PGconn *conn, int rc);
 extern const char *file_path(const MigSet *set, const char *revision);
 extern const char *file_message(const MigSet *set, const char *revision);
+extern int	revision_plan(const MigSet *set, const char *head, const char *branch_label,
+						  const char *depends_on, NewRevision *nr);
+extern void print_new_file(const Options *opts, const char *revision, const char *path);
+
+/* autogen.c */
+extern int	read_models(const char *path, char **text);
+extern int	check_models(PGconn *conn, const MigSet *set, const Options *opts,
+						 const char *models_path, const char *models, const char *schema);
+extern int	cmd_autogenerate(const Options *opts, const char *message, const char *models_path,
+							 const char *schema, const char *head, const char *branch_label,
+							 const char *depends_on);
 
 /* commands.c and inspect.c: each command returns an exit code */
 extern int	cmd_init(const Options *opts);
@@ -127,7 +152,7 @@ extern int	cmd_current(const Options *opts);
 extern int	cmd_heads(const Options *opts);
 extern int	cmd_history(const Options *opts);
 extern int	cmd_sql(const Options *opts, const char *target);
-extern int	cmd_check(const Options *opts);
+extern int	cmd_check(const Options *opts, const char *models_path, const char *schema);
 extern int	cmd_verify(const Options *opts);
 
 /* small helpers (files.c) */
