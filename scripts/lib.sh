@@ -5,7 +5,7 @@
 # `set -euo pipefail`):
 #
 #   . "$(dirname "$0")/../scripts/lib.sh"
-#   pgrev_install_deps      # PostgreSQL $PG_MAJOR server + headers, make, gcc (apt-get)
+#   pgrev_install_deps      # PostgreSQL $PG_MAJOR server + headers, make, gcc, python3 (apt-get)
 #   pgrev_build_install     # make && make install (root or sudo for the install)
 #   pgrev_cluster_start     # throwaway cluster; exports PGHOST PGPORT PGUSER
 #   pgrev_psql -d db -c ... # psql -X -v ON_ERROR_STOP=1 -q
@@ -95,6 +95,8 @@ pgrev__check_deps() {
         command -v "$t" >/dev/null 2>&1 || pgrev__add_missing "$t"
     done
     [ -e /usr/include/stdio.h ] || pgrev__add_missing "libc6-dev (C headers)"
+    # The rev_diff round-trip test generates its schemas with the system Python.
+    [ -x /usr/bin/python3 ] || pgrev__add_missing "python3 (/usr/bin/python3)"
     if ! pgrev__find_pg_config; then
         pgrev__add_missing "pg_config for PostgreSQL $PG_MAJOR"
         return 0
@@ -122,7 +124,7 @@ pgrev__check_deps() {
 }
 
 # Install PostgreSQL $PG_MAJOR (server, client, headers, isolation tester),
-# make and gcc with apt-get, unless they are all present already.
+# make, gcc and python3 with apt-get, unless they are all present already.
 pgrev_install_deps() {
     local log
     pgrev__check_deps
@@ -146,7 +148,7 @@ pgrev_install_deps() {
         pgrev_die "apt-get update failed"
     fi
     if ! pgrev__as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-            "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" make gcc libc6-dev >>"$log" 2>&1; then
+            "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" make gcc libc6-dev python3 >>"$log" 2>&1; then
         pgrev__show_log "$log" 40
         pgrev_die "apt-get install failed"
     fi
