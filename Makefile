@@ -18,7 +18,13 @@ OBJS = \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
-	src/inspect.o
+	src/inspect.o \
+	src/diff.o \
+	src/diff_read.o \
+	src/diff_qualify.o \
+	src/diff_tables.o \
+	src/diff_objects.o \
+	src/autogen.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 

@@ -210,3 +210,40 @@ REVOKE ALL ON FUNCTION
     pg_catalog.rev_history(),
     pg_catalog.rev_verify()
 FROM PUBLIC;
+
+-- Autogenerate: schema diffs ------------------------------------------------
+
+CREATE FUNCTION pg_catalog.rev_diff(source name, target name)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'rev_diff'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pg_catalog.rev_autogenerate(
+    models text,
+    message text DEFAULT NULL,
+    live_schema name DEFAULT 'public',
+    revision text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rev_autogenerate'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pg_catalog.rev_autogenerate_from(
+    target_schema name,
+    message text DEFAULT NULL,
+    live_schema name DEFAULT 'public',
+    revision text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rev_autogenerate_from'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pg_catalog.rev_check(models text, live_schema name DEFAULT 'public')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'rev_check'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION
+    pg_catalog.rev_diff(name, name),
+    pg_catalog.rev_autogenerate(text, text, name, text),
+    pg_catalog.rev_autogenerate_from(name, text, name, text),
+    pg_catalog.rev_check(text, name)
+FROM PUBLIC;

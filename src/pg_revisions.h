@@ -16,6 +16,13 @@
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
  *	  inspect.c   rev_current, rev_heads, rev_history
+ *	  diff.c      rev_diff: the statements turning one schema into another
+ *	  diff_read.c reading a schema's objects (bulk SPI queries, see diff.h)
+ *	  diff_qualify.c  rewriting the schema qualifier in deparsed SQL
+ *	  diff_tables.c   comparing tables, columns, sequences, enums
+ *	  diff_objects.c  comparing constraints, indexes, views, functions,
+ *	              triggers, comments
+ *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
  *
  *-------------------------------------------------------------------------
  */
@@ -201,5 +208,11 @@ extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
+
+/* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
+typedef struct DiffSchema DiffSchema;
+extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
+extern List *diff_statements(DiffSchema *from, DiffSchema *to);
+extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 
 #endif							/* PG_REVISIONS_H */

@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ *
+ * autogen.c
+ *	  rev_autogenerate, rev_autogenerate_from and rev_check: Alembic's
+ *	  "revision --autogenerate" and "check", inside the server.
+ *
+ * The live schema is read first.  Then, inside an internal subtransaction,
+ * a scratch schema is created, the user's models (CREATE TABLE ... as
+ * written for an empty database) run there as the caller with search_path
+ * set to it, and it is read with its definitions qualified with the live
+ * schema's name.  The subtransaction is always rolled back, on success as
+ * on error, so nothing of the scratch schema outlives the call.  The upgrade
+ * is the diff live -> models, the downgrade the diff models -> live.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(rev_autogenerate);
+PG_FUNCTION_INFO_V1(rev_autogenerate_from);
+PG_FUNCTION_INFO_V1(rev_check);
+
+/*
+ * Objects the models created or changed outside the scratch schema: rows of
+ * the main catalogs written by the subtransaction ($1), in another schema
+ * than the scratch one ($2).
+ */
+static const char *const escapes_query =
+"SELECT kind, name FROM ("
+" SELECT 'relation' AS kind, c.oid::pg_catalog.regclass::pg_catalog.text AS name"
+"  FROM pg_catalog.pg_class c WHERE c.xmin OPERATOR(pg_catalog.=) $1"
+"  AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
+"  AND c.relnamespace OPERATOR(pg_catalog.<>) 'pg_catalog.pg_toast'::pg_catalog.regnamespace"
+" UNION ALL SELECT 'type', t.oid::pg_catalog.regtype::pg_catalog.text"
+"  FROM pg_catalog.pg_type t WHERE t.xmin OPERATOR(pg_catalog.=) $1"
+"  AND t.typnamespace OPERATOR(pg_catalog.<>) $2"
+" UNION ALL SELECT 'function', p.oid::pg_catalog.regprocedure::pg_catalog.text"
+"  FROM pg_catalog.pg_proc p WHERE p.xmin OPERATOR(pg_catalog.=) $1"
+"  AND p.pronamespace OPERATOR(pg_catalog.<>) $2"
+" UNION ALL SELECT 'schema', n.nspname::pg_catalog.text"
+"  FROM pg_catalog.pg_namespace n WHERE n.xmin OPERATOR(pg_catalog.=) $1"
+"  AND n.oid OPERATOR(pg_catalog.<>) $2"
+" UNION ALL SELECT 'trigger', g.tgname::pg_catalog.text"
+"  FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.tgrelid"
+"  WHERE g.xmin OPERATOR(pg_catalog.=) $1 AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
+") x LIMIT 1";
+
+/* What the error context callback of the models needs. */
+typedef struct ModelsContext
+{
+	const char *function;
+} ModelsContext;
+
+static void models_error_context(void *arg);
+static void check_no_escape(Oid scratch, const char *function);
+static void autogenerate(const char *function, const char *models, Oid live,
+						 const char *live_name, List **up, List **down);
+static char *join_statements(List *statements);
+static Datum register_revision(FunctionCallInfo fcinfo, const char *live_name,
+							   List *up, List *down);
+
+/* Say that an error comes from the models. */
+static void
+models_error_context(void *arg)
+{
+	ModelsContext *context = (ModelsContext *) arg;
+
+	errcontext("while running the models given to %s", context->function);
+}
+
+/*
+ * check_no_escape
+ *		Refuse models that created or changed objects outside the scratch
+ *		schema (qualified names, SET search_path, CREATE SCHEMA): the diff
+ *		would silently miss them.  Called inside the subtransaction, after
+ *		the models ran.
+ */
+static void
+check_no_escape(Oid scratch, const char *function)
+{
+	Oid			argtypes[2] = {XIDOID, OIDOID};
+	Datum		args[2];
+	int			rc;
+
+	args[0] = TransactionIdGetDatum(GetCurrentTransactionIdIfAny());
+	args[1] = ObjectIdGetDatum(scratch);
+	rc = SPI_execute_with_args(escapes_query, 2, argtypes, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not check the objects of the models: %s", SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_SCHEMA_DEFINITION),
+				 errmsg("the models given to %s created or changed %s %s outside the scratch schema",
+						function,
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+				 errdetail("Models run in a scratch schema standing for the live schema; only objects created there are compared."),
+				 errhint("Write the models with unqualified names, without SET search_path or CREATE SCHEMA.")));
+}
+
+/*
+ * autogenerate
+ *		Run models in a scratch schema and diff the live schema against it:
+ *		*up turns live into the models, *down the models into live, both
+ *		qualified with live's name.  The caller is connected to SPI; the
+ *		lists are allocated in CurrentMemoryContext.  Nothing of the scratch
+ *		schema survives, whatever happens.
+ */
+static void
+autogenerate(const char *function, const char *models, Oid live,
+			 const char *live_name, List **up, List **down)
+{
+	MemoryContext keep = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *scratch_name = psprintf("revisions_scratch_%d", MyProcPid);
+	DiffSchema *from = diff_read_schema(live, live_name);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(keep);
+	PG_TRY();
+	{
+		ModelsContext context = {function};
+		ErrorContextCallback callback;
+		DiffSchema *to;
+		Oid			scratch;
+		int			nest_level;
+		int			rc;
+
+		rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(scratch_name)), false, 0);
+		if (rc != SPI_OK_UTILITY)
+			elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
+		scratch = get_namespace_oid(scratch_name, false);
+
+		nest_level = NewGUCNestLevel();
+		(void) set_config_option("search_path", quote_identifier(scratch_name),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		callback.callback = models_error_context;
+		callback.arg = &context;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		rc = SPI_execute(models, false, 0);
+		if (rc < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("could not run the models: %s", SPI_result_code_string(rc))));
+		error_context_stack = callback.previous;
+		AtEOXact_GUC(false, nest_level);
+		MemoryContextSwitchTo(keep);
+
+		check_no_escape(scratch, function);
+		to = diff_read_schema(scratch, live_name);
+		*up = diff_statements(from, to);
+		*down = diff_statements(to, from);
+
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(keep);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(keep);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(keep);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
+
+/* The statements as one script: each ends with ";" and a newline. */
+static char *
+join_statements(List *statements)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, statements)
+		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/*
+ * register_revision
+ *		Register a revision upgrading with up and downgrading with down
+ *		through rev_add (as the caller, who needs EXECUTE on it), taking the
+ *		message (argument 1) and revision id (argument 3) of fcinfo.  No
+ *		change: a NOTICE and NULL.  The caller is connected to SPI.
+ */
+static Datum
+register_revision(FunctionCallInfo fcinfo, const char *live_name, List *up, List *down)
+{
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
+	Datum		id;
+	int			rc;
+
+	if (up == NIL)
+	{
+		ereport(NOTICE,
+				(errmsg("no changes: schema \"%s\" already matches the models, no revision registered",
+						live_name)));
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	args[0] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
+	nulls[0] = PG_ARGISNULL(3) ? 'n' : ' ';
+	args[1] = CStringGetTextDatum(join_statements(up));
+	args[2] = CStringGetTextDatum(join_statements(down));
+	args[3] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	nulls[3] = PG_ARGISNULL(1) ? 'n' : ' ';
+	rc = SPI_execute_with_args("SELECT pg_catalog.rev_add($1, $2, $3, NULL::pg_catalog.text[], $4)",
+							   4, argtypes, args, nulls, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not register the revision: %s", SPI_result_code_string(rc));
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	id = SPI_datumTransfer(id, false, -1);
+	SPI_finish();
+	PG_RETURN_DATUM(id);
+}
+
+/* The models argument, which must not be NULL. */
+static const char *
+models_argument(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("models must not be NULL"),
+				 errhint("Pass the model DDL, CREATE TABLE ... as for an empty database.")));
+	return text_to_cstring(PG_GETARG_TEXT_PP(0));
+}
+
+/*
+ * rev_autogenerate(models text, message text DEFAULT NULL,
+ *		live_schema name DEFAULT 'public', revision text DEFAULT NULL)
+ *		RETURNS text
+ *		Register a revision turning live_schema into what models describe;
+ *		its id, or NULL (and a NOTICE) when there is nothing to change.
+ */
+Datum
+rev_autogenerate(PG_FUNCTION_ARGS)
+{
+	const char *models = models_argument(fcinfo);
+	Oid			live = diff_schema_argument(fcinfo, 2, "live");
+	const char *live_name = NameStr(*PG_GETARG_NAME(2));
+	List	   *up;
+	List	   *down;
+
+	SPI_connect();
+	autogenerate("rev_autogenerate", models, live, live_name, &up, &down);
+	return register_revision(fcinfo, live_name, up, down);
+}
+
+/*
+ * rev_autogenerate_from(target_schema name, message text DEFAULT NULL,
+ *		live_schema name DEFAULT 'public', revision text DEFAULT NULL)
+ *		RETURNS text
+ *		Like rev_autogenerate, with the models already in a schema.
+ */
+Datum
+rev_autogenerate_from(PG_FUNCTION_ARGS)
+{
+	Oid			target = diff_schema_argument(fcinfo, 0, "target");
+	Oid			live = diff_schema_argument(fcinfo, 2, "live");
+	const char *live_name = NameStr(*PG_GETARG_NAME(2));
+	DiffSchema *from;
+	DiffSchema *to;
+	List	   *up;
+	List	   *down;
+
+	if (target == live)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target and live are the same schema \"%s\"", live_name)));
+	SPI_connect();
+	from = diff_read_schema(live, live_name);
+	to = diff_read_schema(target, live_name);
+	up = diff_statements(from, to);
+	down = diff_statements(to, from);
+	return register_revision(fcinfo, live_name, up, down);
+}
+
+/*
+ * rev_check(models text, live_schema name DEFAULT 'public') RETURNS SETOF text
+ *		The statements rev_autogenerate would register; registers nothing.
+ *		No rows: the live schema matches the models.
+ */
+Datum
+rev_check(PG_FUNCTION_ARGS)
+{
+	const char *models = models_argument(fcinfo);
+	Oid			live = diff_schema_argument(fcinfo, 1, "live");
+	const char *live_name = NameStr(*PG_GETARG_NAME(1));
+	ReturnSetInfo *rsinfo;
+	List	   *up;
+	List	   *down;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SPI_connect();
+	autogenerate("rev_check", models, live, live_name, &up, &down);
+	foreach(lc, up)
+	{
+		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

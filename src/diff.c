@@ -1,0 +1,234 @@
+/*-------------------------------------------------------------------------
+ *
+ * diff.c
+ *	  rev_diff(source, target): the DDL statements, in a dependency-safe
+ *	  order, that turn schema source into schema target.
+ *
+ * Both schemas are read (diff_read.c) with their definitions qualified with
+ * source's name, their objects paired by key, and the statements generated
+ * per kind (diff_tables.c, diff_objects.c) into stages (diff.h) that are
+ * concatenated in order: drops of dependants first, then creations in
+ * dependency order.  The helpers here format statements for those files.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "diff.h"
+
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(rev_diff);
+
+static void reset_set(DiffSet *set);
+
+/*
+ * diff_emit
+ *		Append one statement, formatted from fmt, to a stage.  loss, when not
+ *		NULL, says what data the statement destroys: it becomes a "-- " line
+ *		before the statement.
+ */
+void
+diff_emit(DiffOutput *o, DiffStage stage, const char *loss, const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (loss)
+		appendStringInfo(&buf, "-- %s\n", loss);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	o->stages[stage] = lappend(o->stages[stage], buf.data);
+}
+
+/* name (unquoted) qualified with the output schema, quoted as needed. */
+char *
+diff_qname(DiffOutput *o, const char *name)
+{
+	return psprintf("%s.%s", o->out, quote_identifier(name));
+}
+
+/* Are two strings, either of which may be NULL, equal? */
+bool
+diff_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * diff_comment
+ *		Emit COMMENT ON object when the object's comment must change: it is
+ *		to, it was from; fresh means the object is created by the script (so
+ *		it has no comment yet).
+ */
+void
+diff_comment(DiffOutput *o, const char *object, const char *to, const char *from,
+			 bool fresh)
+{
+	if (fresh ? to == NULL : diff_str_equal(to, from))
+		return;
+	diff_emit(o, STAGE_COMMENT, NULL, "COMMENT ON %s IS %s", object,
+			  to ? quote_literal_cstr(to) : "NULL");
+}
+
+/*
+ * diff_table_columns
+ *		The index of the first column of table in a sorted column set, or -1
+ *		when it has none; *end is set past its last column.
+ */
+int
+diff_table_columns(DiffSet *columns, const char *table, int *end)
+{
+	char	   *prefix = psprintf("%s\x01", table);
+	size_t		len = strlen(prefix);
+	int			lo = 0;
+	int			hi = columns->n;
+	int			i;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (strcmp(columns->items[mid].key, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < columns->n && strncmp(columns->items[i].key, prefix, len) == 0; i++)
+		;
+	*end = i;
+	pfree(prefix);
+	return i > lo ? lo : -1;
+}
+
+/* Clear the comparison marks of a set. */
+static void
+reset_set(DiffSet *set)
+{
+	int			i;
+
+	for (i = 0; i < set->n; i++)
+	{
+		set->items[i].rebuild = false;
+		set->items[i].altered = false;
+		set->items[i].visited = false;
+	}
+}
+
+/*
+ * diff_statements
+ *		The statements turning schema "from" into schema "to", in order, as
+ *		a List of palloc'd strings.  Both were read with the same output
+ *		schema.  Can be called again with the arguments swapped.
+ */
+List *
+diff_statements(DiffSchema *from, DiffSchema *to)
+{
+	DiffOutput	o;
+	List	   *result = NIL;
+	DiffSet    *a = &from->tables;
+	DiffSet    *b = &to->tables;
+	int			nsets = (int) ((&from->triggers - &from->tables) + 1);
+	int			k;
+
+	Assert(strcmp(from->out, to->out) == 0);
+	memset(&o, 0, sizeof(o));
+	o.out = quote_identifier(from->out);
+	for (k = 0; k < nsets; k++)
+	{
+		reset_set(&a[k]);
+		reset_set(&b[k]);
+		diff_match(&a[k], &b[k]);
+	}
+	diff_tables(from, to, &o);
+	diff_objects(from, to, &o);
+	for (k = 0; k < NUM_STAGES; k++)
+		result = list_concat(result, o.stages[k]);
+	return result;
+}
+
+/*
+ * diff_schema_argument
+ *		The OID of the schema named by argument argno of fcinfo, checked: not
+ *		NULL, existing, and usable by the caller.  what names the argument in
+ *		errors.
+ */
+Oid
+diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	char	   *name;
+	Oid			nsp;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s schema must not be NULL", what)));
+	name = NameStr(*PG_GETARG_NAME(argno));
+	nsp = get_namespace_oid(name, true);
+	if (!OidIsValid(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", name),
+				 errdetail("It was given as the %s schema.", what)));
+	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for schema %s", name)));
+	return nsp;
+}
+
+/*
+ * rev_diff(source name, target name) RETURNS SETOF text
+ *		The statements turning schema source into schema target, qualified
+ *		with source's name.  Reads the catalogs only; changes nothing.
+ */
+Datum
+rev_diff(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	Oid			source = diff_schema_argument(fcinfo, 0, "source");
+	Oid			target = diff_schema_argument(fcinfo, 1, "target");
+	char	   *out = NameStr(*PG_GETARG_NAME(0));
+	DiffSchema *from;
+	DiffSchema *to;
+	List	   *statements;
+	ListCell   *lc;
+
+	if (source == target)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source and target are the same schema \"%s\"", out),
+				 errhint("Compare two different schemas.")));
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SPI_connect();
+	from = diff_read_schema(source, out);
+	to = diff_read_schema(target, out);
+	statements = diff_statements(from, to);
+	foreach(lc, statements)
+	{
+		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

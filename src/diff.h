@@ -1,0 +1,142 @@
+/*-------------------------------------------------------------------------
+ *
+ * diff.h
+ *	  The in-memory model of one schema, as read by diff_read.c, and the
+ *	  pieces shared by the schema diff files (diff_*.c, autogen.c).
+ *
+ * A schema is read into one DiffSet per object kind.  Every definition is
+ * already rewritten to qualify names with the "output" schema (the schema
+ * the generated statements act on), so the definitions of two schemas can
+ * be compared as plain strings.  Each set is sorted by key (strcmp), and
+ * diff_match() pairs the items of two sets by key in one merge walk.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGREV_DIFF_H
+#define PGREV_DIFF_H
+
+#include "pg_revisions.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+
+/*
+ * One object: a table, column, constraint, index, sequence, enum, view,
+ * function or trigger.  Which fields are used depends on the kind; unused
+ * ones are NULL, 0 or false.
+ */
+typedef struct DiffItem
+{
+	char	   *key;			/* what matches it across schemas */
+	char	   *name;			/* its name, unquoted */
+	char	   *table;			/* the table (or view) it belongs to, unquoted */
+	char	   *def;			/* normalised definition */
+	char	   *extra;			/* functions: arguments and result; sequences:
+								 * owning column (table in "table"); columns:
+								 * collation (quoted) */
+	char	   *comment;		/* NULL when none */
+	char		sub;			/* contype, relkind, prokind, identity */
+	/* columns */
+	char	   *type;			/* format_type, qualified */
+	Oid			typid;
+	int32		typmod;
+	bool		notnull;
+	char		generated;		/* attgenerated */
+	char	   *defexpr;		/* default or generation expression */
+	bool		late_default;	/* default calls a user function */
+	int			attnum;
+	/* enums: labels in enumsortorder; views: relations it reads */
+	int			nlabels;
+	char	  **labels;
+	/* set by the comparison */
+	int			match;			/* index of the same key in the other set, or -1 */
+	bool		rebuild;		/* dropped and created again */
+	bool		altered;		/* tables: a column dropped or its type changed */
+	bool		visited;		/* views: topological sort marker */
+} DiffItem;
+
+/* The objects of one kind, sorted by key. */
+typedef struct DiffSet
+{
+	int			n;
+	DiffItem   *items;
+} DiffSet;
+
+/* One schema, read by diff_read_schema(). */
+struct DiffSchema
+{
+	const char *out;			/* the schema name the definitions use */
+	DiffSet		tables;
+	DiffSet		columns;		/* key "table.column"; columns of one table are
+								 * contiguous, sorted by name */
+	DiffSet		constraints;	/* key "table.constraint" */
+	DiffSet		indexes;		/* key: index name; sub: relkind of its table */
+	DiffSet		sequences;
+	DiffSet		enums;
+	DiffSet		views;			/* sub: 'v' or 'm'; labels: relations read */
+	DiffSet		functions;		/* key "name(identity arguments)" */
+	DiffSet		triggers;		/* key "table.trigger" */
+};
+
+/* The phases of a generated script, in the order they run. */
+typedef enum DiffStage
+{
+	STAGE_DROP_TRIGGER,
+	STAGE_DROP_VIEW,
+	STAGE_DROP_FKEY,
+	STAGE_DROP_INDEX,
+	STAGE_DROP_CONSTRAINT,
+	STAGE_DISOWN_SEQUENCE,
+	STAGE_DROP_COLUMN,
+	STAGE_DROP_TABLE,
+	STAGE_DROP_FUNCTION,
+	STAGE_DROP_SEQUENCE,
+	STAGE_DROP_TYPE,
+	STAGE_CREATE_TYPE,
+	STAGE_CREATE_SEQUENCE,
+	STAGE_CREATE_TABLE,
+	STAGE_ALTER_COLUMN,
+	STAGE_OWN_SEQUENCE,
+	STAGE_CREATE_FUNCTION,
+	STAGE_SET_DEFAULT,
+	STAGE_CREATE_CONSTRAINT,
+	STAGE_CREATE_INDEX,
+	STAGE_CREATE_FKEY,
+	STAGE_CREATE_VIEW,
+	STAGE_CREATE_VIEW_INDEX,
+	STAGE_CREATE_TRIGGER,
+	STAGE_COMMENT,
+	STAGE_CLEANUP,
+	NUM_STAGES
+} DiffStage;
+
+/* The statements being generated, per stage. */
+typedef struct DiffOutput
+{
+	const char *out;			/* quote_identifier of the output schema */
+	List	   *stages[NUM_STAGES];
+} DiffOutput;
+
+/* diff_qualify.c */
+extern char *diff_requalify(const char *text, const char *from, const char *to);
+
+/* diff_read.c */
+extern void diff_match(DiffSet *a, DiffSet *b);
+extern int	diff_find(DiffSet *set, const char *key);
+
+/* diff.c */
+extern void diff_emit(DiffOutput *o, DiffStage stage, const char *loss,
+					  const char *fmt,...) pg_attribute_printf(4, 5);
+extern char *diff_qname(DiffOutput *o, const char *name);
+extern bool diff_str_equal(const char *a, const char *b);
+extern void diff_comment(DiffOutput *o, const char *object, const char *to,
+						 const char *from, bool fresh);
+extern int	diff_table_columns(DiffSet *columns, const char *table, int *end);
+
+/* diff_tables.c: tables, columns, sequences, enums */
+extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
+extern void diff_objects(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+#endif							/* PGREV_DIFF_H */

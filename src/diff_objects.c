@@ -1,0 +1,315 @@
+/*-------------------------------------------------------------------------
+ *
+ * diff_objects.c
+ *	  The statements for constraints, indexes, views and materialized
+ *	  views, functions and procedures, and triggers (and their comments).
+ *
+ * These objects are compared by their deparsed definitions; a changed one
+ * is dropped and created again, except a function whose signature and
+ * result stay, which CREATE OR REPLACE changes in place.  A view is also
+ * rebuilt when it reads a table whose columns are dropped or change type,
+ * or a view that is rebuilt; views are dropped in reverse dependency order
+ * and created in dependency order (from pg_depend, through pg_rewrite).
+ * Constraints, indexes and triggers of a table being dropped go with it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "diff.h"
+
+#include "utils/builtins.h"
+
+static DiffItem *find_item(DiffSet *set, const char *key);
+static void diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static void diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static void topological_order(DiffSet *views, int node, int *order, int *n);
+static void diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static void diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static void diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* The item of a set with this key, or NULL. */
+static DiffItem *
+find_item(DiffSet *set, const char *key)
+{
+	int			i = key ? diff_find(set, key) : -1;
+
+	return i >= 0 ? &set->items[i] : NULL;
+}
+
+/*
+ * diff_constraints
+ *		Primary keys, unique, check, exclusion and foreign key constraints.
+ *		A constraint is rebuilt when its definition changes or a column of
+ *		its table is re-added; a foreign key also when a key constraint of
+ *		the table it references is rebuilt.  Keys and checks are created
+ *		before indexes, foreign keys after.
+ */
+static void
+diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			pass;
+	int			i;
+
+	/* pass 0: keys and checks, which mark their table (visited); 1: fkeys */
+	for (pass = 0; pass < 2; pass++)
+	{
+		for (i = 0; i < from->constraints.n; i++)
+		{
+			DiffItem   *f = &from->constraints.items[i];
+			DiffItem   *t = f->match >= 0 ? &to->constraints.items[f->match] : NULL;
+			DiffItem   *table = find_item(&from->tables, f->table);
+			DiffItem   *referenced = find_item(&from->tables, f->extra);
+			char	   *qtable = diff_qname(o, f->table);
+
+			if ((f->sub == 'f') != (pass == 1) || table == NULL || table->match < 0)
+				continue;
+			if (t && t->sub == f->sub && diff_str_equal(f->def, t->def) && !table->rebuild &&
+				!(f->sub == 'f' && referenced && referenced->visited))
+				continue;
+			f->rebuild = true;
+			if (f->sub != 'f')
+				table->visited = true;
+			diff_emit(o, f->sub == 'f' ? STAGE_DROP_FKEY : STAGE_DROP_CONSTRAINT,
+					  psprintf("drops constraint %s on %s (no data is lost)",
+							   quote_identifier(f->name), qtable),
+					  "ALTER TABLE %s DROP CONSTRAINT %s", qtable, quote_identifier(f->name));
+		}
+	}
+	for (i = 0; i < to->constraints.n; i++)
+	{
+		DiffItem   *t = &to->constraints.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->constraints.items[t->match] : NULL;
+		char	   *qtable = diff_qname(o, t->table);
+		bool		fresh = f == NULL || f->rebuild;
+
+		if (fresh)
+			diff_emit(o, t->sub == 'f' ? STAGE_CREATE_FKEY : STAGE_CREATE_CONSTRAINT, NULL,
+					  "ALTER TABLE %s ADD CONSTRAINT %s %s", qtable,
+					  quote_identifier(t->name), t->def);
+		diff_comment(o, psprintf("CONSTRAINT %s ON %s", quote_identifier(t->name), qtable),
+					 t->comment, f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
+ * diff_indexes
+ *		Indexes that back no constraint, on tables and materialized views.
+ *		Run after diff_views has marked the rebuilt views: their indexes go
+ *		with them and are created again after them.
+ */
+static void
+diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->indexes.n; i++)
+	{
+		DiffItem   *f = &from->indexes.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->indexes.items[f->match] : NULL;
+		DiffItem   *owner = find_item(f->sub == 'm' ? &from->views : &from->tables, f->table);
+		bool		owner_goes = owner == NULL || owner->match < 0 ||
+			(f->sub == 'm' && owner->rebuild);
+
+		if (!owner_goes && t && t->sub == f->sub && diff_str_equal(f->def, t->def) &&
+			!owner->rebuild)
+			continue;
+		f->rebuild = true;
+		if (!owner_goes)
+			diff_emit(o, STAGE_DROP_INDEX,
+					  psprintf("drops index %s (no data is lost)", diff_qname(o, f->name)),
+					  "DROP INDEX %s", diff_qname(o, f->name));
+	}
+	for (i = 0; i < to->indexes.n; i++)
+	{
+		DiffItem   *t = &to->indexes.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->indexes.items[t->match] : NULL;
+		bool		fresh = f == NULL || f->rebuild;
+
+		if (fresh)
+			diff_emit(o, t->sub == 'm' ? STAGE_CREATE_VIEW_INDEX : STAGE_CREATE_INDEX, NULL,
+					  "%s", t->def);
+		diff_comment(o, psprintf("INDEX %s", diff_qname(o, t->name)), t->comment,
+					 f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
+ * topological_order
+ *		Append views[node] to order after the views of the same set it reads
+ *		(depth first; visited marks the views already placed).
+ */
+static void
+topological_order(DiffSet *views, int node, int *order, int *n)
+{
+	DiffItem   *v = &views->items[node];
+	int			i;
+
+	if (v->visited)
+		return;
+	v->visited = true;
+	for (i = 0; i < v->nlabels; i++)
+	{
+		int			dep = diff_find(views, v->labels[i]);
+
+		if (dep >= 0)
+			topological_order(views, dep, order, n);
+	}
+	order[(*n)++] = node;
+}
+
+/*
+ * diff_views
+ *		Views and materialized views.  A view of "from" is rebuilt when its
+ *		definition or kind changes, or it reads a table that is dropped or
+ *		altered or a view that is rebuilt.
+ */
+static void
+diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int		   *forder = palloc(sizeof(int) * (from->views.n + 1));
+	int		   *torder = palloc(sizeof(int) * (to->views.n + 1));
+	int			nf = 0;
+	int			nt = 0;
+	int			i;
+	int			j;
+
+	for (i = 0; i < from->views.n; i++)
+		topological_order(&from->views, i, forder, &nf);
+	for (i = 0; i < to->views.n; i++)
+		topological_order(&to->views, i, torder, &nt);
+
+	for (i = 0; i < nf; i++)
+	{
+		DiffItem   *f = &from->views.items[forder[i]];
+		DiffItem   *t = f->match >= 0 ? &to->views.items[f->match] : NULL;
+
+		f->rebuild = t == NULL || t->sub != f->sub || !diff_str_equal(f->def, t->def);
+		for (j = 0; j < f->nlabels && !f->rebuild; j++)
+		{
+			DiffItem   *table = find_item(&from->tables, f->labels[j]);
+			DiffItem   *view = find_item(&from->views, f->labels[j]);
+
+			if ((table && (table->match < 0 || table->altered)) || (view && view->rebuild))
+				f->rebuild = true;
+		}
+	}
+	for (i = nf - 1; i >= 0; i--)
+	{
+		DiffItem   *f = &from->views.items[forder[i]];
+		char	   *qview = diff_qname(o, f->name);
+
+		if (!f->rebuild)
+			continue;
+		if (f->sub == 'm')
+			diff_emit(o, STAGE_DROP_VIEW,
+					  psprintf("drops materialized view %s and its stored rows (recomputed if it is created again)", qview),
+					  "DROP MATERIALIZED VIEW %s", qview);
+		else
+			diff_emit(o, STAGE_DROP_VIEW, psprintf("drops view %s (no data is lost)", qview),
+					  "DROP VIEW %s", qview);
+	}
+	for (i = 0; i < nt; i++)
+	{
+		DiffItem   *t = &to->views.items[torder[i]];
+		DiffItem   *f = t->match >= 0 ? &from->views.items[t->match] : NULL;
+		char	   *qview = diff_qname(o, t->name);
+		bool		fresh = f == NULL || f->rebuild;
+
+		if (fresh)
+			diff_emit(o, STAGE_CREATE_VIEW, NULL, "CREATE %sVIEW %s AS\n%s",
+					  t->sub == 'm' ? "MATERIALIZED " : "", qview, t->def);
+		diff_comment(o, psprintf("%sVIEW %s", t->sub == 'm' ? "MATERIALIZED " : "", qview),
+					 t->comment, f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
+ * diff_functions
+ *		Functions and procedures, matched by name and identity arguments.
+ *		A new body is CREATE OR REPLACE; a change of arguments' names or
+ *		defaults, of the result or of the kind drops and creates it.
+ */
+static void
+diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->functions.n; i++)
+	{
+		DiffItem   *f = &from->functions.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->functions.items[f->match] : NULL;
+		const char *what = f->sub == 'p' ? "PROCEDURE" : "FUNCTION";
+		char	   *qfunc;
+
+		if (t && t->sub == f->sub && diff_str_equal(f->extra, t->extra))
+			continue;
+		f->rebuild = true;
+		qfunc = psprintf("%s(%s)", diff_qname(o, f->name), f->table);
+		diff_emit(o, STAGE_DROP_FUNCTION,
+				  psprintf("drops %s %s (no data is lost)", f->sub == 'p' ? "procedure" : "function", qfunc),
+				  "DROP %s %s", what, qfunc);
+	}
+	for (i = 0; i < to->functions.n; i++)
+	{
+		DiffItem   *t = &to->functions.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->functions.items[t->match] : NULL;
+		bool		fresh = f == NULL || f->rebuild;
+
+		if (fresh || !diff_str_equal(f->def, t->def))
+			diff_emit(o, STAGE_CREATE_FUNCTION, NULL, "%s", t->def);
+		diff_comment(o, psprintf("%s %s(%s)", t->sub == 'p' ? "PROCEDURE" : "FUNCTION",
+								 diff_qname(o, t->name), t->table),
+					 t->comment, f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
+ * diff_triggers
+ *		Triggers on tables, dropped and created again when their definition
+ *		changes.
+ */
+static void
+diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->triggers.n; i++)
+	{
+		DiffItem   *f = &from->triggers.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->triggers.items[f->match] : NULL;
+		DiffItem   *table = find_item(&from->tables, f->table);
+		char	   *qtable = diff_qname(o, f->table);
+
+		if (table == NULL || table->match < 0 || (t && diff_str_equal(f->def, t->def)))
+			continue;
+		f->rebuild = true;
+		diff_emit(o, STAGE_DROP_TRIGGER,
+				  psprintf("drops trigger %s on %s (no data is lost)", quote_identifier(f->name), qtable),
+				  "DROP TRIGGER %s ON %s", quote_identifier(f->name), qtable);
+	}
+	for (i = 0; i < to->triggers.n; i++)
+	{
+		DiffItem   *t = &to->triggers.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->triggers.items[t->match] : NULL;
+		bool		fresh = f == NULL || f->rebuild;
+
+		if (fresh)
+			diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "%s", t->def);
+		diff_comment(o, psprintf("TRIGGER %s ON %s", quote_identifier(t->name), diff_qname(o, t->table)),
+					 t->comment, f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
+ * diff_objects
+ *		The statements for everything diff_tables does not cover.  Relies on
+ *		the table marks diff_tables set.
+ */
+void
+diff_objects(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	diff_views(from, to, o);
+	diff_constraints(from, to, o);
+	diff_indexes(from, to, o);
+	diff_functions(from, to, o);
+	diff_triggers(from, to, o);
+}

@@ -1,0 +1,458 @@
+/*-------------------------------------------------------------------------
+ *
+ * diff_read.c
+ *	  Reading one schema's objects into a DiffSchema (see diff.h).
+ *
+ * One bulk query per object kind, whatever the number of objects, with
+ * definitions from the server's deparsers (pg_get_indexdef,
+ * pg_get_constraintdef, pg_get_viewdef, pg_get_functiondef,
+ * pg_get_triggerdef, format_type, pg_get_expr).  The queries run with
+ * search_path = pg_catalog at a GUC nest level of their own, so the
+ * deparsers qualify every name outside pg_catalog; diff_requalify then
+ * turns the schema's own qualifier into the output schema's.  (With that
+ * search_path, operators and unqualified functions can only resolve to
+ * pg_catalog's: pg_temp is never searched for them.)  Objects that belong to
+ * an extension are skipped: the extension creates them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "diff.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+/* "not a member of an extension", for an object of catalog cat */
+#define NOT_EXTENSION_MEMBER(cat, oid) \
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e" \
+	" WHERE e.classid = '" cat "'::pg_catalog.regclass AND e.objid = " oid \
+	" AND e.deptype = 'e')"
+
+/* Plain tables of the schema (not partitions). */
+#define TABLE_FILTER \
+	" c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relispartition" \
+	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
+
+static const char *const tables_query =
+"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class')"
+" FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
+
+static const char *const columns_query =
+"SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
+" a.atttypid, a.atttypmod, a.attnotnull, a.attidentity, a.attgenerated,"
+" pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
+" CASE WHEN a.attcollation <> t.typcollation THEN"
+"  (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+"   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
+"   WHERE co.oid = a.attcollation) END,"
+" pg_catalog.col_description(c.oid, a.attnum),"
+" EXISTS (SELECT 1 FROM pg_catalog.pg_depend dp JOIN pg_catalog.pg_proc p ON p.oid = dp.refobjid"
+"  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
+"  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+"  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
+" a.attnum"
+" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+" JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+" WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
+
+static const char *const constraints_query =
+"SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
+" pg_catalog.obj_description(co.oid, 'pg_constraint'),"
+" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1)"
+" FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
+" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
+
+static const char *const indexes_query =
+"SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
+" pg_catalog.obj_description(i.oid, 'pg_class')"
+" FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+" JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
+" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm') AND NOT c.relispartition"
+" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid"
+"  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
+
+static const char *const sequences_query =
+"SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
+"  pg_catalog.format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,"
+"  s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END),"
+" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class')"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid"
+" LEFT JOIN LATERAL (SELECT t.relname, a.attname"
+"  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
+"  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+"  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
+"  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a'"
+"  AND t.relnamespace = $1) o ON true"
+" WHERE c.relnamespace = $1 AND c.relkind = 'S'"
+" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+"  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
+"  AND d.deptype = 'i')"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
+
+static const char *const enums_query =
+"SELECT t.typname, ARRAY(SELECT e.enumlabel::pg_catalog.text FROM pg_catalog.pg_enum e"
+"  WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),"
+" pg_catalog.obj_description(t.oid, 'pg_type')"
+" FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
+
+static const char *const views_query =
+"SELECT c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true),"
+" pg_catalog.obj_description(c.oid, 'pg_class'),"
+" ARRAY(SELECT DISTINCT r.relname::pg_catalog.text FROM pg_catalog.pg_depend d"
+"  JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
+"  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid"
+"  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND w.ev_class = c.oid"
+"  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
+"  AND r.relnamespace = $1)"
+" FROM pg_catalog.pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('v', 'm')"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
+
+static const char *const functions_query =
+"SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind,"
+" pg_catalog.pg_get_functiondef(p.oid),"
+" pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' ||"
+"  COALESCE(pg_catalog.pg_get_function_result(p.oid), ''),"
+" pg_catalog.obj_description(p.oid, 'pg_proc')"
+" FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
+
+static const char *const triggers_query =
+"SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),"
+" pg_catalog.obj_description(t.oid, 'pg_trigger')"
+" FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+" WHERE NOT t.tgisinternal AND" TABLE_FILTER;
+
+/* What the readers share while reading one schema. */
+typedef struct Reader
+{
+	Oid			nsp;
+	const char *name;			/* the schema's name */
+	const char *out;			/* the output schema's name */
+} Reader;
+
+static int	run_query(Reader *r, const char *query, DiffSet *set);
+static char *column(int row, int col);
+static char *qualified(Reader *r, int row, int col);
+static char *make_key(const char *a, const char *b);
+static int	compare_items(const void *a, const void *b);
+static void sort_set(DiffSet *set);
+static void read_labels(int row, int col, DiffItem *item);
+static char *trim_end(char *text);
+
+/*
+ * run_query
+ *		Run one of the queries above for the schema and size set for its
+ *		rows, which the caller then fills from SPI_tuptable.
+ */
+static int
+run_query(Reader *r, const char *query, DiffSet *set)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(r->nsp)};
+	int			rc;
+
+	SPI_freetuptable(SPI_tuptable);
+	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the objects of schema \"%s\": %s",
+			 r->name, SPI_result_code_string(rc));
+	set->n = (int) SPI_processed;
+	set->items = palloc0(sizeof(DiffItem) * (set->n + 1));
+	return set->n;
+}
+
+/* Column col (1-based) of row of SPI_tuptable as a string; NULL when null. */
+static char *
+column(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+/* Like column(), with the schema's qualifier turned into the output's. */
+static char *
+qualified(Reader *r, int row, int col)
+{
+	char	   *value = column(row, col);
+
+	return value ? diff_requalify(value, r->name, r->out) : NULL;
+}
+
+/* "a" and "b" joined by a byte no name contains, as a sort key. */
+static char *
+make_key(const char *a, const char *b)
+{
+	return psprintf("%s\x01%s", a, b);
+}
+
+/* qsort comparator: DiffItems by key. */
+static int
+compare_items(const void *a, const void *b)
+{
+	return strcmp(((const DiffItem *) a)->key, ((const DiffItem *) b)->key);
+}
+
+/* Sort a set by key and clear the match indexes. */
+static void
+sort_set(DiffSet *set)
+{
+	int			i;
+
+	if (set->n > 1)
+		qsort(set->items, set->n, sizeof(DiffItem), compare_items);
+	for (i = 0; i < set->n; i++)
+		set->items[i].match = -1;
+}
+
+/* Strip the trailing semicolon and white space of a deparsed statement. */
+static char *
+trim_end(char *text)
+{
+	size_t		len = text ? strlen(text) : 0;
+
+	while (len > 0 && (text[len - 1] == ';' || isspace((unsigned char) text[len - 1])))
+		text[--len] = '\0';
+	return text;
+}
+
+/* Column col of row, a text[], into item->labels. */
+static void
+read_labels(int row, int col, DiffItem *item)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+	Datum	   *elems;
+	int			i;
+
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(value), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, NULL, &item->nlabels);
+	item->labels = palloc(sizeof(char *) * (item->nlabels + 1));
+	for (i = 0; i < item->nlabels; i++)
+		item->labels[i] = TextDatumGetCString(elems[i]);
+}
+
+/*
+ * diff_read_schema
+ *		Read the objects of schema nsp, their definitions qualified with
+ *		schema "out" instead of nsp's own name.  The caller is connected to
+ *		SPI; the result is allocated in CurrentMemoryContext.
+ */
+DiffSchema *
+diff_read_schema(Oid nsp, const char *out)
+{
+	DiffSchema *s = palloc0(sizeof(DiffSchema));
+	Reader		r;
+	int			nest_level;
+	int			i;
+	int			n;
+
+	r.nsp = nsp;
+	r.name = get_namespace_name(nsp);
+	r.out = out;
+	s->out = pstrdup(out);
+
+	nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	n = run_query(&r, tables_query, &s->tables);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->tables.items[i];
+
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->comment = column(i, 2);
+	}
+
+	n = run_query(&r, columns_query, &s->columns);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->columns.items[i];
+		char	   *identity = column(i, 7);
+		char	   *generated = column(i, 8);
+
+		it->table = column(i, 1);
+		it->name = column(i, 2);
+		it->key = make_key(it->table, it->name);
+		it->type = qualified(&r, i, 3);
+		it->typid = (Oid) strtoul(column(i, 4), NULL, 10);
+		it->typmod = (int32) strtol(column(i, 5), NULL, 10);
+		it->notnull = column(i, 6)[0] == 't';
+		it->sub = identity ? identity[0] : '\0';
+		it->generated = generated ? generated[0] : '\0';
+		it->defexpr = qualified(&r, i, 9);
+		it->extra = qualified(&r, i, 10);
+		it->comment = column(i, 11);
+		it->late_default = column(i, 12)[0] == 't';
+		it->attnum = (int) strtol(column(i, 13), NULL, 10);
+	}
+
+	n = run_query(&r, constraints_query, &s->constraints);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->constraints.items[i];
+
+		it->table = column(i, 1);
+		it->name = column(i, 2);
+		it->key = make_key(it->table, it->name);
+		it->sub = column(i, 3)[0];
+		it->def = qualified(&r, i, 4);
+		it->comment = column(i, 5);
+		it->extra = column(i, 6);	/* referenced table */
+	}
+
+	n = run_query(&r, indexes_query, &s->indexes);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->indexes.items[i];
+
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->table = column(i, 2);
+		it->sub = column(i, 3)[0];
+		it->def = qualified(&r, i, 4);
+		it->comment = column(i, 5);
+	}
+
+	n = run_query(&r, sequences_query, &s->sequences);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->sequences.items[i];
+
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->def = column(i, 2);
+		it->table = column(i, 3);	/* owning column, if any */
+		it->extra = column(i, 4);
+		it->comment = column(i, 5);
+	}
+
+	n = run_query(&r, enums_query, &s->enums);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->enums.items[i];
+
+		it->name = column(i, 1);
+		it->key = it->name;
+		read_labels(i, 2, it);
+		it->comment = column(i, 3);
+	}
+
+	n = run_query(&r, views_query, &s->views);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->views.items[i];
+
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->sub = column(i, 2)[0];
+		it->def = trim_end(qualified(&r, i, 3));
+		it->comment = column(i, 4);
+		read_labels(i, 5, it);
+	}
+
+	n = run_query(&r, functions_query, &s->functions);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->functions.items[i];
+		char	   *args = qualified(&r, i, 2);
+
+		it->name = column(i, 1);
+		it->key = psprintf("%s(%s)", it->name, args);
+		it->table = args;		/* identity arguments, for DROP */
+		it->sub = column(i, 3)[0];
+		it->def = trim_end(qualified(&r, i, 4));
+		it->extra = qualified(&r, i, 5);
+		it->comment = column(i, 6);
+	}
+
+	n = run_query(&r, triggers_query, &s->triggers);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->triggers.items[i];
+
+		it->table = column(i, 1);
+		it->name = column(i, 2);
+		it->key = make_key(it->table, it->name);
+		it->def = qualified(&r, i, 3);
+		it->comment = column(i, 4);
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	AtEOXact_GUC(false, nest_level);
+
+	sort_set(&s->tables);
+	sort_set(&s->columns);
+	sort_set(&s->constraints);
+	sort_set(&s->indexes);
+	sort_set(&s->sequences);
+	sort_set(&s->enums);
+	sort_set(&s->views);
+	sort_set(&s->functions);
+	sort_set(&s->triggers);
+	return s;
+}
+
+/*
+ * diff_match
+ *		Pair the items of two sorted sets by key: each item's match is the
+ *		index of the item with the same key in the other set, or -1.
+ */
+void
+diff_match(DiffSet *a, DiffSet *b)
+{
+	int			i = 0;
+	int			j = 0;
+
+	while (i < a->n && j < b->n)
+	{
+		int			cmp = strcmp(a->items[i].key, b->items[j].key);
+
+		if (cmp < 0)
+			a->items[i++].match = -1;
+		else if (cmp > 0)
+			b->items[j++].match = -1;
+		else
+		{
+			a->items[i].match = j;
+			b->items[j].match = i;
+			i++;
+			j++;
+		}
+	}
+	for (; i < a->n; i++)
+		a->items[i].match = -1;
+	for (; j < b->n; j++)
+		b->items[j].match = -1;
+}
+
+/* The index of key in a sorted set, or -1. */
+int
+diff_find(DiffSet *set, const char *key)
+{
+	int			lo = 0;
+	int			hi = set->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			cmp = strcmp(set->items[mid].key, key);
+
+		if (cmp == 0)
+			return mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}

@@ -1,0 +1,515 @@
+/*-------------------------------------------------------------------------
+ *
+ * diff_tables.c
+ *	  The statements for tables, columns, sequences and enum types.
+ *
+ * Tables are matched by name, columns by table and name; a column is
+ * changed in place with ALTER COLUMN (TYPE ... USING, SET/DROP DEFAULT,
+ * SET/DROP NOT NULL, ADD/SET/DROP IDENTITY), except a change of generation
+ * expression, which drops and adds the column.  A type change that is not a
+ * widening (int2 -> int4 -> int8, float4 -> float8, varchar(n) -> larger or
+ * text, numeric precision up) is flagged as destructive.  New enum values
+ * are added with ADD VALUE ... BEFORE/AFTER; removed or reordered values
+ * rebuild the type and convert the columns using it.  A sequence owned by a
+ * column travels with it: dropping the column drops it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "diff.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+
+static bool is_widening(DiffItem *from, DiffItem *to);
+static char *column_definition(DiffItem *col);
+static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
+static void add_column(DiffItem *col, const char *qtable, DiffOutput *o);
+static void alter_column(DiffItem *f, DiffItem *t, const char *qtable,
+						 DiffItem *ftable, DiffOutput *o);
+static void diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft,
+						 DiffOutput *o);
+static void diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static char *enum_labels(DiffItem *e);
+static bool is_subsequence(DiffItem *f, DiffItem *t);
+static void rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f,
+						 DiffItem *t, DiffOutput *o);
+static void diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* Precision and scale of a numeric typmod (not -1). */
+#define NUMERIC_PRECISION(typmod) ((((typmod) - VARHDRSZ) >> 16) & 0xffff)
+#define NUMERIC_SCALE(typmod) (((((typmod) - VARHDRSZ) & 0x7ff) ^ 1024) - 1024)
+
+/*
+ * is_widening
+ *		Does changing a column's type from "from" to "to" keep every value?
+ *		Only the listed built-in widenings do; anything else is flagged.
+ */
+static bool
+is_widening(DiffItem *from, DiffItem *to)
+{
+	Oid			f = from->typid;
+	Oid			t = to->typid;
+
+	if ((f == INT2OID && (t == INT4OID || t == INT8OID)) ||
+		(f == INT4OID && t == INT8OID) ||
+		(f == FLOAT4OID && t == FLOAT8OID) ||
+		((f == INT2OID || f == INT4OID || f == INT8OID) && t == NUMERICOID && to->typmod < 0))
+		return true;
+	if ((f == VARCHAROID || f == TEXTOID) && t == TEXTOID)
+		return true;
+	if ((f == VARCHAROID || f == TEXTOID) && t == VARCHAROID && to->typmod < 0)
+		return true;
+	if (f == VARCHAROID && t == VARCHAROID)
+		return from->typmod >= 0 && to->typmod >= from->typmod;
+	if (f == NUMERICOID && t == NUMERICOID)
+	{
+		if (to->typmod < 0)
+			return true;
+		if (from->typmod < 0)
+			return false;
+		return NUMERIC_SCALE(to->typmod) >= NUMERIC_SCALE(from->typmod) &&
+			NUMERIC_PRECISION(to->typmod) - NUMERIC_SCALE(to->typmod) >=
+			NUMERIC_PRECISION(from->typmod) - NUMERIC_SCALE(from->typmod);
+	}
+	return false;
+}
+
+/*
+ * column_definition
+ *		A column as written in CREATE TABLE or ADD COLUMN: name, type,
+ *		collation, generation or identity, default (unless it calls a user
+ *		function: then it is set once the functions exist), NOT NULL.
+ */
+static char *
+column_definition(DiffItem *col)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s %s", quote_identifier(col->name), col->type);
+	if (col->extra)
+		appendStringInfo(&buf, " COLLATE %s", col->extra);
+	if (col->generated == 's')
+		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", col->defexpr);
+	else if (col->sub)
+		appendStringInfo(&buf, " GENERATED %s AS IDENTITY",
+						 col->sub == 'a' ? "ALWAYS" : "BY DEFAULT");
+	else if (col->defexpr && !col->late_default)
+		appendStringInfo(&buf, " DEFAULT %s", col->defexpr);
+	if (col->notnull)
+		appendStringInfoString(&buf, " NOT NULL");
+	return buf.data;
+}
+
+/* Order of columns by attnum, for qsort. */
+static int
+compare_attnum(const void *a, const void *b)
+{
+	return (*(DiffItem *const *) a)->attnum - (*(DiffItem *const *) b)->attnum;
+}
+
+/*
+ * create_table
+ *		CREATE TABLE for a table of "to" that "from" lacks, with its columns
+ *		in their order; late defaults and comments in their stages.
+ */
+static void
+create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
+{
+	char	   *qtable = diff_qname(o, table->name);
+	int			end;
+	int			start = diff_table_columns(&to->columns, table->name, &end);
+	int			ncols = start < 0 ? 0 : end - start;
+	DiffItem  **cols = palloc(sizeof(DiffItem *) * (ncols + 1));
+	StringInfoData buf;
+	int			i;
+
+	for (i = 0; i < ncols; i++)
+		cols[i] = &to->columns.items[start + i];
+	qsort(cols, ncols, sizeof(DiffItem *), compare_attnum);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE TABLE %s (", qtable);
+	for (i = 0; i < ncols; i++)
+		appendStringInfo(&buf, "%s\n    %s", i > 0 ? "," : "", column_definition(cols[i]));
+	appendStringInfoString(&buf, ncols > 0 ? "\n)" : ")");
+	diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data);
+
+	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
+	for (i = 0; i < ncols; i++)
+	{
+		if (cols[i]->late_default && !cols[i]->generated)
+			diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+					  qtable, quote_identifier(cols[i]->name), cols[i]->defexpr);
+		diff_comment(o, psprintf("COLUMN %s.%s", qtable, quote_identifier(cols[i]->name)),
+					 cols[i]->comment, NULL, true);
+	}
+}
+
+/* ADD COLUMN for a column new in an existing table. */
+static void
+add_column(DiffItem *col, const char *qtable, DiffOutput *o)
+{
+	diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ADD COLUMN %s",
+			  qtable, column_definition(col));
+	if (col->late_default && !col->generated)
+		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+				  qtable, quote_identifier(col->name), col->defexpr);
+	diff_comment(o, psprintf("COLUMN %s.%s", qtable, quote_identifier(col->name)),
+				 col->comment, NULL, true);
+}
+
+/*
+ * alter_column
+ *		The statements changing column f into t, in place when possible.
+ *		Marks ftable altered when the column is dropped or its type changes
+ *		(views reading it are then rebuilt), rebuilt when it is re-added
+ *		(its indexes and constraints are then rebuilt).
+ */
+static void
+alter_column(DiffItem *f, DiffItem *t, const char *qtable, DiffItem *ftable,
+			 DiffOutput *o)
+{
+	const char *qcol = quote_identifier(t->name);
+	bool		type_changed = !diff_str_equal(f->type, t->type) || !diff_str_equal(f->extra, t->extra);
+	bool		default_changed = !diff_str_equal(f->defexpr, t->defexpr);
+	bool		default_dropped = false;
+
+	if (f->generated != t->generated ||
+		(f->generated && !diff_str_equal(f->defexpr, t->defexpr)))
+	{
+		diff_emit(o, STAGE_DROP_COLUMN,
+				  psprintf(f->generated ?
+						   "drops generated column %s.%s to re-add it with a new definition (its values are recomputed)" :
+						   "drops column %s.%s and its data: it is re-added as a generated column",
+						   qtable, qcol),
+				  "ALTER TABLE %s DROP COLUMN %s", qtable, qcol);
+		add_column(t, qtable, o);
+		ftable->altered = true;
+		ftable->rebuild = true;
+		return;
+	}
+
+	/*
+	 * A default that changes, or that may not survive a type change, is
+	 * dropped early (before functions it calls may be dropped) and set again
+	 * late (after functions it calls are created).  t->rebuild: its enum type
+	 * was rebuilt, which already dropped the default.
+	 */
+	if (f->defexpr && !t->rebuild && (type_changed || default_changed))
+	{
+		diff_emit(o, STAGE_DROP_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
+				  qtable, qcol);
+		default_dropped = true;
+	}
+	if (t->defexpr && (default_dropped || t->rebuild || default_changed))
+		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+				  qtable, qcol, t->defexpr);
+
+	if (type_changed)
+	{
+		char	   *loss = NULL;
+
+		if (!is_widening(f, t) && !diff_str_equal(f->type, t->type))
+			loss = psprintf("changes the type of %s.%s from %s to %s: values that do not fit are lost or make the conversion fail",
+							qtable, qcol, f->type, t->type);
+		diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s::%s",
+				  qtable, qcol, t->type, t->extra ? " COLLATE " : "", t->extra ? t->extra : "",
+				  qcol, t->type);
+		ftable->altered = true;
+	}
+
+	if (t->notnull && !f->notnull)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
+				  qtable, qcol);
+	if (f->sub != t->sub)
+	{
+		const char *how = t->sub == 'a' ? "ALWAYS" : "BY DEFAULT";
+
+		if (!t->sub)
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
+					  qtable, qcol);
+		else if (!f->sub)
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY",
+					  qtable, qcol, how);
+		else
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s",
+					  qtable, qcol, how);
+	}
+	if (!t->notnull && f->notnull)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
+				  qtable, qcol);
+
+	diff_comment(o, psprintf("COLUMN %s.%s", qtable, qcol), t->comment, f->comment, false);
+}
+
+/*
+ * diff_columns
+ *		The column statements for table ft of "from", which "to" also has.
+ */
+static void
+diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
+{
+	char	   *qtable = diff_qname(o, ft->name);
+	int			fend;
+	int			tend;
+	int			fstart = diff_table_columns(&from->columns, ft->name, &fend);
+	int			tstart = diff_table_columns(&to->columns, ft->name, &tend);
+	int			i;
+
+	for (i = fstart; fstart >= 0 && i < fend; i++)
+	{
+		DiffItem   *f = &from->columns.items[i];
+
+		if (f->match < 0)
+		{
+			diff_emit(o, STAGE_DROP_COLUMN,
+					  psprintf("drops column %s.%s and its data", qtable, quote_identifier(f->name)),
+					  "ALTER TABLE %s DROP COLUMN %s", qtable, quote_identifier(f->name));
+			ft->altered = true;
+		}
+		else
+			alter_column(f, &to->columns.items[f->match], qtable, ft, o);
+	}
+	if (tstart >= 0)
+	{
+		int			ncols = tend - tstart;
+		DiffItem  **cols = palloc(sizeof(DiffItem *) * (ncols + 1));
+		int			nnew = 0;
+
+		for (i = tstart; i < tend; i++)
+			if (to->columns.items[i].match < 0)
+				cols[nnew++] = &to->columns.items[i];
+		qsort(cols, nnew, sizeof(DiffItem *), compare_attnum);
+		for (i = 0; i < nnew; i++)
+			add_column(cols[i], qtable, o);
+	}
+}
+
+/*
+ * diff_sequences
+ *		Sequences that are not identity sequences: created, altered, owned
+ *		by their column, dropped unless their owning column's drop takes
+ *		them along.
+ */
+static void
+diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->sequences.n; i++)
+	{
+		DiffItem   *f = &from->sequences.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->sequences.items[f->match] : NULL;
+		bool		owner_dropped = false;
+
+		if (f->table)
+		{
+			char	   *key = psprintf("%s\x01%s", f->table, f->extra);
+			int			c = diff_find(&from->columns, key);
+
+			owner_dropped = c < 0 || from->columns.items[c].match < 0;
+		}
+		if (t == NULL && !owner_dropped)
+			diff_emit(o, STAGE_DROP_SEQUENCE,
+					  psprintf("drops sequence %s and its current value", diff_qname(o, f->name)),
+					  "DROP SEQUENCE %s", diff_qname(o, f->name));
+		else if (t && owner_dropped)
+			diff_emit(o, STAGE_DISOWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY NONE",
+					  diff_qname(o, f->name));
+	}
+	for (i = 0; i < to->sequences.n; i++)
+	{
+		DiffItem   *t = &to->sequences.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->sequences.items[t->match] : NULL;
+		char	   *qseq = diff_qname(o, t->name);
+
+		if (f == NULL)
+			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "CREATE SEQUENCE %s %s", qseq, t->def);
+		else if (!diff_str_equal(f->def, t->def))
+			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "ALTER SEQUENCE %s %s", qseq, t->def);
+		if (t->table && (f == NULL || !diff_str_equal(f->table, t->table) ||
+						 !diff_str_equal(f->extra, t->extra)))
+			diff_emit(o, STAGE_OWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY %s.%s",
+					  qseq, diff_qname(o, t->table), quote_identifier(t->extra));
+		else if (!t->table && f && f->table)
+			diff_emit(o, STAGE_OWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY NONE", qseq);
+		diff_comment(o, psprintf("SEQUENCE %s", qseq), t->comment, f ? f->comment : NULL,
+					 f == NULL);
+	}
+}
+
+/* The labels of an enum as a list of literals. */
+static char *
+enum_labels(DiffItem *e)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < e->nlabels; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", quote_literal_cstr(e->labels[i]));
+	return buf.data;
+}
+
+/* Are f's labels a subsequence of t's, in the same order? */
+static bool
+is_subsequence(DiffItem *f, DiffItem *t)
+{
+	int			i = 0;
+	int			j;
+
+	for (j = 0; j < t->nlabels && i < f->nlabels; j++)
+		if (strcmp(f->labels[i], t->labels[j]) == 0)
+			i++;
+	return i == f->nlabels;
+}
+
+/*
+ * rebuild_enum
+ *		Values of enum f were removed or reordered: rename the old type,
+ *		create t, convert every column that keeps the type through text,
+ *		drop the old type at the end of the script.  The converted columns'
+ *		defaults are set again (alter_column, through t->rebuild).
+ */
+static void
+rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
+			 DiffOutput *o)
+{
+	char	   *qtype = diff_qname(o, t->name);
+	char	   *old = psprintf("%.50s_pgrev_old", t->name);
+	char	   *qarray = psprintf("%s[]", qtype);
+	StringInfoData removed;
+	int			i;
+	int			j;
+
+	initStringInfo(&removed);
+	for (i = 0; i < f->nlabels; i++)
+	{
+		for (j = 0; j < t->nlabels; j++)
+			if (strcmp(f->labels[i], t->labels[j]) == 0)
+				break;
+		if (j == t->nlabels)
+			appendStringInfo(&removed, "%s%s", removed.len ? ", " : "",
+							 quote_literal_cstr(f->labels[i]));
+	}
+	diff_emit(o, STAGE_CREATE_TYPE,
+			  psprintf("rebuilds enum type %s (values %s): %s%s", qtype,
+					   removed.len ? "removed or reordered" : "reordered",
+					   removed.len ? "rows holding a removed value " : "no value is lost",
+					   removed.len ? psprintf("(%s) make the conversion fail", removed.data) : ""),
+			  "ALTER TYPE %s RENAME TO %s", qtype, quote_identifier(old));
+	diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t));
+	for (i = 0; i < from->columns.n; i++)
+	{
+		DiffItem   *fc = &from->columns.items[i];
+		DiffItem   *tc = fc->match >= 0 ? &to->columns.items[fc->match] : NULL;
+		bool		array;
+		char	   *qtable;
+
+		if (tc == NULL || !diff_str_equal(fc->type, tc->type))
+			continue;
+		if (strcmp(fc->type, qtype) == 0)
+			array = false;
+		else if (strcmp(fc->type, qarray) == 0)
+			array = true;
+		else
+			continue;
+		qtable = diff_qname(o, fc->table);
+		if (fc->defexpr)
+			diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
+					  qtable, quote_identifier(fc->name));
+		diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s",
+				  qtable, quote_identifier(fc->name), fc->type, quote_identifier(fc->name),
+				  array ? "[]" : "", fc->type);
+		tc->rebuild = true;
+		j = diff_find(&from->tables, fc->table);
+		if (j >= 0)
+			from->tables.items[j].altered = true;
+	}
+	diff_emit(o, STAGE_CLEANUP, NULL, "DROP TYPE %s.%s", o->out, quote_identifier(old));
+}
+
+/*
+ * diff_enums
+ *		Enum types: created, dropped, values added in place, or rebuilt.
+ */
+static void
+diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->enums.n; i++)
+		if (from->enums.items[i].match < 0)
+			diff_emit(o, STAGE_DROP_TYPE,
+					  psprintf("drops enum type %s (the columns using it were dropped before)",
+							   diff_qname(o, from->enums.items[i].name)),
+					  "DROP TYPE %s", diff_qname(o, from->enums.items[i].name));
+	for (i = 0; i < to->enums.n; i++)
+	{
+		DiffItem   *t = &to->enums.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->enums.items[t->match] : NULL;
+		char	   *qtype = diff_qname(o, t->name);
+		int			j;
+
+		if (f == NULL)
+			diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t));
+		else if (is_subsequence(f, t))
+		{
+			for (j = 0; j < t->nlabels; j++)
+			{
+				int			k;
+
+				for (k = 0; k < f->nlabels; k++)
+					if (strcmp(f->labels[k], t->labels[j]) == 0)
+						break;
+				if (k < f->nlabels)
+					continue;
+				if (j > 0)
+					diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TYPE %s ADD VALUE %s AFTER %s", qtype,
+							  quote_literal_cstr(t->labels[j]), quote_literal_cstr(t->labels[j - 1]));
+				else if (f->nlabels > 0)
+					diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TYPE %s ADD VALUE %s BEFORE %s", qtype,
+							  quote_literal_cstr(t->labels[j]), quote_literal_cstr(f->labels[0]));
+				else
+					diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TYPE %s ADD VALUE %s", qtype,
+							  quote_literal_cstr(t->labels[j]));
+			}
+		}
+		else
+			rebuild_enum(from, to, f, t, o);
+		diff_comment(o, psprintf("TYPE %s", qtype), t->comment, f ? f->comment : NULL, f == NULL);
+	}
+}
+
+/*
+ * diff_tables
+ *		The statements for enums, sequences, tables and columns.  Sets the
+ *		altered and rebuild marks of "from"'s tables for diff_objects.
+ */
+void
+diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	diff_enums(from, to, o);
+	diff_sequences(from, to, o);
+	for (i = 0; i < from->tables.n; i++)
+	{
+		DiffItem   *f = &from->tables.items[i];
+
+		if (f->match < 0)
+			diff_emit(o, STAGE_DROP_TABLE,
+					  psprintf("drops table %s and all its rows", diff_qname(o, f->name)),
+					  "DROP TABLE %s", diff_qname(o, f->name));
+		else
+		{
+			diff_columns(from, to, f, o);
+			diff_comment(o, psprintf("TABLE %s", diff_qname(o, f->name)),
+						 to->tables.items[f->match].comment, f->comment, false);
+		}
+	}
+	for (i = 0; i < to->tables.n; i++)
+		if (to->tables.items[i].match < 0)
+			create_table(to, &to->tables.items[i], o);
+}
