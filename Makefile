@@ -29,7 +29,8 @@ OBJS = \
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional immutable hostile privileges scale
+REGRESS = install ids add targets upgrade transactional immutable hostile privileges scale \
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
@@ -50,3 +51,6 @@ include $(PGXS)
 ifneq ($(shell test "$(MAJORVERSION)" -ge 15 2>/dev/null && echo ok),ok)
 $(error pg_revisions requires PostgreSQL 15 or later; $(PG_CONFIG) reports $(MAJORVERSION))
 endif
+
+# PGXS does not track header dependencies: the schema diff files share a struct.
+src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/autogen.o: src/diff.h src/pg_revisions.h

@@ -43,7 +43,7 @@ static const char *const escapes_query =
 " SELECT 'relation' AS kind, c.oid::pg_catalog.regclass::pg_catalog.text AS name"
 "  FROM pg_catalog.pg_class c WHERE c.xmin OPERATOR(pg_catalog.=) $1"
 "  AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
-"  AND c.relnamespace OPERATOR(pg_catalog.<>) 'pg_catalog.pg_toast'::pg_catalog.regnamespace"
+"  AND c.relnamespace OPERATOR(pg_catalog.<>) 'pg_toast'::pg_catalog.regnamespace"
 " UNION ALL SELECT 'type', t.oid::pg_catalog.regtype::pg_catalog.text"
 "  FROM pg_catalog.pg_type t WHERE t.xmin OPERATOR(pg_catalog.=) $1"
 "  AND t.typnamespace OPERATOR(pg_catalog.<>) $2"
@@ -97,7 +97,7 @@ check_no_escape(Oid scratch, const char *function)
 
 	args[0] = TransactionIdGetDatum(GetCurrentTransactionIdIfAny());
 	args[1] = ObjectIdGetDatum(scratch);
-	rc = SPI_execute_with_args(escapes_query, 2, argtypes, args, NULL, true, 1);
+	rc = SPI_execute_with_args(escapes_query, 2, argtypes, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not check the objects of the models: %s", SPI_result_code_string(rc));
 	if (SPI_processed > 0)

@@ -45,6 +45,8 @@ typedef struct DiffItem
 	char	   *defexpr;		/* default or generation expression */
 	bool		late_default;	/* default calls a user function */
 	int			attnum;
+	/* functions */
+	bool		atomic;			/* SQL-standard body: depends on what it reads */
 	/* enums: labels in enumsortorder; views: relations it reads */
 	int			nlabels;
 	char	  **labels;
@@ -83,6 +85,7 @@ typedef enum DiffStage
 {
 	STAGE_DROP_TRIGGER,
 	STAGE_DROP_VIEW,
+	STAGE_DROP_ATOMIC_FUNCTION,
 	STAGE_DROP_FKEY,
 	STAGE_DROP_INDEX,
 	STAGE_DROP_CONSTRAINT,

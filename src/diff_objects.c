@@ -226,7 +226,9 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
  * diff_functions
  *		Functions and procedures, matched by name and identity arguments.
  *		A new body is CREATE OR REPLACE; a change of arguments' names or
- *		defaults, of the result or of the kind drops and creates it.
+ *		defaults, of the result or of the kind drops and creates it.  Most
+ *		are dropped after tables (column defaults may call them), those
+ *		with a SQL-standard body before (they depend on the tables).
  */
 static void
 diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
@@ -244,7 +246,8 @@ diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			continue;
 		f->rebuild = true;
 		qfunc = psprintf("%s(%s)", diff_qname(o, f->name), f->table);
-		diff_emit(o, STAGE_DROP_FUNCTION,
+		/* a BEGIN ATOMIC body depends on the tables it reads: drop it first */
+		diff_emit(o, f->atomic ? STAGE_DROP_ATOMIC_FUNCTION : STAGE_DROP_FUNCTION,
 				  psprintf("drops %s %s (no data is lost)", f->sub == 'p' ? "procedure" : "function", qfunc),
 				  "DROP %s %s", what, qfunc);
 	}

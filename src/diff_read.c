@@ -118,7 +118,7 @@ static const char *const functions_query =
 " pg_catalog.pg_get_functiondef(p.oid),"
 " pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' ||"
 "  COALESCE(pg_catalog.pg_get_function_result(p.oid), ''),"
-" pg_catalog.obj_description(p.oid, 'pg_proc')"
+" pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL"
 " FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
@@ -148,7 +148,8 @@ static char *trim_end(char *text);
 /*
  * run_query
  *		Run one of the queries above for the schema and size set for its
- *		rows, which the caller then fills from SPI_tuptable.
+ *		rows, which the caller then fills from SPI_tuptable.  Not read-only:
+ *		a fresh snapshot sees what the models just created (autogen.c).
  */
 static int
 run_query(Reader *r, const char *query, DiffSet *set)
@@ -158,7 +159,7 @@ run_query(Reader *r, const char *query, DiffSet *set)
 	int			rc;
 
 	SPI_freetuptable(SPI_tuptable);
-	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0);
+	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the objects of schema \"%s\": %s",
 			 r->name, SPI_result_code_string(rc));
@@ -373,6 +374,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->def = trim_end(qualified(&r, i, 4));
 		it->extra = qualified(&r, i, 5);
 		it->comment = column(i, 6);
+		it->atomic = column(i, 7)[0] == 't';
 	}
 
 	n = run_query(&r, triggers_query, &s->triggers);

@@ -1,0 +1,105 @@
+-- rev_diff: primary keys, unique, check, exclusion and foreign key
+-- constraints; indexes (plain, unique, partial, expression).
+SET client_min_messages = warning;
+-- Helpers: schemas a (old), b (new), c (old again); forward() applies
+-- rev_diff('a', 'b') statement by statement and checks that nothing is left
+-- to do either way; backward() then turns a back into c, the downgrade.
+CREATE FUNCTION pg_temp.setup(old text, new text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DROP SCHEMA IF EXISTS a, b, c CASCADE;
+    CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA c;
+    PERFORM set_config('search_path', 'a', true);
+    EXECUTE old;
+    PERFORM set_config('search_path', 'b', true);
+    EXECUTE new;
+    PERFORM set_config('search_path', 'c', true);
+    EXECUTE old;
+    PERFORM set_config('search_path', 'public', true);
+END $$;
+CREATE FUNCTION pg_temp.apply(s name, t name) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    r text;
+    n int := 0;
+    left_over text;
+BEGIN
+    -- as in real use: the schema being changed is on the search_path (for
+    -- function bodies, which are never rewritten)
+    PERFORM set_config('search_path', quote_ident(s), true);
+    FOR r IN SELECT * FROM rev_diff(s, t) LOOP
+        EXECUTE r;
+        n := n + 1;
+    END LOOP;
+    SELECT string_agg(x, E'\n') INTO left_over
+    FROM (SELECT * FROM rev_diff(s, t) UNION ALL SELECT * FROM rev_diff(t, s)) d(x);
+    PERFORM set_config('search_path', 'public', true);
+    RETURN coalesce('NOT CONVERGED: ' || left_over,
+                    format('%s statements applied, %s = %s', n, s, t));
+END $$;
+CREATE FUNCTION pg_temp.forward() RETURNS text LANGUAGE sql
+    AS $$ SELECT pg_temp.apply('a', 'b') $$;
+CREATE FUNCTION pg_temp.backward() RETURNS text LANGUAGE sql
+    AS $$ SELECT pg_temp.apply('a', 'c') $$;
+CREATE FUNCTION pg_temp.cons(nsp text) RETURNS TABLE(tab name, con name, type "char", def text)
+LANGUAGE sql AS $$
+    SELECT c.relname, co.conname, co.contype, pg_get_constraintdef(co.oid)
+    FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid
+    WHERE c.relnamespace = nsp::regnamespace ORDER BY 1, 2 $$;
+CREATE FUNCTION pg_temp.idx(nsp text) RETURNS TABLE(idx name, def text)
+LANGUAGE sql AS $$
+    SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_class c
+    WHERE c.relnamespace = nsp::regnamespace AND c.relkind = 'i' ORDER BY 1 $$;
+
+-- Constraints added, dropped and changed.
+SELECT pg_temp.setup(
+$$CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE, lo int, hi int);
+  CREATE TABLE child (id int, parent_id int REFERENCES parent ON DELETE CASCADE, qty int CHECK (qty > 0));
+  CREATE TABLE area (c circle)$$,
+$$CREATE TABLE parent (id int, code text, lo int, hi int, CONSTRAINT parent_pkey PRIMARY KEY (id, code),
+                       CONSTRAINT lo_hi CHECK (lo <= hi));
+  ALTER TABLE parent ADD CONSTRAINT parent_code_lo UNIQUE (code, lo);
+  CREATE TABLE child (id int PRIMARY KEY, parent_id int, code text, qty int CHECK (qty >= 0),
+                      FOREIGN KEY (parent_id, code) REFERENCES parent (id, code) ON DELETE SET NULL);
+  CREATE TABLE area (c circle, EXCLUDE USING gist (c WITH &&));
+  COMMENT ON CONSTRAINT lo_hi ON parent IS 'lo never above hi'$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT * FROM pg_temp.cons('a');
+SELECT obj_description(oid, 'pg_constraint') AS lo_hi_comment FROM pg_constraint WHERE conname = 'lo_hi' AND connamespace = 'a'::regnamespace;
+SELECT * FROM rev_diff('a', 'c');
+SELECT pg_temp.backward();
+SELECT * FROM pg_temp.cons('a');
+
+-- A primary key that foreign keys reference changes: they are rebuilt too.
+SELECT pg_temp.setup(
+$$CREATE TABLE p (id int CONSTRAINT p_key PRIMARY KEY, other int NOT NULL);
+  CREATE TABLE r (p_id int REFERENCES p)$$,
+$$CREATE TABLE p (id int, other int NOT NULL, CONSTRAINT p_key PRIMARY KEY (id) INCLUDE (other));
+  CREATE TABLE r (p_id int REFERENCES p)$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT pg_temp.backward();
+
+-- Indexes: added (partial, expression, unique, with a comment), dropped,
+-- changed; an index on a new table.
+SELECT pg_temp.setup(
+$$CREATE TABLE t (id int, name text, email text, active bool);
+  CREATE INDEX t_name ON t (name);
+  CREATE INDEX t_gone ON t (email);
+  CREATE INDEX t_changed ON t (id)$$,
+$$CREATE TABLE t (id int, name text, email text, active bool);
+  CREATE INDEX t_name ON t (name);
+  CREATE UNIQUE INDEX t_email_lower ON t (lower(email)) WHERE active;
+  CREATE INDEX t_changed ON t USING hash (id);
+  CREATE TABLE n (x int);
+  CREATE INDEX n_x_desc ON n (x DESC NULLS LAST);
+  COMMENT ON INDEX t_name IS 'by name'$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT * FROM pg_temp.idx('a');
+SELECT obj_description('a.t_name'::regclass, 'pg_class') AS t_name_comment;
+SELECT pg_temp.backward();
+SELECT * FROM pg_temp.idx('a');
+
+DROP SCHEMA a, b, c CASCADE;
