@@ -23,6 +23,8 @@ Only what is honest to normalise, each step on its own:
    client that names its columns sees the difference, and PostgreSQL has no way
    to insert a column elsewhere.  The column definitions themselves (type,
    default, NOT NULL, identity, generation) are still compared line by line.
+   For the same reason, a run of one-line `COMMENT ON COLUMN @.t.c IS ...;`
+   lines (pg_dump writes them in column order) is sorted.
 
 Everything else (object set, definitions, pg_dump's order of objects) must match
 exactly.
@@ -36,6 +38,7 @@ def normalise(text, schema):
     schema_stmt = re.compile(r'^((?:CREATE|ALTER|COMMENT ON) SCHEMA) %s\b' % re.escape(schema))
     out = []
     table = None  # lines of the CREATE TABLE being read, or None
+    comments = []  # the run of COMMENT ON COLUMN lines being read
     for line in text.split('\n'):
         if line == '' or line == '--' or line.startswith('-- '):
             continue
@@ -44,6 +47,11 @@ def normalise(text, schema):
         if line.startswith('\\restrict ') or line.startswith('\\unrestrict '):
             continue
         line = schema_stmt.sub(r'\1 @', qual.sub('@.', line))
+        if line.startswith('COMMENT ON COLUMN ') and line.endswith("';"):
+            comments.append(line)
+            continue
+        out.extend(sorted(comments))
+        comments = []
         if table is not None:
             if line == ');' or line.startswith(')'):
                 out.extend(sorted(table))
@@ -55,6 +63,7 @@ def normalise(text, schema):
         out.append(line)
         if line.startswith('CREATE TABLE ') and line.endswith(' ('):
             table = []
+    out.extend(sorted(comments))
     return '\n'.join(out) + '\n'
 
 

@@ -119,8 +119,8 @@ for i in $(seq 1 "$pairs"); do
     dir="$work/$(printf '%03d' "$i")"
     db="pgrev_diff_rt_$$_$i"
     psql_q -d postgres -c "CREATE DATABASE $db"
+    psql_q -d "$db" -c "CREATE EXTENSION pg_revisions"
     if ! psql_q -d "$db" >/dev/null 2>"$dir/build-error" <<EOF
-CREATE EXTENSION pg_revisions;
 CREATE SCHEMA a;
 CREATE SCHEMA a_orig;
 CREATE SCHEMA b;
