@@ -60,8 +60,22 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			DiffItem   *referenced = find_item(&from->tables, f->extra);
 			char	   *qtable = diff_qname(o, f->table);
 
-			if ((f->sub == 'f') != (pass == 1) || table == NULL || table->match < 0)
+			if ((f->sub == 'f') != (pass == 1) || table == NULL)
 				continue;
+			if (table->match < 0)
+			{
+				/*
+				 * The table goes, but its foreign key to another table must
+				 * go first: that table, or the key it references, may be
+				 * dropped before it.
+				 */
+				if (f->sub == 'f' && f->extra && strcmp(f->extra, f->table) != 0)
+					diff_emit(o, STAGE_DROP_FKEY,
+							  psprintf("drops constraint %s on %s (no data is lost)",
+									   quote_identifier(f->name), qtable),
+							  "ALTER TABLE %s DROP CONSTRAINT %s", qtable, quote_identifier(f->name));
+				continue;
+			}
 			if (t && t->sub == f->sub && diff_str_equal(f->def, t->def) && !table->rebuild &&
 				!(f->sub == 'f' && referenced && referenced->visited))
 				continue;
