@@ -75,7 +75,7 @@ val() { "${PSQL[@]}" -At -d "$DB" -c "$1"; }
 now_ns() { date +%s%N; }
 # median and min of the numbers on stdin, "median min"
 stats() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-                                             printf "%.1f %.1f", m, v[1] }'; }
+                                             printf "%.1f %.1f\n", m, v[1] }'; }
 
 pgrev_cluster_start
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgrev-bench-diff.XXXXXX")
@@ -130,10 +130,10 @@ for ((k = 1; k <= RUNS; k++)); do
     "${PSQL[@]}" -At -d "$DB" >"$WORK/run" <<'EOF'
 SELECT clock_timestamp() AS t0 \gset
 SELECT count(*) AS n1 FROM rev_diff('s_a', 's_b') \gset
-SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000, 2);
 SELECT clock_timestamp() AS t0 \gset
 SELECT count(*) AS n2 FROM rev_diff('s_a', 's_b') \gset
-SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000;
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000, 2);
 SELECT :n1 + :n2;
 EOF
     [ "$(sed -n 3p "$WORK/run")" = "$((2 * rows))" ] || die "run $k: rev_diff returned other row counts: $(tr '\n' ' ' <"$WORK/run")"
