@@ -3,8 +3,10 @@
 
     /usr/bin/python3 test/diffgen/gen.py SEED PAIRS OUTDIR
 
-writes, for each pair i in 1..PAIRS, OUTDIR/NNN/A.sql, OUTDIR/NNN/B.sql and
-OUTDIR/NNN/mutations.txt.  Schema A is a few random tables with every kind of
+writes, for each pair i in 1..PAIRS, OUTDIR/NNN/A.sql, OUTDIR/NNN/B.sql,
+OUTDIR/NNN/mutations.txt and OUTDIR/NNN/expect-{forward,reverse}.txt (how the
+diff must change the enums: ADD VALUE when values are only added, a rebuild
+otherwise; see enum_expectations).  Schema A is a few random tables with every kind of
 object rev_diff covers around them; schema B is A plus random mutations (add,
 drop, change) of those objects.  Pair i always includes the mutation kind
 i mod len(MUTATIONS), so every kind is exercised once PAIRS >= len(MUTATIONS);
@@ -909,6 +911,32 @@ def build_pair(seed, i):
     return a, b, done
 
 
+def is_subsequence(short, long):
+    it = iter(long)
+    return all(v in it for v in short)
+
+
+def enum_expectations(src, dst, schema='a'):
+    """How the diff from model src to model dst must change the enums both
+    have: lines '+ TEXT' (the diff has a row containing TEXT) and '- TEXT' (no
+    row contains it).  Values only added go in with ADD VALUE (BEFORE or
+    AFTER), keeping the type; values removed or reordered rebuild it."""
+    out = []
+    for e in src.enums:
+        d = dst.enum(e.name)
+        if d is None or d.values == e.values:
+            continue
+        q = '%s.%s' % (schema, e.name)
+        if is_subsequence(e.values, d.values):
+            out.append('- ALTER TYPE %s RENAME TO' % q)
+            for v in d.values:
+                if v not in e.values:
+                    out.append("+ ALTER TYPE %s ADD VALUE %s" % (q, quote_lit(v)))
+        else:
+            out.append('+ ALTER TYPE %s RENAME TO' % q)
+    return out
+
+
 def main(argv):
     if len(argv) != 4:
         sys.stderr.write('usage: gen.py SEED PAIRS OUTDIR\n')
@@ -923,6 +951,10 @@ def main(argv):
             f.write(a.ddl())
         with open(os.path.join(d, 'B.sql'), 'w') as f:
             f.write(b.ddl())
+        for name, lines in (('expect-forward.txt', enum_expectations(a, b)),
+                            ('expect-reverse.txt', enum_expectations(b, a))):
+            with open(os.path.join(d, name), 'w') as f:
+                f.write(''.join(line + '\n' for line in lines))
         with open(os.path.join(d, 'mutations.txt'), 'w') as f:
             for kind, desc in done:
                 f.write('%s: %s\n' % (kind, desc))

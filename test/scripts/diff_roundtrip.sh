@@ -14,6 +14,8 @@
 #   2. every row of rev_diff('a', 'b') is applied in one transaction with
 #      search_path = decoy, pg_catalog: an unqualified name in a row would
 #      reach decoy (or fail) instead of a;
+#      Enum values only added must be added with ALTER TYPE ... ADD VALUE
+#      (no rebuild); values removed or reordered must rebuild the type;
 #   3. pg_dump --schema-only -n a must equal pg_dump -n b, normalised by
 #      test/diffgen/normalise.py (schema name, pg_dump's comment and SET
 #      lines, the order of the lines inside CREATE TABLE: see that file);
@@ -88,6 +90,16 @@ step() {
                            FROM rev_diff('$src', '$tgt') WITH ORDINALITY AS d(s, n)"
         echo "COMMIT;"
     } >"$sql"
+    # How enums must change (test/diffgen/gen.py, enum_expectations).
+    while IFS= read -r line; do
+        if [ "${line:0:2}" = "+ " ] && ! grep -qF -- "${line:2}" "$sql"; then
+            report "$dir" "rev_diff('$src', '$tgt') has no row with: ${line:2}" "$sql"
+            return 1
+        elif [ "${line:0:2}" = "- " ] && grep -qF -- "${line:2}" "$sql"; then
+            report "$dir" "rev_diff('$src', '$tgt') has a row with: ${line:2}" "$sql"
+            return 1
+        fi
+    done <"$dir/expect-$name.txt"
     if ! psql_q -d "$db" -f "$sql" >/dev/null 2>"$err"; then
         report "$dir" "rev_diff('$src', '$tgt') ($(cat "$dir/$name.count") rows) does not apply" "$sql" "$err"
         return 1
