@@ -1,5 +1,6 @@
 -- rev_autogenerate, rev_autogenerate_from, rev_check: the Alembic workflow
 -- (models -> revision -> upgrade -> check -> downgrade) on a live schema.
+SET client_min_messages = warning;
 DROP EXTENSION pg_revisions;
 CREATE EXTENSION pg_revisions;
 DROP SCHEMA IF EXISTS app, app_models CASCADE;
@@ -28,9 +29,11 @@ SELECT * FROM pg_temp.cols('app.users');
 SELECT count(*) AS check_clean FROM rev_check($m$
     CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE);
 $m$, 'app');
+SET client_min_messages = notice;
 SELECT rev_autogenerate($m$
     CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE);
 $m$, 'nothing', 'app') IS NULL AS nothing_registered;
+SET client_min_messages = warning;
 SELECT count(*) AS still_one FROM rev_history();
 
 -- Second revision, id generated: a column, an enum, a table with a foreign
@@ -48,15 +51,15 @@ $m$, 'posts and roles', 'app')) AS generated_id_length;
 SELECT message, is_applied FROM rev_history() ORDER BY message;
 SELECT downgrade_sql FROM revisions.revision WHERE message = 'posts and roles';
 INSERT INTO app.users (email) VALUES ('a@example.com');
-SELECT * FROM rev_upgrade('head');
+SELECT count(*) AS applied FROM rev_upgrade('head');
 SELECT * FROM pg_temp.cols('app.users');
 SELECT * FROM pg_temp.cols('app.posts');
 UPDATE app.users SET role = 'admin';
 SELECT * FROM app.admins;
-SELECT * FROM rev_downgrade('-1');
+SELECT count(*) AS reverted FROM rev_downgrade('-1');
 SELECT to_regclass('app.posts') AS posts_gone, to_regtype('app.role') AS role_gone;
 SELECT * FROM pg_temp.cols('app.users');
-SELECT * FROM rev_upgrade('head');
+SELECT count(*) AS applied FROM rev_upgrade('head');
 SELECT count(*) AS admins_back FROM app.admins;
 
 -- rev_check for CI: the statements a model change needs, nothing registered.
@@ -88,6 +91,8 @@ CREATE VIEW app_models.admins AS SELECT id, email FROM app_models.users WHERE ro
 SELECT rev_autogenerate_from('app_models', 'user names', 'app', '0003_names');
 SELECT upgrade_sql, downgrade_sql FROM revisions.revision WHERE revision = '0003_names';
 SELECT * FROM rev_upgrade('head');
+SET client_min_messages = notice;
 SELECT rev_autogenerate_from('app_models', 'again', 'app') IS NULL AS nothing_registered;
+SET client_min_messages = warning;
 
 DROP SCHEMA app, app_models CASCADE;

@@ -104,7 +104,7 @@ SELECT a.add1(1) AS add1_int, a.add1(1.5) AS add1_numeric, pg_typeof(a.shape(1))
 RESET search_path;
 CALL a.p(21);
 SELECT pg_temp.backward();
-SELECT p.oid::regprocedure AS functions_back FROM pg_proc p WHERE p.pronamespace = 'a'::regnamespace ORDER BY 1::text;
+SELECT p.oid::regprocedure AS functions_back FROM pg_proc p WHERE p.pronamespace = 'a'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- A column default calling a new function: set once the function exists.
 SELECT pg_temp.setup(

@@ -81,6 +81,18 @@ SELECT * FROM rev_diff('a', 'b');
 SELECT pg_temp.forward();
 SELECT pg_temp.backward();
 
+-- Tables dropped together with foreign keys between them and to a kept
+-- table: the foreign keys go first, whatever the order of the drops.
+SELECT pg_temp.setup(
+$$CREATE TABLE kept (id int PRIMARY KEY);
+  CREATE TABLE a1 (id int PRIMARY KEY, k int REFERENCES kept);
+  CREATE TABLE z1 (id int PRIMARY KEY, a_id int REFERENCES a1, self int REFERENCES z1);
+  ALTER TABLE a1 ADD COLUMN z_id int REFERENCES z1$$,
+$$CREATE TABLE kept (id int)$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT pg_temp.backward();
+
 -- Indexes: added (partial, expression, unique, with a comment), dropped,
 -- changed; an index on a new table.
 SELECT pg_temp.setup(

@@ -7,7 +7,7 @@ BEGIN
     EXECUTE sql;
     RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
+    RETURN SQLSTATE || ': ' || replace(SQLERRM, current_database(), '<database>');
 END $$;
 CREATE FUNCTION pg_temp.scratch_left() RETURNS bigint LANGUAGE sql
     AS $$ SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'revisions\_scratch%' $$;

@@ -86,6 +86,23 @@ SELECT * FROM a.open_tickets;
 SELECT * FROM pg_temp.cols('a.ticket');
 SELECT count(*) AS old_types_left FROM pg_type WHERE typnamespace = 'a'::regnamespace AND typname LIKE '%pgrev_old%';
 SELECT pg_temp.backward();
+-- A partial index and a check naming the rebuilt enum are rebuilt with it.
+SELECT pg_temp.setup(
+$$CREATE TYPE mood AS ENUM ('sad', 'ok', 'meh');
+  CREATE TABLE t (m mood CHECK (m <> 'meh'), n int);
+  CREATE INDEX t_ok ON t (n) WHERE m = 'ok';
+  CREATE INDEX t_m ON t (m)$$,
+$$CREATE TYPE mood AS ENUM ('ok', 'sad');
+  CREATE TABLE t (m mood CHECK (m <> 'sad'), n int);
+  CREATE INDEX t_ok ON t (n) WHERE m = 'ok';
+  CREATE INDEX t_m ON t (m)$$);
+SELECT * FROM rev_diff('a', 'b');
+INSERT INTO a.t VALUES ('ok', 1);
+SELECT pg_temp.forward();
+SELECT pg_get_indexdef('a.t_ok'::regclass) AS t_ok, pg_get_constraintdef(oid) AS t_check
+FROM pg_constraint WHERE conrelid = 'a.t'::regclass;
+SELECT pg_temp.backward();
+
 -- A removed value still in use: the conversion fails, nothing is applied.
 SELECT pg_temp.setup(
 $$CREATE TYPE status AS ENUM ('new', 'legacy'); CREATE TABLE ticket (s status)$$,

@@ -142,19 +142,20 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 {
 	DiffOutput	o;
 	List	   *result = NIL;
-	DiffSet    *a = &from->tables;
-	DiffSet    *b = &to->tables;
-	int			nsets = (int) ((&from->triggers - &from->tables) + 1);
+	DiffSet    *a[] = {&from->tables, &from->columns, &from->constraints, &from->indexes,
+		&from->sequences, &from->enums, &from->views, &from->functions, &from->triggers};
+	DiffSet    *b[] = {&to->tables, &to->columns, &to->constraints, &to->indexes,
+		&to->sequences, &to->enums, &to->views, &to->functions, &to->triggers};
 	int			k;
 
 	Assert(strcmp(from->out, to->out) == 0);
 	memset(&o, 0, sizeof(o));
 	o.out = quote_identifier(from->out);
-	for (k = 0; k < nsets; k++)
+	for (k = 0; k < (int) lengthof(a); k++)
 	{
-		reset_set(&a[k]);
-		reset_set(&b[k]);
-		diff_match(&a[k], &b[k]);
+		reset_set(a[k]);
+		reset_set(b[k]);
+		diff_match(a[k], b[k]);
 	}
 	diff_tables(from, to, &o);
 	diff_objects(from, to, &o);

@@ -119,6 +119,7 @@ typedef struct DiffOutput
 {
 	const char *out;			/* quote_identifier of the output schema */
 	List	   *stages[NUM_STAGES];
+	List	   *rebuilt_types;	/* qualified names of the enums rebuilt */
 } DiffOutput;
 
 /* diff_qualify.c */

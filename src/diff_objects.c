@@ -19,6 +19,7 @@
 #include "utils/builtins.h"
 
 static DiffItem *find_item(DiffSet *set, const char *key);
+static bool mentions_rebuilt_type(DiffOutput *o, const char *def);
 static void diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void topological_order(DiffSet *views, int node, int *order, int *n);
@@ -36,12 +37,31 @@ find_item(DiffSet *set, const char *key)
 }
 
 /*
+ * mentions_rebuilt_type
+ *		Does a definition name an enum type being rebuilt ('x'::app.mood in
+ *		a predicate or check)?  Converting the column would leave it on the
+ *		old type, so it is dropped before and created after.
+ */
+static bool
+mentions_rebuilt_type(DiffOutput *o, const char *def)
+{
+	ListCell   *lc;
+
+	foreach(lc, o->rebuilt_types)
+		if (def && strstr(def, (char *) lfirst(lc)))
+			return true;
+	return false;
+}
+
+/*
  * diff_constraints
  *		Primary keys, unique, check, exclusion and foreign key constraints.
- *		A constraint is rebuilt when its definition changes or a column of
- *		its table is re-added; a foreign key also when a key constraint of
- *		the table it references is rebuilt.  Keys and checks are created
- *		before indexes, foreign keys after.
+ *		A constraint is rebuilt when its definition changes, a column of its
+ *		table is re-added or it names an enum being rebuilt; a foreign key
+ *		also when a key constraint of the table it references is rebuilt.
+ *		A foreign key from a table being dropped to another table is
+ *		dropped first.  Keys and checks are created before indexes, foreign
+ *		keys after.
  */
 static void
 diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
@@ -62,21 +82,13 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 
 			if ((f->sub == 'f') != (pass == 1) || table == NULL)
 				continue;
-			if (table->match < 0)
-			{
-				/*
-				 * The table goes, but its foreign key to another table must
-				 * go first: that table, or the key it references, may be
-				 * dropped before it.
-				 */
-				if (f->sub == 'f' && f->extra && strcmp(f->extra, f->table) != 0)
-					diff_emit(o, STAGE_DROP_FKEY,
-							  psprintf("drops constraint %s on %s (no data is lost)",
-									   quote_identifier(f->name), qtable),
-							  "ALTER TABLE %s DROP CONSTRAINT %s", qtable, quote_identifier(f->name));
+			/* with its table, except a foreign key to another table: it
+			 * would block dropping that table or its key */
+			if (table->match < 0 &&
+				(f->sub != 'f' || referenced == NULL || referenced == table))
 				continue;
-			}
 			if (t && t->sub == f->sub && diff_str_equal(f->def, t->def) && !table->rebuild &&
+				table->match >= 0 && !mentions_rebuilt_type(o, f->def) &&
 				!(f->sub == 'f' && referenced && referenced->visited))
 				continue;
 			f->rebuild = true;
@@ -124,7 +136,7 @@ diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			(f->sub == 'm' && owner->rebuild);
 
 		if (!owner_goes && t && t->sub == f->sub && diff_str_equal(f->def, t->def) &&
-			!owner->rebuild)
+			!owner->rebuild && !mentions_rebuilt_type(o, f->def))
 			continue;
 		f->rebuild = true;
 		if (!owner_goes)

@@ -18,6 +18,7 @@
 #include "diff.h"
 
 #include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 
 static bool is_widening(DiffItem *from, DiffItem *to);
@@ -220,30 +221,36 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 				  qtable, qcol, t->defexpr);
 
+	/* an identity goes before a type change (the new type may not allow it) */
+	if (f->sub && !t->sub)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
+				  qtable, qcol);
 	if (type_changed)
 	{
 		char	   *loss = NULL;
+		Oid			funcid;
+		bool		direct;
 
 		if (!is_widening(f, t) && !diff_str_equal(f->type, t->type))
 			loss = psprintf("changes the type of %s.%s from %s to %s: values that do not fit are lost or make the conversion fail",
 							qtable, qcol, f->type, t->type);
-		diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s::%s",
+		/* no cast between the types (date -> int, int -> enum): through text */
+		direct = find_coercion_pathway(t->typid, f->typid, COERCION_EXPLICIT,
+									   &funcid) != COERCION_PATH_NONE;
+		diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s%s::%s",
 				  qtable, qcol, t->type, t->extra ? " COLLATE " : "", t->extra ? t->extra : "",
-				  qcol, t->type);
+				  qcol, direct ? "" : "::text", t->type);
 		ftable->altered = true;
 	}
 
 	if (t->notnull && !f->notnull)
 		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
 				  qtable, qcol);
-	if (f->sub != t->sub)
+	if (f->sub != t->sub && t->sub)
 	{
 		const char *how = t->sub == 'a' ? "ALWAYS" : "BY DEFAULT";
 
-		if (!t->sub)
-			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
-					  qtable, qcol);
-		else if (!f->sub)
+		if (!f->sub)
 			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY",
 					  qtable, qcol, how);
 		else
@@ -447,6 +454,7 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 			from->tables.items[j].altered = true;
 	}
 	diff_emit(o, STAGE_CLEANUP, NULL, "DROP TYPE %s.%s", o->out, quote_identifier(old));
+	o->rebuilt_types = lappend(o->rebuilt_types, qtype);
 }
 
 /*
