@@ -194,9 +194,11 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 		(f->generated && (!diff_str_equal(f->defexpr, t->defexpr) || types_change)))
 	{
 		diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
-				  psprintf(f->generated ?
-						   "drops generated column %s.%s to re-add it with a new definition or after the type change of a column (its values are recomputed)" :
-						   "drops column %s.%s and its data: it is re-added as a generated column",
+				  psprintf(!f->generated ?
+						   "drops column %s.%s and its data: it is re-added as a generated column" :
+						   f->generated != t->generated || !diff_str_equal(f->defexpr, t->defexpr) ?
+						   "drops generated column %s.%s to re-add it with a new definition (its values are recomputed)" :
+						   "drops generated column %s.%s to re-add it after the type change of a column it may read (its values are recomputed)",
 						   qtable, qcol),
 				  "ALTER TABLE %s DROP COLUMN %s", qtable, qcol);
 		add_column(t, qtable, t->generated ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN, o);
