@@ -90,6 +90,17 @@ class Model:
     def enum(self, name):
         return next((e for e in self.enums if e.name == name), None)
 
+    def view(self, name):
+        return next((v for v in self.views if v.name == name), None)
+
+    def source_cols(self, name):
+        """The column names of a table or view, or None when it does not exist."""
+        t = self.table(name)
+        if t:
+            return [c.name for c in t.cols]
+        v = self.view(name)
+        return list(v.cols) if v else None
+
     # -- emission -----------------------------------------------------------
 
     def ddl(self):
@@ -107,13 +118,16 @@ class Model:
             for fk in t.fks:
                 out.append('ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE %s;'
                            % (t.name, fk.name, fk.col, fk.ref, fk.action))
-        for i in self.indexes:
-            out.append('CREATE %sINDEX %s ON %s (%s)%s;' % ('UNIQUE ' if i.unique else '', i.name, i.table,
-                                                             ', '.join(i.keys), ' WHERE ' + i.where if i.where else ''))
-        for v in self.views:
+        on_tables = [i for i in self.indexes if self.table(i.table)]
+        for i in on_tables:
+            out.append(index_ddl(i))
+        for v in self.views:  # a view only reads views before it in the list
             out.append('CREATE %sVIEW %s AS SELECT %s FROM %s%s;' % ('MATERIALIZED ' if v.mat else '', v.name,
                                                                      ', '.join(v.cols), v.table,
                                                                      ' WHERE ' + v.where if v.where else ''))
+        for i in self.indexes:
+            if i not in on_tables:
+                out.append(index_ddl(i))
         for tr in self.triggers:
             out.append('CREATE TRIGGER %s %s %s ON %s FOR EACH %s EXECUTE FUNCTION %s();'
                        % (tr.name, tr.timing, ' OR '.join(tr.events), tr.table, tr.level, tr.func))
@@ -145,6 +159,11 @@ class Model:
         for tr in self.triggers:
             c('TRIGGER %s ON %s' % (tr.name, tr.table), tr.comment)
         return out
+
+
+def index_ddl(i):
+    return 'CREATE %sINDEX %s ON %s (%s)%s;' % ('UNIQUE ' if i.unique else '', i.name, i.table,
+                                                 ', '.join(i.keys), ' WHERE ' + i.where if i.where else '')
 
 
 def function_ddl(f):
@@ -377,15 +396,41 @@ def add_func(r, model, kind=None):
 
 
 def add_view(r, model, mat=None):
-    t = r.choice(model.tables)
-    cols = [c.name for c in t.cols]
+    """A view (or materialized view) of some columns of a table, or of a
+    plain view (a view over a view) one time in three when there is one."""
+    plain = [v.name for v in model.views if not v.mat]
+    source = r.choice(plain) if plain and r.random() < 0.33 else r.choice(model.tables).name
+    cols = model.source_cols(source)
     chosen = [c for c in cols if r.random() < 0.6] or cols[:1]
     where = '%s IS NOT NULL' % r.choice(cols) if r.random() < 0.5 else None
     mat = (r.random() < 0.4) if mat is None else mat
-    v = Obj(name=model.fresh('mv' if mat else 'v'), table=t.name, cols=chosen, where=where, mat=mat,
+    v = Obj(name=model.fresh('mv' if mat else 'v'), table=source, cols=chosen, where=where, mat=mat,
             comment='view' if r.random() < 0.2 else None)
     model.views.append(v)
     return v
+
+
+def add_matview_index(r, model):
+    """An index on some columns of a materialized view."""
+    mv = pick(r, [v for v in model.views if v.mat])
+    if not mv:
+        return None
+    i = Obj(name=model.fresh('ix_'), table=mv.name, unique=False,
+            keys=sorted(r.sample(mv.cols, min(len(mv.cols), r.randint(1, 2))), key=mv.cols.index),
+            where=None, comment='index' if r.random() < 0.2 else None)
+    model.indexes.append(i)
+    return i
+
+
+def func_default(r, model, t):
+    """Give a plain integer-family column of t a default calling a function of the schema."""
+    cols = plain_cols(t, ('int',), model)
+    fs = [f for f in model.funcs if f.kind == 'func']
+    if not cols or not fs:
+        return None
+    c = r.choice(cols)
+    c.default = '%s(%d)' % (r.choice(fs).name, r.randint(0, 9))
+    return c
 
 
 def add_trigger(r, model):
@@ -424,10 +469,14 @@ def build_a(r):
             add_fk(r, m, t)
         if r.random() < 0.3:
             seq_default(r, m, t)
+        if r.random() < 0.2:
+            func_default(r, m, t)
     for _ in range(r.randint(1, 4)):
         add_index(r, m)
     for _ in range(r.randint(0, 3)):
         add_view(r, m)
+    if r.random() < 0.5:
+        add_matview_index(r, m)
     for _ in range(r.randint(0, 2)):
         add_trigger(r, m)
     return m
@@ -454,8 +503,25 @@ def drop_column(m, t, colname):
     m.indexes = [i for i in m.indexes if not (i.table == t.name and
                                               (any(mentions(k, colname) for k in i.keys)
                                                or (i.where and mentions(i.where, colname))))]
-    m.views = [v for v in m.views if not (v.table == t.name and
-                                          (colname in v.cols or (v.where and mentions(v.where, colname))))]
+    prune_views(m)
+
+
+def prune_views(m):
+    """Drop the views that read a relation or a column that is gone, then the
+    indexes of materialized views that are gone or lost an indexed column
+    (repeated: a view may read a view that goes)."""
+    while True:
+        keep = []
+        for v in m.views:
+            cols = m.source_cols(v.table)
+            if cols is not None and all(c in cols for c in v.cols) and \
+                    not (v.where and v.where.split()[0] not in cols):
+                keep.append(v)
+        if len(keep) == len(m.views):
+            break
+        m.views = keep
+    m.indexes = [i for i in m.indexes if m.table(i.table) or
+                 (m.view(i.table) and all(k in m.view(i.table).cols for k in i.keys))]
 
 
 def drop_pk(m, t):
@@ -468,7 +534,7 @@ def drop_table(m, t):
     drop_pk(m, t)
     m.tables.remove(t)
     m.indexes = [i for i in m.indexes if i.table != t.name]
-    m.views = [v for v in m.views if v.table != t.name]
+    prune_views(m)
     m.triggers = [tr for tr in m.triggers if tr.table != t.name]
 
 
@@ -674,6 +740,9 @@ def mut_index(r, m):
             m.indexes.remove(i)
             return 'drop index %s' % i.name
         t = m.table(i.table)
+        if t is None:  # an index on a materialized view
+            i.unique = not i.unique
+            return 'index %s on %s unique -> %s' % (i.name, i.table, i.unique)
         cols = plain_cols(t)
         if what == 'where' and cols:
             old = i.where
@@ -769,8 +838,7 @@ def mut_view(r, m, mat=False):
         if r.random() < 0.4:
             m.views.remove(v)
             return 'drop %s %s' % (kind, v.name)
-        t = m.table(v.table)
-        cols = [c.name for c in t.cols]
+        cols = m.source_cols(v.table)
         old = (list(v.cols), v.where)
         if r.random() < 0.5:
             v.cols = [c for c in cols if r.random() < 0.6] or cols[-1:]
@@ -787,9 +855,14 @@ def mut_function(r, m, kind='func'):
         f = r.choice(fs)
         what = r.choice(['drop', 'body', 'volatility', 'signature', 'language'] if kind == 'func'
                         else ['drop', 'body', 'signature'])
+        used = [c for t in m.tables for c in t.cols if c.default and mentions(c.default, f.name)]
         if what == 'drop':
             m.funcs.remove(f)
+            for c in used:
+                c.default = None
             return 'drop %s %s' % (kind, f.name)
+        if what == 'signature' and used:
+            return None  # rev_diff's documented limit: a default still calls the old signature
         if what == 'body':
             f.body_k += 1
         elif what == 'volatility':
@@ -802,6 +875,20 @@ def mut_function(r, m, kind='func'):
         return '%s %s %s' % (kind, f.name, what)
     f = add_func(r, m, kind)
     return 'add %s %s' % (kind, f.name)
+
+
+def mut_func_default(r, m):
+    t = pick(r, m.tables)
+    c = func_default(r, m, t)
+    return 'default %s.%s -> %s' % (t.name, c.name, c.default) if c else None
+
+
+def mut_matview_index(r, m):
+    mvs = [v for v in m.views if v.mat]
+    if not mvs:
+        add_view(r, m, True)
+    i = add_matview_index(r, m)
+    return 'add index %s on materialized view %s' % (i.name, i.table) if i else None
 
 
 def mut_trigger(r, m):
@@ -877,6 +964,8 @@ MUTATIONS = [
     ('enum column', mut_enum_column),
     ('view', lambda r, m: mut_view(r, m, False)),
     ('materialized view', lambda r, m: mut_view(r, m, True)),
+    ('materialized view index', mut_matview_index),
+    ('default calling a function', mut_func_default),
     ('function', lambda r, m: mut_function(r, m, 'func')),
     ('procedure', lambda r, m: mut_function(r, m, 'proc')),
     ('trigger', mut_trigger),
@@ -903,6 +992,7 @@ def build_pair(seed, i):
         kind, fn = step or r.choice(MUTATIONS)
         for _ in range(5):
             desc = fn(r, b)
+            prune_views(b)
             if desc:
                 done.append((kind, desc))
                 if step is forced:
