@@ -129,8 +129,10 @@ class Model:
             if i not in on_tables:
                 out.append(index_ddl(i))
         for tr in self.triggers:
-            out.append('CREATE TRIGGER %s %s %s ON %s FOR EACH %s EXECUTE FUNCTION %s();'
-                       % (tr.name, tr.timing, ' OR '.join(tr.events), tr.table, tr.level, tr.func))
+            events = ['UPDATE OF ' + ', '.join(tr.cols) if e == 'UPDATE' and tr.cols else e for e in tr.events]
+            out.append('CREATE TRIGGER %s %s %s ON %s FOR EACH %s%s EXECUTE FUNCTION %s();'
+                       % (tr.name, tr.timing, ' OR '.join(events), tr.table, tr.level,
+                          ' WHEN (%s)' % tr.when if tr.when else '', tr.func))
         out.extend(self.comments())
         return '\n'.join(out) + '\n'
 
@@ -182,6 +184,8 @@ def function_ddl(f):
 
 
 def column_ddl(col):
+    if getattr(col, 'serial', None):
+        return '%s %s' % (col.name, col.serial)  # its sequence, default and NOT NULL
     s = '%s %s' % (col.name, col.type)
     if col.generated:
         s += ' GENERATED ALWAYS AS (%s) STORED' % col.generated
@@ -221,7 +225,7 @@ def plain_cols(t, fams=None, model=None):
     """Columns that are neither generated nor identity (optionally of some families)."""
     out = []
     for c in t.cols:
-        if c.generated or c.identity or c.name == 'id':
+        if c.generated or c.identity or c.name == 'id' or getattr(c, 'serial', None):
             continue
         if fams is None or family_of(model, c.type) in fams:
             out.append(c)
@@ -285,6 +289,8 @@ def new_table(r, model):
         t.cols.append(new_column(r, model, t))
     if r.random() < 0.3:
         add_generated_column(r, model, t)
+    if r.random() < 0.15:
+        add_serial_column(r, model, t)
     if r.random() < 0.5:
         add_unique(r, model, t)
     if r.random() < 0.5:
@@ -439,9 +445,28 @@ def add_trigger(r, model):
     events = sorted(r.sample(['INSERT', 'UPDATE', 'DELETE'], r.randint(1, 2)), key=['INSERT', 'UPDATE', 'DELETE'].index)
     tr = Obj(name=model.fresh('trg_'), table=t.name, timing=r.choice(['BEFORE', 'AFTER']), events=events,
              level=r.choice(['ROW', 'STATEMENT']), func=r.choice(tfs).name,
-             comment='trigger' if r.random() < 0.2 else None)
+             comment='trigger' if r.random() < 0.2 else None, cols=[], when=None)
+    trigger_columns(r, model, tr)
+    if r.random() < 0.3:
+        tr.when = 'pg_trigger_depth() < %d' % r.randint(1, 5)
     model.triggers.append(tr)
     return tr
+
+
+def trigger_columns(r, model, tr):
+    """UPDATE OF some columns, half the time, for a trigger on UPDATE."""
+    cols = plain_cols(model.table(tr.table))
+    tr.cols = [r.choice(cols).name] if 'UPDATE' in tr.events and cols and r.random() < 0.5 else []
+
+
+def add_serial_column(r, model, t):
+    t.next_col += 1
+    kind = r.choice(['serial', 'bigserial'])
+    col = Obj(name='c%d' % t.next_col, type='integer' if kind == 'serial' else 'bigint', serial=kind,
+              default="nextval('%s_c%d_seq'::regclass)" % (t.name, t.next_col), not_null=True, identity=None,
+              generated=None, comment=None)
+    t.cols.append(col)
+    return col
 
 
 def seq_default(r, model, t):
@@ -497,6 +522,7 @@ def drop_column(m, t, colname):
     t.uniques = [u for u in t.uniques if colname not in u.cols]
     t.checks = [k for k in t.checks if k.col != colname]
     t.fks = [f for f in t.fks if f.col != colname]
+    m.triggers = [tr for tr in m.triggers if not (tr.table == t.name and colname in tr.cols)]
     for c in list(t.cols):
         if c.generated and mentions(c.generated, colname):
             drop_column(m, t, c.name)
@@ -877,6 +903,17 @@ def mut_function(r, m, kind='func'):
     return 'add %s %s' % (kind, f.name)
 
 
+def mut_serial(r, m):
+    t = pick(r, m.tables)
+    serials = [c for c in t.cols if getattr(c, 'serial', None)]
+    if serials and r.random() < 0.5:
+        c = r.choice(serials)
+        drop_column(m, t, c.name)
+        return 'drop serial column %s.%s' % (t.name, c.name)
+    c = add_serial_column(r, m, t)
+    return 'add %s column %s.%s' % (c.serial, t.name, c.name)
+
+
 def mut_func_default(r, m):
     t = pick(r, m.tables)
     c = func_default(r, m, t)
@@ -894,7 +931,7 @@ def mut_matview_index(r, m):
 def mut_trigger(r, m):
     if m.triggers and r.random() < 0.6:
         tr = r.choice(m.triggers)
-        what = r.choice(['drop', 'timing', 'events', 'level', 'function'])
+        what = r.choice(['drop', 'timing', 'events', 'level', 'function', 'when', 'columns'])
         if what == 'drop':
             m.triggers.remove(tr)
             return 'drop trigger %s' % tr.name
@@ -905,8 +942,17 @@ def mut_trigger(r, m):
             while tr.events == old:
                 tr.events = sorted(r.sample(['INSERT', 'UPDATE', 'DELETE'], r.randint(1, 3)),
                                    key=['INSERT', 'UPDATE', 'DELETE'].index)
+            if 'UPDATE' not in tr.events:
+                tr.cols = []
         elif what == 'level':
             tr.level = 'STATEMENT' if tr.level == 'ROW' else 'ROW'
+        elif what == 'when':
+            tr.when = None if tr.when else 'pg_trigger_depth() < 3'
+        elif what == 'columns':
+            old = tr.cols
+            trigger_columns(r, m, tr)
+            if tr.cols == old:
+                return None
         else:
             tr.func = add_func(r, m, 'trigger').name
         return 'trigger %s %s' % (tr.name, what)
@@ -965,6 +1011,7 @@ MUTATIONS = [
     ('view', lambda r, m: mut_view(r, m, False)),
     ('materialized view', lambda r, m: mut_view(r, m, True)),
     ('materialized view index', mut_matview_index),
+    ('serial column', mut_serial),
     ('default calling a function', mut_func_default),
     ('function', lambda r, m: mut_function(r, m, 'func')),
     ('procedure', lambda r, m: mut_function(r, m, 'proc')),
