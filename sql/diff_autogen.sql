@@ -71,6 +71,22 @@ SELECT * FROM rev_check($m$
 $m$, 'app');
 SELECT count(*) AS still_two FROM rev_history();
 
+-- Types of an extension installed in the live schema resolve in the models
+-- (the live schema follows the scratch one on the search_path); extension
+-- objects are never compared.
+CREATE EXTENSION citext SCHEMA app;
+SELECT * FROM rev_check($m$
+    CREATE TYPE role AS ENUM ('member', 'admin');
+    CREATE TABLE users (id serial PRIMARY KEY, email citext NOT NULL UNIQUE,
+                        role role NOT NULL DEFAULT 'member');
+    CREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                        author int NOT NULL REFERENCES users ON DELETE CASCADE,
+                        title varchar(200) NOT NULL);
+    CREATE INDEX posts_author ON posts (author);
+    CREATE VIEW admins AS SELECT id, email FROM users WHERE role = 'admin';
+$m$, 'app');
+DROP EXTENSION citext;
+
 -- The scratch schema never outlives the call, even inside the caller's
 -- transaction.
 BEGIN;

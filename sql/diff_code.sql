@@ -106,17 +106,41 @@ CALL a.p(21);
 SELECT pg_temp.backward();
 SELECT p.oid::regprocedure AS functions_back FROM pg_proc p WHERE p.pronamespace = 'a'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
 
--- A column default calling a new function: set once the function exists.
+-- A column default or a generated column calling a new function: set, or
+-- added, once the function exists.
 SELECT pg_temp.setup(
 $$CREATE TABLE t (id int)$$,
 $$CREATE FUNCTION next_id() RETURNS int LANGUAGE sql AS 'SELECT 42';
-  CREATE TABLE t (id int DEFAULT next_id());
-  CREATE TABLE u (id int DEFAULT next_id() CHECK (id > 0))$$);
+  CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
+  CREATE TABLE t (id int DEFAULT next_id(), g int GENERATED ALWAYS AS (twice(id)) STORED);
+  CREATE TABLE u (id int DEFAULT next_id() CHECK (id > 0), g int GENERATED ALWAYS AS (twice(id)) STORED, z int)$$);
 SELECT * FROM rev_diff('a', 'b');
 SELECT pg_temp.forward();
 INSERT INTO a.u DEFAULT VALUES;
 SELECT * FROM a.u;
 SELECT * FROM rev_diff('a', 'c');
+SELECT pg_temp.backward();
+
+-- A function that must be dropped and created again (an argument renamed)
+-- takes along what uses it: a default, a generated column, a check, an
+-- expression index, a view; they come back after it.
+SELECT pg_temp.setup(
+$$CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+  CREATE TABLE t (id int DEFAULT f(1) CHECK (f(id) > 0), g int GENERATED ALWAYS AS (f(id)) STORED, other int);
+  CREATE INDEX t_f ON t (f(id));
+  CREATE INDEX t_other ON t (other);
+  CREATE VIEW v AS SELECT f(id) AS fid FROM t$$,
+$$CREATE FUNCTION f(y int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT y + 1';
+  CREATE TABLE t (id int DEFAULT f(1) CHECK (f(id) > 0), g int GENERATED ALWAYS AS (f(id)) STORED, other int);
+  CREATE INDEX t_f ON t (f(id));
+  CREATE INDEX t_other ON t (other);
+  CREATE VIEW v AS SELECT f(id) AS fid FROM t$$);
+SELECT * FROM rev_diff('a', 'b');
+INSERT INTO a.t (other) VALUES (7);
+SELECT pg_temp.forward();
+SELECT * FROM a.t;
+SELECT * FROM a.v;
+SELECT proargnames FROM pg_proc WHERE oid = 'a.f(int)'::regprocedure;
 SELECT pg_temp.backward();
 
 -- Triggers: added, dropped, changed; with their comments.

@@ -7,8 +7,9 @@
  * The live schema is read first.  Then, inside an internal subtransaction,
  * a scratch schema is created, the user's models (CREATE TABLE ... as
  * written for an empty database) run there as the caller with search_path
- * set to it, and it is read with its definitions qualified with the live
- * schema's name.  The subtransaction is always rolled back, on success as
+ * set to it and then the live schema (so that the types and functions of
+ * extensions installed in the live schema resolve), and it is read with its
+ * definitions qualified with the live schema's name.  The subtransaction is always rolled back, on success as
  * on error, so nothing of the scratch schema outlives the call.  The upgrade
  * is the diff live -> models, the downgrade the diff models -> live.
  *
@@ -144,8 +145,15 @@ autogenerate(const char *function, const char *models, Oid live,
 			elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
 		scratch = get_namespace_oid(scratch_name, false);
 
+		/*
+		 * The scratch schema first: the models create their objects there.
+		 * Then the live schema, for what the models use but do not define,
+		 * above all the types and functions of extensions installed there.
+		 */
 		nest_level = NewGUCNestLevel();
-		(void) set_config_option("search_path", quote_identifier(scratch_name),
+		(void) set_config_option("search_path",
+								 psprintf("%s, %s", quote_identifier(scratch_name),
+										  quote_identifier(live_name)),
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		callback.callback = models_error_context;
 		callback.arg = &context;

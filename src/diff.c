@@ -157,6 +157,7 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 		reset_set(b[k]);
 		diff_match(a[k], b[k]);
 	}
+	diff_mark_functions(from, to);
 	diff_tables(from, to, &o);
 	diff_objects(from, to, &o);
 	for (k = 0; k < NUM_STAGES; k++)

@@ -43,18 +43,25 @@ typedef struct DiffItem
 	bool		notnull;
 	char		generated;		/* attgenerated */
 	char	   *defexpr;		/* default or generation expression */
-	bool		late_default;	/* default calls a user function */
+	bool		late_default;	/* default or generation expression calls a
+								 * user function: set after the functions */
 	int			attnum;
 	/* functions */
 	bool		atomic;			/* SQL-standard body: depends on what it reads */
-	/* enums: labels in enumsortorder; views: relations it reads */
+	/*
+	 * enums: labels in enumsortorder; views: relations it reads; functions:
+	 * what uses them, a kind letter (v view, d default, c constraint, i
+	 * index, t trigger) and the user's key
+	 */
 	int			nlabels;
 	char	  **labels;
 	/* set by the comparison */
 	int			match;			/* index of the same key in the other set, or -1 */
-	bool		rebuild;		/* dropped and created again */
+	bool		rebuild;		/* dropped and created again (columns of
+								 * "from": default dropped and set again) */
 	bool		altered;		/* tables: a column dropped or its type changed */
-	bool		visited;		/* views: topological sort marker */
+	bool		visited;		/* views: topological sort marker; tables: a
+								 * key constraint is rebuilt */
 } DiffItem;
 
 /* The objects of one kind, sorted by key. */
@@ -142,6 +149,7 @@ extern int	diff_table_columns(DiffSet *columns, const char *table, int *end);
 extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
+extern void diff_mark_functions(DiffSchema *from, DiffSchema *to);
 extern void diff_objects(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 #endif							/* PGREV_DIFF_H */

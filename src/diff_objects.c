@@ -10,7 +10,10 @@
  * rebuilt when it reads a table whose columns are dropped or change type,
  * or a view that is rebuilt; views are dropped in reverse dependency order
  * and created in dependency order (from pg_depend, through pg_rewrite).
- * Constraints, indexes and triggers of a table being dropped go with it.
+ * Everything that uses a function being dropped and created again is
+ * rebuilt with it (diff_mark_functions).  Constraints, indexes and triggers
+ * of a table being dropped go with it, except foreign keys to other tables,
+ * which are dropped first.
  *
  *-------------------------------------------------------------------------
  */
@@ -88,7 +91,7 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 				(f->sub != 'f' || referenced == NULL || referenced == table))
 				continue;
 			if (t && t->sub == f->sub && diff_str_equal(f->def, t->def) && !table->rebuild &&
-				table->match >= 0 && !mentions_rebuilt_type(o, f->def) &&
+				table->match >= 0 && !mentions_rebuilt_type(o, f->def) && !f->rebuild &&
 				!(f->sub == 'f' && referenced && referenced->visited))
 				continue;
 			f->rebuild = true;
@@ -136,7 +139,7 @@ diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			(f->sub == 'm' && owner->rebuild);
 
 		if (!owner_goes && t && t->sub == f->sub && diff_str_equal(f->def, t->def) &&
-			!owner->rebuild && !mentions_rebuilt_type(o, f->def))
+			!owner->rebuild && !mentions_rebuilt_type(o, f->def) && !f->rebuild)
 			continue;
 		f->rebuild = true;
 		if (!owner_goes)
@@ -208,7 +211,8 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = &from->views.items[forder[i]];
 		DiffItem   *t = f->match >= 0 ? &to->views.items[f->match] : NULL;
 
-		f->rebuild = t == NULL || t->sub != f->sub || !diff_str_equal(f->def, t->def);
+		f->rebuild = f->rebuild || t == NULL || t->sub != f->sub ||
+			!diff_str_equal(f->def, t->def);
 		for (j = 0; j < f->nlabels && !f->rebuild; j++)
 		{
 			DiffItem   *table = find_item(&from->tables, f->labels[j]);
@@ -249,6 +253,57 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 }
 
 /*
+ * diff_mark_functions
+ *		Mark the functions of "from" that are dropped (gone, or a new
+ *		result, argument name or default, or kind), and everything that
+ *		uses them (views, column defaults and generated columns,
+ *		constraints, indexes, triggers), which must go before them and come
+ *		back after.  Runs before any statement is generated.
+ */
+void
+diff_mark_functions(DiffSchema *from, DiffSchema *to)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < from->functions.n; i++)
+	{
+		DiffItem   *f = &from->functions.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->functions.items[f->match] : NULL;
+
+		if (t && t->sub == f->sub && diff_str_equal(f->extra, t->extra))
+			continue;
+		f->rebuild = true;
+		for (j = 0; j < f->nlabels; j++)
+		{
+			const char *key = f->labels[j] + 1;
+			DiffItem   *user = NULL;
+
+			switch (f->labels[j][0])
+			{
+				case 'v':
+					user = find_item(&from->views, key);
+					break;
+				case 'd':
+					user = find_item(&from->columns, key);
+					break;
+				case 'c':
+					user = find_item(&from->constraints, key);
+					break;
+				case 'i':
+					user = find_item(&from->indexes, key);
+					break;
+				case 't':
+					user = find_item(&from->triggers, key);
+					break;
+			}
+			if (user)
+				user->rebuild = true;
+		}
+	}
+}
+
+/*
  * diff_functions
  *		Functions and procedures, matched by name and identity arguments.
  *		A new body is CREATE OR REPLACE; a change of arguments' names or
@@ -264,13 +319,11 @@ diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	for (i = 0; i < from->functions.n; i++)
 	{
 		DiffItem   *f = &from->functions.items[i];
-		DiffItem   *t = f->match >= 0 ? &to->functions.items[f->match] : NULL;
 		const char *what = f->sub == 'p' ? "PROCEDURE" : "FUNCTION";
 		char	   *qfunc;
 
-		if (t && t->sub == f->sub && diff_str_equal(f->extra, t->extra))
+		if (!f->rebuild)
 			continue;
-		f->rebuild = true;
 		qfunc = psprintf("%s(%s)", diff_qname(o, f->name), f->table);
 		/* a BEGIN ATOMIC body depends on the tables it reads: drop it first */
 		diff_emit(o, f->atomic ? STAGE_DROP_ATOMIC_FUNCTION : STAGE_DROP_FUNCTION,
@@ -316,7 +369,8 @@ diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			strstr(f->def, " WHEN (") != NULL;
 
 		if (table == NULL || table->match < 0 ||
-			(t && diff_str_equal(f->def, t->def) && !(table->altered && names_columns)))
+			(t && diff_str_equal(f->def, t->def) && !f->rebuild &&
+			 !(table->altered && names_columns)))
 			continue;
 		f->rebuild = true;
 		diff_emit(o, STAGE_DROP_TRIGGER,

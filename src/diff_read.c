@@ -118,7 +118,21 @@ static const char *const functions_query =
 " pg_catalog.pg_get_functiondef(p.oid),"
 " pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' ||"
 "  COALESCE(pg_catalog.pg_get_function_result(p.oid), ''),"
-" pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL"
+" pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL,"
+" ARRAY(SELECT x FROM (SELECT CASE d.classid"
+"   WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT 'v' || c.relname"
+"    FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class WHERE w.oid = d.objid)"
+"   WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN (SELECT 'd' || c.relname || E'\\x01' || a.attname"
+"    FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid"
+"    JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.oid = d.objid)"
+"   WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN (SELECT 'c' || c.relname || E'\\x01' || co.conname"
+"    FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid WHERE co.oid = d.objid)"
+"   WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT 'i' || c.relname"
+"    FROM pg_catalog.pg_class c WHERE c.oid = d.objid AND c.relkind = 'i')"
+"   WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT 't' || c.relname || E'\\x01' || g.tgname"
+"    FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE g.oid = d.objid)"
+"   END FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+"   AND d.refobjid = p.oid AND d.deptype = 'n') y(x) WHERE x IS NOT NULL)"
 " FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
@@ -375,6 +389,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->extra = qualified(&r, i, 5);
 		it->comment = column(i, 6);
 		it->atomic = column(i, 7)[0] == 't';
+		read_labels(i, 8, it);	/* what uses it: kind letter + key */
 	}
 
 	n = run_query(&r, triggers_query, &s->triggers);

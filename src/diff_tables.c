@@ -4,9 +4,10 @@
  *	  The statements for tables, columns, sequences and enum types.
  *
  * Tables are matched by name, columns by table and name; a column is
- * changed in place with ALTER COLUMN (TYPE ... USING, SET/DROP DEFAULT,
- * SET/DROP NOT NULL, ADD/SET/DROP IDENTITY), except a change of generation
- * expression, which drops and adds the column.  A type change that is not a
+ * changed in place with ALTER COLUMN (TYPE ... USING, through text when
+ * the types have no cast; SET/DROP DEFAULT, SET/DROP NOT NULL, ADD/SET/DROP
+ * IDENTITY), except a change of generation expression, which drops and adds
+ * the column.  A type change that is not a
  * widening (int2 -> int4 -> int8, float4 -> float8, varchar(n) -> larger or
  * text, numeric precision up) is flagged as destructive.  New enum values
  * are added with ADD VALUE ... BEFORE/AFTER; removed or reordered values
@@ -24,7 +25,7 @@
 static bool is_widening(DiffItem *from, DiffItem *to);
 static char *column_definition(DiffItem *col);
 static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
-static void add_column(DiffItem *col, const char *qtable, DiffStage stage, DiffOutput *o);
+static void add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o);
 static bool type_changes(DiffItem *f, DiffItem *t);
 static void alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 						 DiffItem *ftable, DiffOutput *o);
@@ -113,7 +114,8 @@ compare_attnum(const void *a, const void *b)
 /*
  * create_table
  *		CREATE TABLE for a table of "to" that "from" lacks, with its columns
- *		in their order; late defaults and comments in their stages.
+ *		in their order; late defaults, generated columns calling user
+ *		functions and comments in their stages.
  */
 static void
 create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
@@ -124,6 +126,7 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	int			ncols = start < 0 ? 0 : end - start;
 	DiffItem  **cols = palloc(sizeof(DiffItem *) * (ncols + 1));
 	StringInfoData buf;
+	bool		first;
 	int			i;
 
 	for (i = 0; i < ncols; i++)
@@ -132,14 +135,24 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE TABLE %s (", qtable);
-	for (i = 0; i < ncols; i++)
-		appendStringInfo(&buf, "%s\n    %s", i > 0 ? "," : "", column_definition(cols[i]));
-	appendStringInfoString(&buf, ncols > 0 ? "\n)" : ")");
+	for (i = 0, first = true; i < ncols; i++)
+	{
+		if (cols[i]->generated && cols[i]->late_default)
+			continue;			/* added once its functions exist */
+		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(cols[i]));
+		first = false;
+	}
+	appendStringInfoString(&buf, first ? ")" : "\n)");
 	diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data);
 
 	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
 	for (i = 0; i < ncols; i++)
 	{
+		if (cols[i]->generated && cols[i]->late_default)
+		{
+			add_column(cols[i], qtable, false, o);
+			continue;
+		}
 		if (cols[i]->late_default && !cols[i]->generated)
 			diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 					  qtable, quote_identifier(cols[i]->name), cols[i]->defexpr);
@@ -149,14 +162,16 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 }
 
 /*
- * ADD COLUMN for a column new in an existing table, in stage (a generated
- * column re-added: STAGE_SET_DEFAULT, after every type change).
+ * add_column
+ *		ADD COLUMN for a column new in an existing table; a generated column
+ *		calling a user function is added once the functions exist, and so is
+ *		one re-added (late: after every type change of its table).
  */
 static void
-add_column(DiffItem *col, const char *qtable, DiffStage stage, DiffOutput *o)
+add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o)
 {
-	diff_emit(o, stage, NULL, "ALTER TABLE %s ADD COLUMN %s",
-			  qtable, column_definition(col));
+	diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
+			  NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col));
 	if (col->late_default && !col->generated)
 		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 				  qtable, quote_identifier(col->name), col->defexpr);
@@ -190,18 +205,19 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	bool		default_changed = !diff_str_equal(f->defexpr, t->defexpr);
 	bool		default_dropped = false;
 
+	/* f->rebuild: its expression calls a function dropped and created again */
 	if (f->generated != t->generated ||
-		(f->generated && (!diff_str_equal(f->defexpr, t->defexpr) || types_change)))
+		(f->generated && (f->rebuild || types_change || !diff_str_equal(f->defexpr, t->defexpr))))
 	{
 		diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
 				  psprintf(!f->generated ?
 						   "drops column %s.%s and its data: it is re-added as a generated column" :
-						   f->generated != t->generated || !diff_str_equal(f->defexpr, t->defexpr) ?
+						   f->generated != t->generated || f->rebuild || !diff_str_equal(f->defexpr, t->defexpr) ?
 						   "drops generated column %s.%s to re-add it with a new definition (its values are recomputed)" :
 						   "drops generated column %s.%s to re-add it after the type change of a column it may read (its values are recomputed)",
 						   qtable, qcol),
 				  "ALTER TABLE %s DROP COLUMN %s", qtable, qcol);
-		add_column(t, qtable, t->generated ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN, o);
+		add_column(t, qtable, true, o);
 		ftable->altered = true;
 		ftable->rebuild = true;
 		return;
@@ -210,10 +226,11 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	/*
 	 * A default that changes, or that may not survive a type change, is
 	 * dropped early (before functions it calls may be dropped) and set again
-	 * late (after functions it calls are created).  t->rebuild: its enum type
-	 * was rebuilt, which already dropped the default.
+	 * late (after functions it calls are created), as is one calling a
+	 * function dropped and created again (f->rebuild).  t->rebuild: its enum
+	 * type was rebuilt, which already dropped the default.
 	 */
-	if (f->defexpr && !t->rebuild && (type_changed || default_changed))
+	if (f->defexpr && !t->rebuild && (type_changed || default_changed || f->rebuild))
 	{
 		diff_emit(o, STAGE_DROP_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
 				  qtable, qcol);
@@ -310,7 +327,7 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 				cols[nnew++] = &to->columns.items[i];
 		qsort(cols, nnew, sizeof(DiffItem *), compare_attnum);
 		for (i = 0; i < nnew; i++)
-			add_column(cols[i], qtable, STAGE_ALTER_COLUMN, o);
+			add_column(cols[i], qtable, false, o);
 	}
 }
 
