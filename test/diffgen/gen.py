@@ -116,8 +116,10 @@ class Model:
             out.append(table_ddl(t))
         for t in self.tables:
             for fk in t.fks:
-                out.append('ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE %s;'
-                           % (t.name, fk.name, fk.col, fk.ref, fk.action))
+                out.append('ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE %s%s%s;'
+                           % (t.name, fk.name, fk.col, fk.ref, fk.action,
+                              ' ON UPDATE CASCADE' if getattr(fk, 'on_update', False) else '',
+                              ' DEFERRABLE' if getattr(fk, 'deferrable', False) else ''))
         on_tables = [i for i in self.indexes if self.table(i.table)]
         for i in on_tables:
             out.append(index_ddl(i))
@@ -164,8 +166,9 @@ class Model:
 
 
 def index_ddl(i):
-    return 'CREATE %sINDEX %s ON %s (%s)%s;' % ('UNIQUE ' if i.unique else '', i.name, i.table,
-                                                 ', '.join(i.keys), ' WHERE ' + i.where if i.where else '')
+    return 'CREATE %sINDEX %s ON %s%s (%s)%s;' % ('UNIQUE ' if i.unique else '', i.name, i.table,
+                                                   ' USING hash' if getattr(i, 'hash', False) else '',
+                                                   ', '.join(i.keys), ' WHERE ' + i.where if i.where else '')
 
 
 def function_ddl(f):
@@ -175,18 +178,22 @@ def function_ddl(f):
     if f.kind == 'proc':
         return ("CREATE PROCEDURE %s(x %s) LANGUAGE plpgsql AS $fn$BEGIN RAISE NOTICE 'p %%', x + %d; END$fn$;"
                 % (f.name, f.argtype, f.body_k))
+    x = getattr(f, 'argname', 'x')
     if f.lang == 'sql':
-        body = '$fn$SELECT x + %d$fn$' % f.body_k
+        body = '$fn$SELECT %s + %d$fn$' % (x, f.body_k)
     else:
-        body = '$fn$BEGIN RETURN x + %d; END$fn$' % f.body_k
-    return 'CREATE FUNCTION %s(x %s) RETURNS %s LANGUAGE %s %s AS %s;' % (f.name, f.argtype, f.rettype, f.lang,
-                                                                         f.volatility, body)
+        body = '$fn$BEGIN RETURN %s + %d; END$fn$' % (x, f.body_k)
+    return 'CREATE FUNCTION %s(%s %s%s) RETURNS %s LANGUAGE %s %s AS %s;' % (
+        f.name, x, f.argtype, ' DEFAULT %d' % f.argdefault if getattr(f, 'argdefault', None) is not None else '',
+        f.rettype, f.lang, f.volatility, body)
 
 
 def column_ddl(col):
     if getattr(col, 'serial', None):
         return '%s %s' % (col.name, col.serial)  # its sequence, default and NOT NULL
     s = '%s %s' % (col.name, col.type)
+    if getattr(col, 'collate', None):
+        s += ' COLLATE "%s"' % col.collate
     if col.generated:
         s += ' GENERATED ALWAYS AS (%s) STORED' % col.generated
     if col.identity:
@@ -198,12 +205,22 @@ def column_ddl(col):
     return s
 
 
+def unique_ddl(u):
+    """A unique constraint, or an exclusion constraint with the same meaning."""
+    if getattr(u, 'exclude', False):
+        s = 'CONSTRAINT %s EXCLUDE USING btree (%s)' % (u.name, ', '.join('%s WITH =' % c for c in u.cols))
+    else:
+        s = 'CONSTRAINT %s UNIQUE%s (%s)' % (u.name, ' NULLS NOT DISTINCT' if getattr(u, 'nnd', False) else '',
+                                            ', '.join(u.cols))
+    return s + (' DEFERRABLE INITIALLY DEFERRED' if getattr(u, 'deferrable', False) else '')
+
+
 def table_ddl(t):
     parts = [column_ddl(c) for c in t.cols]
     if t.pk:
         parts.append('CONSTRAINT %s PRIMARY KEY (%s)' % (t.pk.name, t.pk.col))
     for u in t.uniques:
-        parts.append('CONSTRAINT %s UNIQUE (%s)' % (u.name, ', '.join(u.cols)))
+        parts.append(unique_ddl(u))
     for k in t.checks:
         parts.append('CONSTRAINT %s CHECK (%s)' % (k.name, k.expr))
     return 'CREATE TABLE %s (\n    %s\n);' % (t.name, ',\n    '.join(parts))
@@ -306,7 +323,8 @@ def add_unique(r, model, t):
     if not cols:
         return None
     chosen = sorted(r.sample(cols, min(len(cols), r.randint(1, 2))), key=t.cols.index)
-    u = Obj(name=model.fresh('uq_%s_' % t.name), cols=[c.name for c in chosen])
+    u = Obj(name=model.fresh('uq_%s_' % t.name), cols=[c.name for c in chosen], exclude=r.random() < 0.2,
+            nnd=r.random() < 0.2, deferrable=r.random() < 0.2)
     t.uniques.append(u)
     return u
 
@@ -316,6 +334,10 @@ def check_expr(r, model, t):
     if not cols:
         return None, None
     c = r.choice(cols)
+    fs = [f for f in model.funcs if f.kind == 'func']
+    if fs and family_of(model, c.type) == 'int' and r.random() < 0.25:
+        f = r.choice(fs)  # a check calling a function of the schema
+        return c.name, '%s((%s)::%s) <> %d' % (f.name, c.name, f.argtype, r.randint(100, 999))
     if family_of(model, c.type) == 'text':
         return c.name, 'length(%s) %s %d' % (c.name, r.choice(['>', '>=', '<']), r.choice([0, 1, 100]))
     return c.name, '%s %s %d' % (c.name, r.choice(['>', '>=', '<>']), r.choice([0, -1, 1000]))
@@ -722,9 +744,20 @@ def mut_pk(r, m):
 
 def mut_unique(r, m):
     t = pick(r, m.tables)
-    if t.uniques and r.random() < 0.5:
-        u = t.uniques.pop(r.randrange(len(t.uniques)))
-        return 'drop unique %s' % u.name
+    if t.uniques and r.random() < 0.6:
+        u = r.choice(t.uniques)
+        what = r.choice(['drop', 'exclude', 'nulls', 'deferrable'])
+        if what == 'drop':
+            t.uniques.remove(u)
+            return 'drop unique %s' % u.name
+        if what == 'exclude':
+            u.exclude = not u.exclude
+        elif what == 'nulls':
+            u.nnd = not u.nnd
+        else:
+            u.deferrable = not u.deferrable
+        return 'unique %s: exclude %s, nulls not distinct %s, deferrable %s' % (u.name, u.exclude, u.nnd,
+                                                                               u.deferrable)
     u = add_unique(r, m, t)
     return 'add unique %s' % u.name if u else None
 
@@ -750,6 +783,13 @@ def mut_fk(r, m):
         if r.random() < 0.5:
             t.fks.remove(f)
             return 'drop foreign key %s' % f.name
+        what = r.choice(['action', 'on update', 'deferrable'])
+        if what == 'on update':
+            f.on_update = not getattr(f, 'on_update', False)
+            return 'foreign key %s on update cascade -> %s' % (f.name, f.on_update)
+        if what == 'deferrable':
+            f.deferrable = not getattr(f, 'deferrable', False)
+            return 'foreign key %s deferrable -> %s' % (f.name, f.deferrable)
         old = f.action
         f.action = r.choice([a for a in ['NO ACTION', 'CASCADE', 'SET NULL', 'RESTRICT'] if a != old])
         return 'foreign key %s on delete %s -> %s' % (f.name, old, f.action)
@@ -761,10 +801,16 @@ def mut_fk(r, m):
 def mut_index(r, m):
     if m.indexes and r.random() < 0.6:
         i = r.choice(m.indexes)
-        what = r.choice(['drop', 'where', 'unique', 'keys'])
+        what = r.choice(['drop', 'where', 'unique', 'keys', 'method'])
         if what == 'drop':
             m.indexes.remove(i)
             return 'drop index %s' % i.name
+        if what == 'method' or getattr(i, 'hash', False):
+            # hash: one key, not unique; toggled, or left before another change
+            if i.unique or len(i.keys) != 1:
+                return None
+            i.hash = not getattr(i, 'hash', False)
+            return 'index %s hash -> %s' % (i.name, i.hash)
         t = m.table(i.table)
         if t is None:  # an index on a materialized view
             i.unique = not i.unique
@@ -879,15 +925,18 @@ def mut_function(r, m, kind='func'):
     fs = [f for f in m.funcs if f.kind == kind]
     if fs and r.random() < 0.7:
         f = r.choice(fs)
-        what = r.choice(['drop', 'body', 'volatility', 'signature', 'language'] if kind == 'func'
+        what = r.choice(['drop', 'body', 'volatility', 'signature', 'language', 'argument'] if kind == 'func'
                         else ['drop', 'body', 'signature'])
         used = [c for t in m.tables for c in t.cols if c.default and mentions(c.default, f.name)]
         if what == 'drop':
             m.funcs.remove(f)
             for c in used:
                 c.default = None
+            for t in m.tables:
+                t.checks = [k for k in t.checks if not mentions(k.expr, f.name)]
             return 'drop %s %s' % (kind, f.name)
-        if what == 'signature' and used:
+        used += [k for t in m.tables for k in t.checks if mentions(k.expr, f.name)]
+        if what in ('signature', 'argument') and used:
             return None  # rev_diff's documented limit: a default still calls the old signature
         if what == 'body':
             f.body_k += 1
@@ -895,6 +944,11 @@ def mut_function(r, m, kind='func'):
             f.volatility = r.choice([x for x in ['IMMUTABLE', 'STABLE', 'VOLATILE'] if x != f.volatility])
         elif what == 'language':
             f.lang = 'sql' if f.lang == 'plpgsql' else 'plpgsql'
+        elif what == 'argument':
+            if r.random() < 0.5:
+                f.argname = 'y' if getattr(f, 'argname', 'x') == 'x' else 'x'
+            else:
+                f.argdefault = None if getattr(f, 'argdefault', None) is not None else r.randint(0, 9)
         else:
             f.argtype = 'bigint' if f.argtype == 'integer' else 'integer'
             f.rettype = f.argtype
@@ -912,6 +966,16 @@ def mut_serial(r, m):
         return 'drop serial column %s.%s' % (t.name, c.name)
     c = add_serial_column(r, m, t)
     return 'add %s column %s.%s' % (c.serial, t.name, c.name)
+
+
+def mut_collation(r, m):
+    cands = [(t, c) for t in m.tables for c in plain_cols(t, ('text',), m)]
+    if not cands:
+        return None
+    t, c = r.choice(cands)
+    old = getattr(c, 'collate', None)
+    c.collate = r.choice([x for x in [None, 'C', 'POSIX'] if x != old])
+    return 'collation %s.%s %s -> %s' % (t.name, c.name, old, c.collate)
 
 
 def mut_func_default(r, m):
@@ -1013,6 +1077,7 @@ MUTATIONS = [
     ('materialized view index', mut_matview_index),
     ('serial column', mut_serial),
     ('default calling a function', mut_func_default),
+    ('collation', mut_collation),
     ('function', lambda r, m: mut_function(r, m, 'func')),
     ('procedure', lambda r, m: mut_function(r, m, 'proc')),
     ('trigger', mut_trigger),

@@ -9,7 +9,7 @@
 # reordered), views (also over views), materialized views (and their indexes),
 # functions (also called by defaults), procedures, triggers and comments;
 # every kind of mutation is made in at least one pair once DIFF_PAIRS is at
-# least the number of kinds (28).
+# least the number of kinds (29).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
