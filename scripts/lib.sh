@@ -96,6 +96,8 @@ pgrev__check_deps() {
         command -v "$t" >/dev/null 2>&1 || pgrev__add_missing "$t"
     done
     [ -e /usr/include/stdio.h ] || pgrev__add_missing "libc6-dev (C headers)"
+    # The rev_diff round-trip test generates its schemas with the system Python.
+    [ -x /usr/bin/python3 ] || pgrev__add_missing "python3 (/usr/bin/python3)"
     if ! pgrev__find_pg_config; then
         pgrev__add_missing "pg_config for PostgreSQL $PG_MAJOR"
         return 0
@@ -130,7 +132,7 @@ pgrev__check_deps() {
 }
 
 # Install PostgreSQL $PG_MAJOR (server, client, headers, isolation tester),
-# make and gcc with apt-get, unless they are all present already.
+# make, gcc and python3 with apt-get, unless they are all present already.
 pgrev_install_deps() {
     local log
     pgrev__check_deps

@@ -361,8 +361,16 @@ diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *table = find_item(&from->tables, f->table);
 		char	   *qtable = diff_qname(o, f->table);
 
+		/*
+		 * A trigger naming columns (UPDATE OF, WHEN) blocks a type change
+		 * of them: rebuilt when its table has a column dropped or retyped.
+		 */
+		bool		names_columns = strstr(f->def, " UPDATE OF ") != NULL ||
+			strstr(f->def, " WHEN (") != NULL;
+
 		if (table == NULL || table->match < 0 ||
-			(t && diff_str_equal(f->def, t->def) && !f->rebuild))
+			(t && diff_str_equal(f->def, t->def) && !f->rebuild &&
+			 !(table->altered && names_columns)))
 			continue;
 		f->rebuild = true;
 		diff_emit(o, STAGE_DROP_TRIGGER,

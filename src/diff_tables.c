@@ -25,8 +25,9 @@
 static bool is_widening(DiffItem *from, DiffItem *to);
 static char *column_definition(DiffItem *col);
 static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
-static void add_column(DiffItem *col, const char *qtable, DiffOutput *o);
-static void alter_column(DiffItem *f, DiffItem *t, const char *qtable,
+static void add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o);
+static bool type_changes(DiffItem *f, DiffItem *t);
+static void alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 						 DiffItem *ftable, DiffOutput *o);
 static void diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft,
 						 DiffOutput *o);
@@ -149,7 +150,7 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	{
 		if (cols[i]->generated && cols[i]->late_default)
 		{
-			add_column(cols[i], qtable, o);
+			add_column(cols[i], qtable, false, o);
 			continue;
 		}
 		if (cols[i]->late_default && !cols[i]->generated)
@@ -163,12 +164,13 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 /*
  * add_column
  *		ADD COLUMN for a column new in an existing table; a generated column
- *		calling a user function is added once the functions exist.
+ *		calling a user function is added once the functions exist, and so is
+ *		one re-added (late: after every type change of its table).
  */
 static void
-add_column(DiffItem *col, const char *qtable, DiffOutput *o)
+add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o)
 {
-	diff_emit(o, col->generated && col->late_default ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
+	diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
 			  NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col));
 	if (col->late_default && !col->generated)
 		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
@@ -177,33 +179,45 @@ add_column(DiffItem *col, const char *qtable, DiffOutput *o)
 				 col->comment, NULL, true);
 }
 
+/* Whether column f of "from" changes type (or collation) to become t. */
+static bool
+type_changes(DiffItem *f, DiffItem *t)
+{
+	return !diff_str_equal(f->type, t->type) || !diff_str_equal(f->extra, t->extra);
+}
+
 /*
  * alter_column
  *		The statements changing column f into t, in place when possible.
  *		Marks ftable altered when the column is dropped or its type changes
  *		(views reading it are then rebuilt), rebuilt when it is re-added
- *		(its indexes and constraints are then rebuilt).
+ *		(its indexes and constraints are then rebuilt).  types_change: a
+ *		plain column of the table changes type; a generated column, which
+ *		may read it (PostgreSQL then refuses the type change), is dropped
+ *		first and re-added after.
  */
 static void
-alter_column(DiffItem *f, DiffItem *t, const char *qtable, DiffItem *ftable,
-			 DiffOutput *o)
+alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
+			 DiffItem *ftable, DiffOutput *o)
 {
 	const char *qcol = quote_identifier(t->name);
-	bool		type_changed = !diff_str_equal(f->type, t->type) || !diff_str_equal(f->extra, t->extra);
+	bool		type_changed = type_changes(f, t);
 	bool		default_changed = !diff_str_equal(f->defexpr, t->defexpr);
 	bool		default_dropped = false;
 
 	/* f->rebuild: its expression calls a function dropped and created again */
 	if (f->generated != t->generated ||
-		(f->generated && (f->rebuild || !diff_str_equal(f->defexpr, t->defexpr))))
+		(f->generated && (f->rebuild || types_change || !diff_str_equal(f->defexpr, t->defexpr))))
 	{
-		diff_emit(o, STAGE_DROP_COLUMN,
-				  psprintf(f->generated ?
+		diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
+				  psprintf(!f->generated ?
+						   "drops column %s.%s and its data: it is re-added as a generated column" :
+						   f->generated != t->generated || f->rebuild || !diff_str_equal(f->defexpr, t->defexpr) ?
 						   "drops generated column %s.%s to re-add it with a new definition (its values are recomputed)" :
-						   "drops column %s.%s and its data: it is re-added as a generated column",
+						   "drops generated column %s.%s to re-add it after the type change of a column it may read (its values are recomputed)",
 						   qtable, qcol),
 				  "ALTER TABLE %s DROP COLUMN %s", qtable, qcol);
-		add_column(t, qtable, o);
+		add_column(t, qtable, true, o);
 		ftable->altered = true;
 		ftable->rebuild = true;
 		return;
@@ -281,21 +295,26 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 	int			tend;
 	int			fstart = diff_table_columns(&from->columns, ft->name, &fend);
 	int			tstart = diff_table_columns(&to->columns, ft->name, &tend);
+	bool		types_change = false;
 	int			i;
 
+	for (i = fstart; fstart >= 0 && i < fend; i++)
+		if (from->columns.items[i].match >= 0 && !from->columns.items[i].generated &&
+			type_changes(&from->columns.items[i], &to->columns.items[from->columns.items[i].match]))
+			types_change = true;
 	for (i = fstart; fstart >= 0 && i < fend; i++)
 	{
 		DiffItem   *f = &from->columns.items[i];
 
 		if (f->match < 0)
 		{
-			diff_emit(o, STAGE_DROP_COLUMN,
+			diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
 					  psprintf("drops column %s.%s and its data", qtable, quote_identifier(f->name)),
 					  "ALTER TABLE %s DROP COLUMN %s", qtable, quote_identifier(f->name));
 			ft->altered = true;
 		}
 		else
-			alter_column(f, &to->columns.items[f->match], qtable, ft, o);
+			alter_column(f, &to->columns.items[f->match], qtable, types_change, ft, o);
 	}
 	if (tstart >= 0)
 	{
@@ -308,7 +327,7 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 				cols[nnew++] = &to->columns.items[i];
 		qsort(cols, nnew, sizeof(DiffItem *), compare_attnum);
 		for (i = 0; i < nnew; i++)
-			add_column(cols[i], qtable, o);
+			add_column(cols[i], qtable, false, o);
 	}
 }
 
@@ -477,6 +496,7 @@ diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *t = &to->enums.items[i];
 		DiffItem   *f = t->match >= 0 ? &from->enums.items[t->match] : NULL;
 		char	   *qtype = diff_qname(o, t->name);
+		bool		fresh = f == NULL;
 		int			j;
 
 		if (f == NULL)
@@ -504,8 +524,12 @@ diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			}
 		}
 		else
+		{
+			/* the new type has no comment yet */
 			rebuild_enum(from, to, f, t, o);
-		diff_comment(o, psprintf("TYPE %s", qtype), t->comment, f ? f->comment : NULL, f == NULL);
+			fresh = true;
+		}
+		diff_comment(o, psprintf("TYPE %s", qtype), t->comment, f ? f->comment : NULL, fresh);
 	}
 }
 
