@@ -96,7 +96,8 @@ pgrev__check_deps() {
         command -v "$t" >/dev/null 2>&1 || pgrev__add_missing "$t"
     done
     [ -e /usr/include/stdio.h ] || pgrev__add_missing "libc6-dev (C headers)"
-    # The rev_diff round-trip test generates its schemas with the system Python.
+    # Debian's Python: the client's tests parse its JSON with it, the rev_diff
+    # round-trip test generates its schemas with it.
     [ -x /usr/bin/python3 ] || pgrev__add_missing "python3 (/usr/bin/python3)"
     if ! pgrev__find_pg_config; then
         pgrev__add_missing "pg_config for PostgreSQL $PG_MAJOR"
@@ -109,13 +110,12 @@ pgrev__check_deps() {
     if [ -z "$pgxs" ] || [ ! -f "$pgxs" ]; then pgrev__add_missing "PGXS makefile (server headers)"; fi
     inc=$("$PG_CONFIG" --includedir-server 2>/dev/null) || inc=""
     if [ -z "$inc" ] || [ ! -f "$inc/postgres.h" ]; then pgrev__add_missing "server headers (postgres.h)"; fi
-    # The command-line client (bin/) links libpq; its tests parse JSON with python3.
+    # The command-line client (bin/) links libpq.
     t=$("$PG_CONFIG" --includedir 2>/dev/null) || t=""
     [ -n "$t" ] && [ -f "$t/libpq-fe.h" ] || pgrev__add_missing "libpq-dev (libpq-fe.h)"
     if [ ! -e "$("$PG_CONFIG" --libdir 2>/dev/null)/libpq.so" ] && ! compgen -G '/usr/lib/*/libpq.so' >/dev/null; then
         pgrev__add_missing "libpq-dev (libpq.so)"
     fi
-    command -v python3 >/dev/null 2>&1 || pgrev__add_missing python3
     t="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress"
     [ -x "$t" ] || pgrev__add_missing "$t"
     # A server built with LLVM makes PGXS compile bitcode with its clang.
