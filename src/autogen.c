@@ -29,7 +29,6 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
-#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(rev_autogenerate);
 PG_FUNCTION_INFO_V1(rev_autogenerate_from);
@@ -321,22 +320,13 @@ rev_check(PG_FUNCTION_ARGS)
 	const char *models = models_argument(fcinfo);
 	Oid			live = diff_schema_argument(fcinfo, 1, "live");
 	const char *live_name = NameStr(*PG_GETARG_NAME(1));
-	ReturnSetInfo *rsinfo;
 	List	   *up;
 	List	   *down;
-	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
 	autogenerate("rev_check", models, live, live_name, &up, &down);
-	foreach(lc, up)
-	{
-		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-	}
+	return_strings(fcinfo, up);
 	SPI_finish();
 	return (Datum) 0;
 }

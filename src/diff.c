@@ -20,7 +20,6 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(rev_diff);
 
@@ -203,14 +202,12 @@ diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what)
 Datum
 rev_diff(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo;
 	Oid			source = diff_schema_argument(fcinfo, 0, "source");
 	Oid			target = diff_schema_argument(fcinfo, 1, "target");
 	char	   *out = NameStr(*PG_GETARG_NAME(0));
 	DiffSchema *from;
 	DiffSchema *to;
 	List	   *statements;
-	ListCell   *lc;
 
 	if (source == target)
 		ereport(ERROR,
@@ -219,18 +216,11 @@ rev_diff(PG_FUNCTION_ARGS)
 				 errhint("Compare two different schemas.")));
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
 	from = diff_read_schema(source, out);
 	to = diff_read_schema(target, out);
 	statements = diff_statements(from, to);
-	foreach(lc, statements)
-	{
-		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-	}
+	return_strings(fcinfo, statements);
 	SPI_finish();
 	return (Datum) 0;
 }

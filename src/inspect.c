@@ -66,6 +66,26 @@ return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids)
 	}
 }
 
+/*
+ * return_strings
+ *		Put each C string of strings, in order, into the SETOF text result.
+ *		The caller has called InitMaterializedSRF.
+ */
+void
+return_strings(FunctionCallInfo fcinfo, List *strings)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+	{
+		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+}
+
 /* The ids of list as a text[] datum. */
 static Datum
 id_array(RevGraph *graph, RevList list)

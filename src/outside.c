@@ -31,7 +31,6 @@
 #include "parser/scansup.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
-#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(rev_claim);
 PG_FUNCTION_INFO_V1(rev_record);
@@ -209,8 +208,6 @@ rev_claim(PG_FUNCTION_ARGS)
 	RevisionSql stored;
 	const char *sql;
 	List	   *statements;
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ListCell   *lc;
 
 	check_not_applying("rev_claim");
 	if (PG_ARGISNULL(0))
@@ -252,13 +249,7 @@ rev_claim(PG_FUNCTION_ARGS)
 	claimed_direction = dir;
 	claimed_at = GetCurrentTimestamp();
 
-	foreach(lc, statements)
-	{
-		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-	}
+	return_strings(fcinfo, statements);
 	SPI_finish();
 	return (Datum) 0;
 }

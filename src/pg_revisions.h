@@ -208,6 +208,7 @@ extern void verify_revision_sql(RevisionSql *sql);
 
 /* inspect.c */
 extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
+extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 
 /* lock.c */
 extern void lock_revisions_catalog(void);
