@@ -1,46 +1,6 @@
 -- rev_diff: primary keys, unique, check, exclusion and foreign key
 -- constraints; indexes (plain, unique, partial, expression).
-SET client_min_messages = warning;
--- Helpers: schemas a (old), b (new), c (old again); forward() applies
--- rev_diff('a', 'b') statement by statement and checks that nothing is left
--- to do either way; backward() then turns a back into c, the downgrade.
-CREATE FUNCTION pg_temp.setup(old text, new text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    DROP SCHEMA IF EXISTS a, b, c CASCADE;
-    CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA c;
-    PERFORM set_config('search_path', 'a', true);
-    EXECUTE old;
-    PERFORM set_config('search_path', 'b', true);
-    EXECUTE new;
-    PERFORM set_config('search_path', 'c', true);
-    EXECUTE old;
-    PERFORM set_config('search_path', 'public', true);
-END $$;
-CREATE FUNCTION pg_temp.apply(s name, t name) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    r text;
-    n int := 0;
-    left_over text;
-BEGIN
-    -- as in real use: the schema being changed is on the search_path (for
-    -- function bodies, which are never rewritten)
-    PERFORM set_config('search_path', quote_ident(s), true);
-    FOR r IN SELECT * FROM rev_diff(s, t) LOOP
-        EXECUTE r;
-        n := n + 1;
-    END LOOP;
-    SELECT string_agg(x, E'\n') INTO left_over
-    FROM (SELECT * FROM rev_diff(s, t) UNION ALL SELECT * FROM rev_diff(t, s)) d(x);
-    PERFORM set_config('search_path', 'public', true);
-    RETURN coalesce('NOT CONVERGED: ' || left_over,
-                    format('%s statements applied, %s = %s', n, s, t));
-END $$;
-CREATE FUNCTION pg_temp.forward() RETURNS text LANGUAGE sql
-    AS $$ SELECT pg_temp.apply('a', 'b') $$;
-CREATE FUNCTION pg_temp.backward() RETURNS text LANGUAGE sql
-    AS $$ SELECT pg_temp.apply('a', 'c') $$;
+\i sql/diff_helpers.psql
 CREATE FUNCTION pg_temp.cons(nsp text) RETURNS TABLE(tab name, con name, type "char", def text)
 LANGUAGE sql AS $$
     SELECT c.relname, co.conname, co.contype, pg_get_constraintdef(co.oid)
