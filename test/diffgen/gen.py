@@ -12,8 +12,8 @@ drop, change) of those objects.  Pair i always includes the mutation kind
 i mod len(MUTATIONS), so every kind is exercised once PAIRS >= len(MUTATIONS);
 OUTDIR/coverage.txt counts the mutation kinds over all pairs.
 
-Everything is decided by random.Random(SEED * 100003 + i), so one pair can be
-regenerated on its own.  The DDL uses unqualified names and expects to run with
+Everything is decided by random.Random(SEED * 100003 + i) (see build_pair), so
+one pair can be regenerated on its own.  The DDL uses unqualified names and expects to run with
 search_path = <schema>, pg_catalog.  Names are stable between A and B for every
 object that persists (explicit constraint and index names), so that the diff has
 something to keep; a dropped-and-added object gets a fresh name.
@@ -1087,28 +1087,32 @@ MUTATIONS = [
 
 
 def build_pair(seed, i):
-    """Schema A, schema B and the list of (kind, description) applied."""
-    r = random.Random(seed * 100003 + i)
-    a = build_a(r)
-    b = copy.deepcopy(a)
-    enum_defaults_safe(b)
-    done = []
-    forced = MUTATIONS[i % len(MUTATIONS)]
-    # The forced kind first (retried a few times: it may not apply to this A),
-    # then 2..6 random ones.
-    plan = [forced] * 5 + [None] * r.randint(2, 6)
-    forced_done = False
-    for step in plan:
-        if step is forced and forced_done:
-            continue
-        kind, fn = step or r.choice(MUTATIONS)
+    """Schema A, schema B and the list of (kind, description) applied.  Pair i
+    first gets the mutation kind i mod len(MUTATIONS) (when it cannot apply to
+    this A, after a few tries, another A is drawn), then 2..6 random ones."""
+    kind, fn = MUTATIONS[i % len(MUTATIONS)]
+    for attempt in range(50):
+        r = random.Random(seed * 100003 + i + 1000000007 * attempt)
+        a = build_a(r)
+        b = copy.deepcopy(a)
+        enum_defaults_safe(b)
+        for _ in range(5):
+            desc = fn(r, b)
+            prune_views(b)
+            if desc:
+                break
+        if desc:
+            break
+    else:
+        raise RuntimeError('mutation kind %r never applied to pair %d' % (kind, i))
+    done = [(kind, desc)]
+    for _ in range(r.randint(2, 6)):
+        kind, fn = r.choice(MUTATIONS)
         for _ in range(5):
             desc = fn(r, b)
             prune_views(b)
             if desc:
                 done.append((kind, desc))
-                if step is forced:
-                    forced_done = True
                 break
     return a, b, done
 
