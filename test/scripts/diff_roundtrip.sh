@@ -18,7 +18,9 @@
 #      search_path = decoy, pg_catalog: an unqualified name in a row would
 #      reach decoy (or fail) instead of a.  Enum values only added must come
 #      with ALTER TYPE ... ADD VALUE (no rebuild); values removed or
-#      reordered must rebuild the type;
+#      reordered must rebuild the type; every row that drops a table, view,
+#      index, routine, sequence, trigger, column or constraint must start
+#      with a '-- ' line;
 #   3. pg_dump --schema-only -n a must equal pg_dump -n b, normalised by
 #      test/diffgen/normalise.py (schema name, pg_dump's comment and SET
 #      lines, the order of the lines inside CREATE TABLE: see that file);
@@ -92,6 +94,14 @@ step() {
         return 1
     fi
     printf 'SET search_path = decoy, pg_catalog;\nBEGIN;\n%s\nCOMMIT;\n' "$rows" >"$sql"
+    # A row that drops something starts with a '-- ' line saying what is lost.
+    if ! rest=$(value -d "$db" -c "SELECT string_agg(s, E'\n') FROM rev_diff('$src', '$tgt') AS s
+                                   WHERE s !~ '^-- ' AND s ~ '^(DROP (TABLE|VIEW|MATERIALIZED VIEW|INDEX|FUNCTION|PROCEDURE|SEQUENCE|TRIGGER) |ALTER TABLE [^ ]+ DROP (COLUMN|CONSTRAINT) )'" 2>"$err") ||
+       [ -n "$rest" ]; then
+        echo "$rest" >"$dir/$name.uncommented"
+        report "$dir" "rev_diff('$src', '$tgt') has drops without a '-- ' comment line" "$sql" "$dir/$name.uncommented" "$err"
+        return 1
+    fi
     # How enums must change (test/diffgen/gen.py, enum_expectations).
     while IFS= read -r line; do
         if [ "${line:0:2}" = "+ " ] && ! grep -qF -- "${line:2}" "$sql"; then
