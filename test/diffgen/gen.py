@@ -258,7 +258,7 @@ def random_default(r, model, typ):
 
 def new_column(r, model, t):
     t.next_col += 1
-    name = 'c%d' % t.next_col
+    name = 'c%d' % t.next_col if r.random() < 0.8 else '"C%d"' % t.next_col  # quoted: upper case
     if model.enums and r.random() < 0.2:
         typ = r.choice(model.enums).name
     else:
@@ -382,7 +382,9 @@ def add_index(r, model, t=None):
     else:
         keys = [x.name for x in sorted(r.sample(cols, min(len(cols), r.randint(1, 2))), key=t.cols.index)]
     where = '%s IS NOT NULL' % r.choice(cols).name if r.random() < 0.4 else None
-    i = Obj(name=model.fresh('ix_'), table=t.name, unique=r.random() < 0.2, keys=keys, where=where,
+    name = model.fresh('ix_')
+    i = Obj(name=name if r.random() < 0.8 else '"%s"' % name.upper(), table=t.name, unique=r.random() < 0.2,
+            keys=keys, where=where,
             comment='index' if r.random() < 0.2 else None)
     model.indexes.append(i)
     return i
@@ -400,7 +402,9 @@ def add_seq(r, model):
 
 def add_enum(r, model):
     k = model.counter.get('e', 0) + 1
-    e = Obj(name=model.fresh('e'), values=['e%d_v%d' % (k, j) for j in range(1, r.randint(2, 4) + 1)],
+    # the second value needs quoting (a quote and a space)
+    e = Obj(name=model.fresh('e'), values=['e%d%sv%d' % (k, " it's " if j == 2 else '_', j)
+                                           for j in range(1, r.randint(2, 4) + 1)],
             comment='enum' if r.random() < 0.2 else None, used_in_a=set())
     e.safe = list(e.values)  # the values a default may use (see enum_defaults_safe)
     model.enums.append(e)
@@ -596,7 +600,7 @@ def drop_seq(m, s):
 
 def enum_defaults(m, e):
     """The values of enum e that column defaults of model m use."""
-    return {c.default.strip("'") for t in m.tables for c in t.cols if c.type == e.name and c.default}
+    return {c.default[1:-1].replace("''", "'") for t in m.tables for c in t.cols if c.type == e.name and c.default}
 
 
 def enum_defaults_safe(b):
