@@ -41,6 +41,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
 pairs=${DIFF_PAIRS:-30}
