@@ -3,11 +3,12 @@
 #
 # test/diffgen/gen.py makes DIFF_PAIRS (default 30) random pairs of schemas A
 # and B from DIFF_SEED (default 1; DIFF_SEED=random draws one): B is A plus a
-# few random mutations (add, drop, change) of tables, columns (type, default,
-# NOT NULL, identity, generated), primary keys, unique, check and foreign keys,
-# indexes (partial, expression), sequences, enums (values added, removed,
-# reordered), views (also over views), materialized views (and their indexes),
-# functions (also called by defaults), procedures, triggers and comments;
+# few random mutations (add, drop, change) of tables, columns (type, collation,
+# default, NOT NULL, identity, generated, serial), primary keys, unique,
+# exclusion, check and foreign keys, indexes (partial, expression, hash),
+# sequences, enums (values added, removed, reordered), views (also over
+# views), materialized views (and their indexes), functions (also called by
+# defaults and checks), procedures, triggers (UPDATE OF, WHEN) and comments;
 # every kind of mutation is made in at least one pair once DIFF_PAIRS is at
 # least the number of kinds (29).
 # For each pair, in a fresh database:
@@ -15,9 +16,11 @@
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
 #   2. every row of rev_diff('a', 'b') is applied in one transaction with
 #      search_path = decoy, pg_catalog: an unqualified name in a row would
-#      reach decoy (or fail) instead of a;
-#      Enum values only added must be added with ALTER TYPE ... ADD VALUE
-#      (no rebuild); values removed or reordered must rebuild the type;
+#      reach decoy (or fail) instead of a.  Enum values only added must come
+#      with ALTER TYPE ... ADD VALUE (no rebuild); values removed or
+#      reordered must rebuild the type; every row that drops a table, view,
+#      index, routine, sequence, trigger, column or constraint must start
+#      with a '-- ' line;
 #   3. pg_dump --schema-only -n a must equal pg_dump -n b, normalised by
 #      test/diffgen/normalise.py (schema name, pg_dump's comment and SET
 #      lines, the order of the lines inside CREATE TABLE: see that file);
@@ -38,6 +41,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
 pairs=${DIFF_PAIRS:-30}
@@ -77,7 +81,7 @@ report() {
 # hostile search_path, then compare SOURCE's dump with TARGET's and check that
 # a second rev_diff is empty.  Returns non-zero (after a report) on failure.
 step() {
-    local dir=$1 src=$2 tgt=$3 name=$4 rest
+    local dir=$1 src=$2 tgt=$3 name=$4 rows rest
     local sql="$dir/$name.sql" err="$dir/$name.apply-error" dd="$dir/$name.dump-diff"
     # One text holding every row, each followed by ';' (a row's own trailing
     # ';' only adds an empty statement), in rev_diff's order.
@@ -85,13 +89,20 @@ step() {
         report "$dir" "rev_diff('$src', '$tgt') raised an error" "$err"
         return 1
     fi
-    {
-        echo "SET search_path = decoy, pg_catalog;"
-        echo "BEGIN;"
-        value -d "$db" -c "SELECT string_agg(s || E';\n', '' ORDER BY n)
-                           FROM rev_diff('$src', '$tgt') WITH ORDINALITY AS d(s, n)"
-        echo "COMMIT;"
-    } >"$sql"
+    if ! rows=$(value -d "$db" -c "SELECT string_agg(s || E';\n', '' ORDER BY n)
+                                   FROM rev_diff('$src', '$tgt') WITH ORDINALITY AS d(s, n)" 2>"$err"); then
+        report "$dir" "rev_diff('$src', '$tgt') raised an error" "$err"
+        return 1
+    fi
+    printf 'SET search_path = decoy, pg_catalog;\nBEGIN;\n%s\nCOMMIT;\n' "$rows" >"$sql"
+    # A row that drops something starts with a '-- ' line saying what is lost.
+    if ! rest=$(value -d "$db" -c "SELECT string_agg(s, E'\n') FROM rev_diff('$src', '$tgt') AS s
+                                   WHERE s !~ '^-- ' AND s ~ '^(DROP (TABLE|VIEW|MATERIALIZED VIEW|INDEX|FUNCTION|PROCEDURE|SEQUENCE|TRIGGER) |ALTER TABLE [^ ]+ DROP (COLUMN|CONSTRAINT) )'" 2>"$err") ||
+       [ -n "$rest" ]; then
+        echo "$rest" >"$dir/$name.uncommented"
+        report "$dir" "rev_diff('$src', '$tgt') has drops without a '-- ' comment line" "$sql" "$dir/$name.uncommented" "$err"
+        return 1
+    fi
     # How enums must change (test/diffgen/gen.py, enum_expectations).
     while IFS= read -r line; do
         if [ "${line:0:2}" = "+ " ] && ! grep -qF -- "${line:2}" "$sql"; then
@@ -106,8 +117,10 @@ step() {
         report "$dir" "rev_diff('$src', '$tgt') ($(cat "$dir/$name.count") rows) does not apply" "$sql" "$err"
         return 1
     fi
-    dump "$db" "$src" >"$dir/$name.dump-src"
-    dump "$db" "$tgt" >"$dir/$name.dump-tgt"
+    if ! dump "$db" "$src" >"$dir/$name.dump-src" || ! dump "$db" "$tgt" >"$dir/$name.dump-tgt"; then
+        report "$dir" "pg_dump of $src or $tgt failed" "$sql"
+        return 1
+    fi
     if ! diff -u "$dir/$name.dump-tgt" "$dir/$name.dump-src" >"$dd"; then
         report "$dir" "after rev_diff('$src', '$tgt'), pg_dump -n $src differs from -n $tgt (- $tgt, + $src)" "$sql" "$dd"
         return 1
@@ -152,7 +165,7 @@ EOF
         report "$dir" "the generated schemas do not build (a bug in test/diffgen/gen.py)" "$dir/build-error"
         failed=$((failed + 1))
     elif step "$dir" a b forward && step "$dir" a a_orig reverse; then
-        dump "$db" decoy >"$dir/decoy.dump"
+        dump "$db" decoy >"$dir/decoy.dump" || echo "(pg_dump -n decoy failed)" >"$dir/decoy.dump"
         if diff -u "$dir/reverse.dump-tgt" "$dir/decoy.dump" >"$dir/decoy.dump-diff"; then
             passed=$((passed + 1))
             rows_fwd=$((rows_fwd + $(cat "$dir/forward.rows")))
