@@ -6,6 +6,9 @@
 #                               graph functions at 500 and 5000 revisions, the
 #                               memory measurement, the plot (gnuplot)
 #   test/bench/core.sh --quick  the core benchmark at N=100
+#   test/bench/diff.sh --quick  rev_diff against pg_dump, two 100-table schemas
+#   test/bench/client_vs_alembic.sh (N=30, RUNS=1)
+#                               the command-line client against Alembic
 #
 # Both start their own throwaway cluster (the suite's PGHOST/PGPORT/PGUSER are
 # not used) and install the peers with apt-get when missing (needs root).  Every
@@ -59,4 +62,25 @@ for c in "plain" "pg_revisions" "PL/pgSQL EXECUTE loop"; do
     grep -Eq "^upgrade +100  $c " "$out/core.txt" || fail "core.sh: no 'upgrade 100 $c' row"
 done
 echo "core.sh --quick: $((SECONDS - start)) s"
+
+start=$SECONDS
+BENCH_OUTDIR="$out" timeout --kill-after=10 300 bash "$ROOT/test/bench/diff.sh" --quick >"$out/diff.txt" 2>"$out/diff.err" || {
+    tail -n 40 "$out/diff.err" >&2
+    fail "test/bench/diff.sh --quick exited non-zero"
+}
+for row in "rev_diff, first call of a session" "rev_diff, second call" "pg_dump --schema-only -n s_a -n s_b"; do
+    grep -Eq "^$row +[0-9.]+ +[0-9.]+ +[0-9.]+\$" "$out/diff.txt" || fail "diff.sh: no '$row' row"
+done
+grep -q "^applying the diff: ok, a second rev_diff returns 0 rows" "$out/diff.txt" || fail "diff.sh: the diff was not checked"
+echo "diff.sh --quick: $((SECONDS - start)) s"
+
+start=$SECONDS
+N=30 RUNS=1 BENCH_OUTDIR="$out" timeout --kill-after=10 300 bash "$ROOT/test/bench/client_vs_alembic.sh" \
+    >"$out/client.txt" 2>"$out/client.err" || {
+    tail -n 40 "$out/client.err" >&2
+    fail "test/bench/client_vs_alembic.sh (N=30) exited non-zero"
+}
+grep -Eq "^upgrade head \(N=30\) +[0-9]+ ms +[0-9]+ ms +[0-9.]+\$" "$out/client.txt" || fail "client_vs_alembic.sh: no upgrade row"
+grep -Eq "^no-op upgrade head +[0-9]+ ms +[0-9]+ ms +[0-9.]+\$" "$out/client.txt" || fail "client_vs_alembic.sh: no no-op row"
+echo "client_vs_alembic.sh (N=30): $((SECONDS - start)) s"
 echo "bench_quick: ok"
