@@ -3,7 +3,8 @@
 # throwaway PostgreSQL cluster, run the Auth walk-through (examples/auth/run.sql)
 # in a new database auth_demo, print rev_history(); then the same service as
 # migration files (examples/auth/migrations) driven by the pg_revisions
-# command-line client in a database auth_files; and stop the cluster.
+# command-line client in a database auth_files, checked against the service's
+# models (examples/auth/models.sql); and stop the cluster.
 # Installs PostgreSQL 15 and its headers with apt-get first if they are missing.
 #
 # Usage: bash scripts/demo.sh
@@ -47,7 +48,8 @@ rc=0; client check || rc=$?
 [ "$rc" -eq 1 ] || pgrev_die "pg_revisions check exited $rc before the upgrade (expected 1: revisions pending)"
 client upgrade head
 client history
-client check
+# Alembic's `check`: the database matches the models (examples/auth/models.sql).
+client check --models examples/auth/models.sql
 
 pgrev_cluster_stop
 pgrev_msg "demo finished; the throwaway cluster is stopped and removed"
