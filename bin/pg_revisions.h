@@ -26,7 +26,7 @@
 
 #include "libpq-fe.h"
 
-#define PGREV_VERSION "1.0"
+#define PGREV_VERSION "1.1"		/* = default_version in pg_revisions.control (client.sh checks) */
 
 #define EXIT_OK 0
 #define EXIT_PENDING 1

@@ -21,7 +21,11 @@ run 0 --help
 out_has "Exit codes:"
 out_has "3  database error"
 run 0 --version
-out_has "pg_revisions 1.0"
+# The client carries the version of the extension it comes with.
+control="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/pg_revisions.control"
+version=$(sed -n "s/^default_version = '\(.*\)'\$/\1/p" "$control")
+[ -n "$version" ] || fail "no default_version in $control"
+out_has "pg_revisions $version "
 run 2
 run 2 frobnicate
 err_has 'unknown command "frobnicate"'
