@@ -54,7 +54,19 @@ VACUUM (ANALYZE) o_items;
 BEGIN;
 SELECT rev_record('o1');
 ROLLBACK;
+-- A rev_record whose transaction rolls back records nothing and keeps the
+-- claim, so it can be retried; the claim goes when rev_record commits.
+BEGIN;
 SELECT rev_record('o2');
+ROLLBACK;
+SELECT count(*) AS claims_after_rollback FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 21078 AND objid = 1668047209 AND pid = pg_backend_pid();
+SELECT * FROM rev_current();
+BEGIN;
+SELECT rev_record('o2');
+SELECT count(*) AS claims_before_commit FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 21078 AND objid = 1668047209 AND pid = pg_backend_pid();
+COMMIT;
 SELECT count(*) AS claims_after FROM pg_locks
  WHERE locktype = 'advisory' AND objsubid = 21078 AND pid = pg_backend_pid();
 SELECT indisvalid FROM pg_index WHERE indexrelid = 'o_items_v'::regclass;

@@ -24,6 +24,7 @@
  */
 #include "pg_revisions.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "nodes/parsenodes.h"
@@ -37,6 +38,8 @@ PG_FUNCTION_INFO_V1(rev_record);
 
 /* This session's claim: at most one revision at a time. */
 static bool has_claim = false;
+static bool release_at_commit = false;	/* recorded: drop the claim on commit */
+static bool callback_registered = false;
 static char claimed_revision[NAMEDATALEN];
 static RevDirection claimed_direction;
 static TimestampTz claimed_at;
@@ -45,6 +48,35 @@ static RevDirection operation_argument(FunctionCallInfo fcinfo);
 static int	find_revision(RevGraph *graph, const char *id);
 static void check_next_to_run(RevGraph *graph, int node, RevDirection dir);
 static List *split_statements(const char *sql);
+static void drop_claim(void);
+static void claim_xact_callback(XactEvent event, void *arg);
+
+/* Release this session's claim and forget it.  The caller holds it. */
+static void
+drop_claim(void)
+{
+	release_outside_claim();
+	has_claim = false;
+	release_at_commit = false;
+}
+
+/*
+ * claim_xact_callback
+ *		Once rev_record has recorded the claimed revision, the claim goes
+ *		when that transaction commits; if it aborts, nothing was recorded
+ *		and the session keeps the claim, so rev_record can be retried.
+ */
+static void
+claim_xact_callback(XactEvent event, void *arg)
+{
+	if (!release_at_commit)
+		return;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+		drop_claim();
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+			 event == XACT_EVENT_PREPARE)
+		release_at_commit = false;
+}
 
 /* The operation argument of rev_claim: 'upgrade' or 'downgrade'. */
 static RevDirection
@@ -229,13 +261,12 @@ rev_claim(PG_FUNCTION_ARGS)
 	statements = split_statements(sql);
 
 	/* Nothing below can fail, so the claim is never left half taken. */
+	if (release_at_commit)
+		drop_claim();			/* recorded earlier in this transaction: done */
 	if (!(has_claim && strcmp(claimed_revision, graph->nodes[node].id) == 0))
 	{
 		if (has_claim)
-		{
-			release_outside_claim();
-			has_claim = false;
-		}
+			drop_claim();
 		if (!take_outside_claim())
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
@@ -258,7 +289,8 @@ rev_claim(PG_FUNCTION_ARGS)
  * rev_record(revision text) RETURNS void
  *		Record that the statements of the revision this session claimed
  *		have run: it is now applied (or, for a downgrade claim, no longer
- *		applied), with one operation-log row; then drop the claim.
+ *		applied), with one operation-log row; the claim goes when this
+ *		transaction commits (kept if it aborts, for a retry).
  */
 Datum
 rev_record(PG_FUNCTION_ARGS)
@@ -297,7 +329,12 @@ rev_record(PG_FUNCTION_ARGS)
 							 up ? ids : NIL, up ? list_make1(at) : NIL, up ? NIL : ids, ids);
 	SPI_finish();
 
-	release_outside_claim();
-	has_claim = false;
+	/* The claim goes when this transaction commits (claim_xact_callback). */
+	if (!callback_registered)
+	{
+		RegisterXactCallback(claim_xact_callback, NULL);
+		callback_registered = true;
+	}
+	release_at_commit = true;
 	PG_RETURN_VOID();
 }
