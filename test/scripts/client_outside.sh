@@ -125,6 +125,13 @@ for _ in $(seq 1 200); do
 done
 [ "$(value "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgrev_client_A'
             AND query LIKE 'SELECT pg_sleep(2)%'")" = 1 ] || fail "client A never reached its pg_sleep(2)"
+# C: the same revision while A holds it (A is in its pg_sleep(2)).  Before B
+# starts: B's open transaction holds the catalog lock, and C, which registers
+# the files first, would wait for it and could find n1 already applied.
+run 3 upgrade n1
+err_has 'cannot claim revision "n1"'
+err_has 'revision "n1" is being applied by another session'
+ok "a second client on the revision being applied fails at once, saying so (exit 3)"
 # B: another branch, in its own transaction, open past the start of the CIC.
 "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t -d "$db" >"$work/b.out" 2>"$work/b.err" <<'EOF' &
 BEGIN;
@@ -134,11 +141,6 @@ SELECT 'b_commits_after ' || clock_timestamp();
 COMMIT;
 EOF
 b_pid=$!
-# C: the same revision while A holds it.
-run 3 upgrade n1
-err_has 'cannot claim revision "n1"'
-err_has 'revision "n1" is being applied by another session'
-ok "a second client on the revision being applied fails at once, saying so (exit 3)"
 wait "$b_pid" || fail "session B failed: $(cat "$work/b.err")"
 wait "$a_pid" || true
 [ "$(cat "$work/a.rc")" = 0 ] || fail "client A failed (exit $(cat "$work/a.rc")): $(cat "$work/a.err")"
