@@ -130,6 +130,7 @@ static void
 check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 {
 	RevNode    *rev = &graph->nodes[node];
+	bool	   *needed_by;
 	int			k;
 
 	if (!rev->outside_transaction)
@@ -169,27 +170,18 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" is irreversible", rev->id),
 				 errdetail("It was registered without downgrade SQL.")));
-	/* Children and dependants: any applied revision that requires it. */
+	/*
+	 * Anything applied that needs it, directly or not (the applied state is
+	 * closed under ancestors, so the first such descendant needs it directly).
+	 */
+	needed_by = graph_descendants(graph, list_make_one(node));
 	for (k = node + 1; k < graph->nnodes; k++)
-	{
-		RevNode    *other = &graph->nodes[k];
-		int			e;
-
-		if (!other->applied)
-			continue;
-		for (e = 0; e < other->nparents + other->ndeps; e++)
-		{
-			int			need = e < other->nparents ? graph->parents[other->parents_start + e] :
-				graph->deps[other->deps_start + e - other->nparents];
-
-			if (need == node)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("revision \"%s\" is needed by applied revision \"%s\"",
-								rev->id, other->id),
-						 errhint("Revert it first: SELECT rev_downgrade('%s').", rev->id)));
-		}
-	}
+		if (needed_by[k] && graph->nodes[k].applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" is needed by applied revision \"%s\"",
+							rev->id, graph->nodes[k].id),
+					 errhint("Revert it first: SELECT rev_downgrade('%s').", rev->id)));
 }
 
 /*
