@@ -457,11 +457,11 @@ parse_file(MigFile *f)
 }
 
 /* An id and the index of its file, for sorting and bsearch. */
-typedef struct IdIndex
+struct IdIndex
 {
 	const char *id;
 	int			index;
-} IdIndex;
+};
 
 /* qsort/bsearch comparator of IdIndex by id. */
 static int
@@ -613,6 +613,21 @@ toposort(MigSet *set, IdIndex *ix)
 	return EXIT_OK;
 }
 
+/* The ids of set's files, sorted for lookup(); malloc'ed. */
+static IdIndex *
+build_index(const MigSet *set)
+{
+	IdIndex    *ix = xmalloc(sizeof(IdIndex) * (set->n ? set->n : 1));
+
+	for (int i = 0; i < set->n; i++)
+	{
+		ix[i].id = set->files[i].revision;
+		ix[i].index = i;
+	}
+	qsort(ix, set->n, sizeof(IdIndex), cmp_idindex);
+	return ix;
+}
+
 /*
  * Load every *.sql file of dir into *set, validated and sorted parents
  * first.  A missing directory is an error when must_exist, else an empty set.
@@ -630,6 +645,7 @@ files_load(const char *dir, MigSet *set, bool must_exist)
 	set->dir = dir;
 	set->files = NULL;
 	set->n = 0;
+	set->by_id = NULL;
 	if (d == NULL)
 	{
 		if (errno == ENOENT && !must_exist)
@@ -673,13 +689,7 @@ files_load(const char *dir, MigSet *set, bool must_exist)
 	}
 
 	/* Duplicate ids across files. */
-	ix = xmalloc(sizeof(IdIndex) * (set->n ? set->n : 1));
-	for (int i = 0; i < set->n; i++)
-	{
-		ix[i].id = set->files[i].revision;
-		ix[i].index = i;
-	}
-	qsort(ix, set->n, sizeof(IdIndex), cmp_idindex);
+	ix = build_index(set);
 	for (int i = 1; i < set->n; i++)
 		if (strcmp(ix[i].id, ix[i - 1].id) == 0)
 		{
@@ -692,14 +702,24 @@ files_load(const char *dir, MigSet *set, bool must_exist)
 		}
 	rc = toposort(set, ix);
 	free(ix);
+	/* Sorting moved the files: index them again, for files_find. */
+	if (rc == EXIT_OK)
+		set->by_id = build_index(set);
 	return rc;
 }
 
-/* The file of a revision, or NULL. Linear: used for messages and small lookups. */
+/*
+ * The file of a revision, or NULL: a binary search in set->by_id, or, for a
+ * set that was not loaded by files_load (no index), a linear one.
+ */
 MigFile *
 files_find(const MigSet *set, const char *revision)
 {
-	for (int i = 0; i < set->n; i++)
+	int			i;
+
+	if (set->by_id)
+		return (i = lookup(set->by_id, set->n, revision)) >= 0 ? &set->files[i] : NULL;
+	for (i = 0; i < set->n; i++)
 		if (strcmp(set->files[i].revision, revision) == 0)
 			return &set->files[i];
 	return NULL;
@@ -712,30 +732,22 @@ files_find(const MigSet *set, const char *revision)
 int
 files_heads(const MigSet *set, char ***heads)
 {
-	IdIndex    *ix = xmalloc(sizeof(IdIndex) * (set->n ? set->n : 1));
 	char	   *isparent = xmalloc(set->n ? set->n : 1);
 	int			n = 0;
 
 	memset(isparent, 0, set->n ? set->n : 1);
 	for (int i = 0; i < set->n; i++)
-	{
-		ix[i].id = set->files[i].revision;
-		ix[i].index = i;
-	}
-	qsort(ix, set->n, sizeof(IdIndex), cmp_idindex);
-	for (int i = 0; i < set->n; i++)
 		for (int j = 0; j < set->files[i].ndown; j++)
 		{
-			int			p = lookup(ix, set->n, set->files[i].down[j]);
+			MigFile    *parent = files_find(set, set->files[i].down[j]);
 
-			if (p >= 0)
-				isparent[p] = 1;
+			if (parent)
+				isparent[parent - set->files] = 1;
 		}
 	*heads = xmalloc(sizeof(char *) * (set->n ? set->n : 1));
 	for (int i = 0; i < set->n; i++)
 		if (!isparent[i])
 			(*heads)[n++] = set->files[i].revision;
-	free(ix);
 	free(isparent);
 	return n;
 }

@@ -302,7 +302,7 @@ cmd_verify(const Options *opts)
 	PQclear(res);
 	for (int i = 0; i < set.n; i++)
 	{
-		MigSet		one = {set.dir, &set.files[i], 1};
+		MigSet		one = {set.dir, &set.files[i], 1, NULL};
 		PGresult   *failed = NULL;
 
 		if ((rc = db_command(conn, "SAVEPOINT pg_revisions_verify", &set)) != EXIT_OK)

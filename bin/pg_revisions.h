@@ -53,11 +53,14 @@ typedef struct MigFile
 } MigFile;
 
 /* All the files of a migrations directory. */
+typedef struct IdIndex IdIndex;	/* files.c: an id and its file's index */
+
 typedef struct MigSet
 {
 	const char *dir;
 	MigFile    *files;			/* in topological order (parents first) once loaded */
 	int			n;
+	IdIndex    *by_id;			/* files' ids sorted, for files_find; NULL: none */
 } MigSet;
 
 /* The global options. */
