@@ -117,31 +117,30 @@ check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 	for (i = 0; i < plan.n; i++)
 	{
 		RevNode    *rev = &graph->nodes[plan.items[i]];
+		char	   *how;
+		char	   *first;
 
-		if (rev->outside_transaction)
-			ereport(ERROR,
-					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-					 errmsg("revision \"%s\" must run outside a transaction block", rev->id),
-					 errdetail("It was registered with transactional => false; it is number "
-							   "%d of the %d revisions to %s. Nothing was %s.",
-							   i + 1, plan.n, up ? "apply" : "revert",
-							   up ? "applied" : "reverted"),
-					 i == 0 ?
-					 errhint("Run it with the pg_revisions client, or run each statement of "
-							 "SELECT * FROM rev_claim('%s'%s) outside a transaction block and "
-							 "then SELECT rev_record('%s').",
-							 rev->id, up ? "" : ", 'downgrade'", rev->id) :
-					 up ?
-					 errhint("Apply the %d revision%s before it first (rev_pending() lists them), "
-							 "then run it with the pg_revisions client, or run each statement of "
-							 "SELECT * FROM rev_claim('%s') outside a transaction block and "
-							 "then SELECT rev_record('%s').",
-							 i, i == 1 ? "" : "s", rev->id, rev->id) :
-					 errhint("Revert what needs it first (SELECT rev_downgrade('%s')), "
-							 "then run it with the pg_revisions client, or run each statement of "
-							 "SELECT * FROM rev_claim('%s', 'downgrade') outside a transaction "
-							 "block and then SELECT rev_record('%s').",
-							 rev->id, rev->id, rev->id)));
+		if (!rev->outside_transaction)
+			continue;
+		how = psprintf("run it with the pg_revisions client, or run each statement of "
+					   "SELECT * FROM rev_claim('%s'%s) outside a transaction block and "
+					   "then SELECT rev_record('%s').",
+					   rev->id, up ? "" : ", 'downgrade'", rev->id);
+		if (i == 0)
+			first = NULL;
+		else if (up)
+			first = psprintf("Apply the %d revision%s before it first (rev_pending() lists them)",
+							 i, i == 1 ? "" : "s");
+		else
+			first = psprintf("Revert what needs it first (SELECT rev_downgrade('%s'))", rev->id);
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("revision \"%s\" must run outside a transaction block", rev->id),
+				 errdetail("It was registered with transactional => false; it is number "
+						   "%d of the %d revisions to %s. Nothing was %s.",
+						   i + 1, plan.n, up ? "apply" : "revert",
+						   up ? "applied" : "reverted"),
+				 first ? errhint("%s, then %s", first, how) : errhint("Run %s", how + strlen("run "))));
 	}
 }
 
