@@ -40,7 +40,10 @@ REGRESS_OPTS = --load-extension=pg_revisions
 ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
-PG_CPPFLAGS = -I$(srcdir)/src
+# One version string, from the control file, for the library and the client
+# (pg_repack's way): -DPGREV_VERSION here and in bin/Makefile.
+PGREV_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(lastword $(MAKEFILE_LIST)))pg_revisions.control)
+PG_CPPFLAGS = -I$(srcdir)/src -DPGREV_VERSION='"$(PGREV_VERSION)"'
 # -Wextra, less unused-parameter: the server's own headers (ilist.h,
 # bufpage.h) trip it in inline functions.  scripts/test.sh adds -Werror.
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter

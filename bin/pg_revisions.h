@@ -26,7 +26,9 @@
 
 #include "libpq-fe.h"
 
-#define PGREV_VERSION "1.1"		/* = default_version in pg_revisions.control (client.sh checks) */
+#ifndef PGREV_VERSION			/* from bin/Makefile: default_version in pg_revisions.control */
+#error "PGREV_VERSION must be defined by the Makefile (-DPGREV_VERSION=...)"
+#endif
 
 #define EXIT_OK 0
 #define EXIT_PENDING 1

@@ -1,4 +1,4 @@
--- ALTER EXTENSION pg_revisions UPDATE from 1.0 to 1.1 keeps the catalog:
+-- ALTER EXTENSION pg_revisions UPDATE from 1.0 (through 1.1 to 1.2) keeps the catalog:
 -- revisions registered and applied under 1.0 go on being applied, reverted
 -- and verified; the roles that could call the 1.0 rev_add are named.
 -- The rows "written by 1.0" are made by 1.1 and copied over: the checksum
@@ -28,7 +28,7 @@ SELECT setval('revisions.revision_seq', 3), setval('revisions.operation_id_seq',
 CREATE ROLE regress_upd_deployer;
 GRANT EXECUTE ON FUNCTION rev_add(text, text, text, text[], text, text, text[]) TO regress_upd_deployer;
 
--- The 1.1 library refuses to work on a 1.0 catalog, and says what to do.
+-- The library (now 1.2) refuses to work on a 1.0 catalog, and says what to do.
 SELECT * FROM rev_current();
 SELECT rev_add('u4', 'SELECT 1');
 

@@ -115,11 +115,11 @@ extension_owner(void)
 		elog(ERROR, "could not find extension pg_revisions (oid %u)", extension_oid);
 	version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
 	installed = isnull ? "?" : TextDatumGetCString(version);
-	if (strcmp(installed, PGREV_EXTENSION_VERSION) != 0)
+	if (strcmp(installed, PGREV_VERSION) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pg_revisions %s is installed in this database, but the server has "
-						"the library of version %s", installed, PGREV_EXTENSION_VERSION),
+						"the library of version %s", installed, PGREV_VERSION),
 				 errhint("Run ALTER EXTENSION pg_revisions UPDATE.")));
 	owner_cache_oid = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
 	owner_cache_lxid = PGREV_MY_LXID;

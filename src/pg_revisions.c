@@ -15,7 +15,7 @@
 #include "fmgr.h"
 
 #ifdef PG_MODULE_MAGIC_EXT
-PG_MODULE_MAGIC_EXT(.name = "pg_revisions",.version = "1.0");
+PG_MODULE_MAGIC_EXT(.name = "pg_revisions",.version = PGREV_VERSION);
 #else
 PG_MODULE_MAGIC;
 #endif

@@ -42,10 +42,13 @@
 #include "syntax.h"
 
 /*
- * The extension version (pg_revisions.control) this library's catalog
- * queries are written for; catalog.c refuses to run against another.
+ * PGREV_VERSION, the extension version (default_version in
+ * pg_revisions.control) this library's catalog queries are written for,
+ * comes from the Makefile (-D); catalog.c refuses to run against another.
  */
-#define PGREV_EXTENSION_VERSION "1.1"
+#ifndef PGREV_VERSION
+#error "PGREV_VERSION must be defined by the Makefile (-DPGREV_VERSION=...)"
+#endif
 
 /* Schema of the catalog tables (created by the install script). */
 #define PGREV_SCHEMA "revisions"

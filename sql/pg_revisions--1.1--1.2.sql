@@ -1,0 +1,38 @@
+/*
+ * pg_revisions 1.1 -> 1.2 — update script (also the last step of every
+ * fresh install: CREATE EXTENSION runs 1.0, then 1.0--1.1, then this).
+ *
+ * 1.2 (../shared/spec/api.md, "1.2"): plans for clients (rev_plan),
+ * deploying without hurting production, knowing what the database really
+ * is, long histories and adoption, testing migrations like code, tenants.
+ * Every function is created in pg_catalog (the control file's schema),
+ * revoked from PUBLIC, and schema-qualifies everything it names.
+ *
+ * Until 1.2 is released this file may be edited; afterwards never.
+ */
+
+\echo Use "ALTER EXTENSION pg_revisions UPDATE TO '1.2'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Plans
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- Deploying without hurting production
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- Knowing what the database really is
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- Long histories and adoption
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- Testing migrations like code
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- Tenants and fleets
+-- ---------------------------------------------------------------------------
