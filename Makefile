@@ -16,6 +16,7 @@ OBJS = \
 	src/target.o \
 	src/plan.o \
 	src/lock.o \
+	src/statements.o \
 	src/apply.o \
 	src/immutable.o \
 	src/register.o \
@@ -32,7 +33,7 @@ OBJS = \
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional outside update immutable hostile privileges scale \
+REGRESS = install ids add targets upgrade transactional statements outside update immutable hostile privileges scale \
 	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
 REGRESS_OPTS = --load-extension=pg_revisions
 

@@ -11,6 +11,7 @@
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
+ *	  statements.c  walking a SQL text's statements in bounded memory
  *	  apply.c     running one revision's SQL as the caller
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
@@ -34,6 +35,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
@@ -223,9 +225,25 @@ extern void release_outside_claim(void);
 	"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21078 " \
 	"AND classid = 1885822834 AND objid = 1668047209"
 
+/* One statement of a SQL text, as sql_foreach_statement hands it over. */
+typedef struct SqlStatement
+{
+	RawStmt    *raw;			/* its raw parse tree */
+	char	   *text;			/* the statement alone, without its semicolon */
+	int			number;			/* 1 for the text's first statement */
+} SqlStatement;
+
+typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
+
+/* statements.c */
+extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
+extern void sql_run_statement(SqlStatement *statement, void *arg);
+
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 						   int position, int total);
+extern const char *lexer_setting(Node *stmt);
+extern void check_lexer_setting(const char *revision, SqlStatement *statement);
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
