@@ -13,7 +13,8 @@
  * anything of the revision runs; then the statements run one by one
  * through SPI (statements.c: memory flat in their number) at a new GUC
  * nest level, so that any SET inside the revision is undone when the
- * revision ends.  An error context callback names the revision in every
+ * revision ends.  For a tenant (pg_revisions.tenant), search_path is that
+ * schema while the revision runs.  An error context callback names the revision in every
  * error raised meanwhile.
  *
  *-------------------------------------------------------------------------
@@ -265,6 +266,7 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 	ErrorContextCallback callback;
 	RevisionSql stored;
 	LexerSettings settings;
+	const char *tenant;
 	char	   *sql;
 	int			nest_level;
 
@@ -293,6 +295,10 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 	settings.standard_conforming_strings = standard_conforming_strings;
 	settings.backslash_quote = backslash_quote;
 	nest_level = NewGUCNestLevel();
+	tenant = tenant_current();
+	if (tenant[0] != '\0')
+		(void) set_config_option("search_path", quote_identifier(tenant),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	sql_foreach_statement(sql, run_statement, &settings);
 	AtEOXact_GUC(false, nest_level);
 

@@ -266,7 +266,7 @@ rev_claim(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	graph = catalog_load_graph(false);
 	node = find_revision(graph, id);
 	check_next_to_run(graph, node, dir);
@@ -332,7 +332,7 @@ rev_record(PG_FUNCTION_ARGS)
 	up = (claimed_direction == REV_UPGRADE);
 
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	graph = catalog_load_graph(false);
 	node = find_revision(graph, id);
 	check_next_to_run(graph, node, claimed_direction);

@@ -11,6 +11,7 @@
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
+ *	  tenants.c   pg_revisions.tenant: one applied state per schema
  *	  statements.c  walking a SQL text's statements in bounded memory
  *	  apply.c     running one revision's SQL as the caller
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
@@ -160,6 +161,7 @@ typedef struct RevisionSql
 
 /* catalog.c */
 extern RevGraph *catalog_load_graph(bool with_messages);
+extern RevGraph *catalog_load_graph_for(bool with_messages, const char *tenant);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
 extern List *catalog_heads(void);
 extern char *catalog_newest_revision(int64 *nheads);
@@ -180,6 +182,8 @@ extern void catalog_record_operation(const char *operation, const char *target,
 									 List *added, List *added_at, List *removed,
 									 List *touched);
 extern void catalog_lock_state(void);
+extern void catalog_lock_tenant_state(const char *tenant);
+extern List *catalog_tenants(void);
 extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
 
@@ -215,8 +219,13 @@ extern void verify_revision_sql(RevisionSql *sql);
 extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 
+/* tenants.c: pg_revisions.tenant, rev_tenants */
+extern void tenant_define_setting(void);
+extern const char *tenant_current(void);
+
 /* lock.c */
 extern void lock_revisions_catalog(void);
+extern void lock_applied_state(void);
 extern bool take_outside_claim(void);
 extern void release_outside_claim(void);
 
