@@ -20,6 +20,7 @@ OBJS = \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
+	src/plan_sql.o \
 	src/inspect.o \
 	src/outside.o \
 	src/diff.o \
@@ -33,7 +34,7 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

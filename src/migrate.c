@@ -34,7 +34,6 @@ PG_FUNCTION_INFO_V1(rev_sql);
 static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
-static void check_reversible(RevGraph *graph, RevList plan, const char *target);
 static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
@@ -87,8 +86,11 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	MemoryContextDelete(per_revision);
 }
 
-/* Refuse, before reverting anything, a plan that holds an irreversible revision. */
-static void
+/*
+ * Refuse, before reverting anything, a plan that holds an irreversible
+ * revision (also rev_plan's check, plan_sql.c).
+ */
+void
 check_reversible(RevGraph *graph, RevList plan, const char *target)
 {
 	int			i;
