@@ -5,10 +5,11 @@
  *
  * A state-changing command registers every file with rev_add and then runs
  * its SQL call in ONE transaction: either the files are registered and
- * applied, or nothing changed.  The exception is a revision marked
+ * applied, or nothing changed.  upgrade and downgrade take their plan from
+ * the server (rev_plan).  The exception is a plan with a revision marked
  * "-- transactional: false": what comes before it is committed, then its
- * statements run one by one at top level (rev_claim ... rev_record), then the
- * rest follows in a new transaction.
+ * statements run one by one at top level (rev_claim ... rev_record) and the
+ * session is cleaned, then the rest follows in a new transaction.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -3,7 +3,8 @@
  * command-line client (a libpq program, built by bin/Makefile with PGXS).
  *
  *   main.c       options, --help, dispatch to a command
- *   files.c      migration files: read, parse, validate, sort
+ *   files.c      migration files: parse, validate, sort
+ *   readfile.c   reading a file whole: regular files only, at most 64 MiB
  *   newfile.c    new migration files (revision, merge)
  *   db.c         connection, NOTICE progress, error reports, registration
  *   commands.c   the commands that write files or change the database
@@ -85,7 +86,7 @@ typedef struct NewRevision
 	int			ndeps;
 } NewRevision;
 
-/* files.c */
+/* readfile.c */
 /*
  * Largest migration or models file read_all reads (64 MiB): a revision is
  * sent to the server in one message, and a bigger file is most likely not a
@@ -96,6 +97,7 @@ typedef struct NewRevision
 #define EFTYPE_NOT_REGULAR ENODEV
 extern char *read_all(const char *path);
 extern const char *read_error(int err);
+/* files.c */
 extern bool has_marker_line(const char *text);
 extern int	files_load(const char *dir, MigSet *set, bool must_exist);
 extern MigFile *files_find(const MigSet *set, const char *revision);
