@@ -2,7 +2,8 @@
 #   make && sudo make install      build and install into the server found by PG_CONFIG
 #   make installcheck              regress (sql/ -> expected/) + isolation (test/specs -> test/expected)
 # scripts/test.sh runs all of it, plus the script tests, against a throwaway cluster.
-# The command-line client in bin/ is built, installed (into `pg_config --bindir`)
+# The command-line client in bin/ is built, installed (into `pg_config --bindir`,
+# linked from /usr/local/bin on Debian: see install-client)
 # and cleaned with it, as pg_repack does with its bin/.
 
 EXTENSION = pg_revisions
@@ -22,6 +23,7 @@ OBJS = \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
+	src/plan_sql.o \
 	src/inspect.o \
 	src/outside.o \
 	src/diff.o \
@@ -35,7 +37,7 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements tenants outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
@@ -60,7 +62,14 @@ ifneq ($(shell test "$(MAJORVERSION)" -ge 15 2>/dev/null && echo ok),ok)
 $(error pg_revisions requires PostgreSQL 15 or later; $(PG_CONFIG) reports $(MAJORVERSION))
 endif
 
-# The command-line client (bin/), like pg_repack's bin/.
+# The command-line client (bin/), like pg_repack's bin/.  Debian installs
+# it in /usr/lib/postgresql/N/bin, which is not on PATH (Debian's psql is a
+# link in /usr/bin made by postgresql-common): there `make install` also links
+# $(LINKDIR)/pg_revisions to it, so that `pg_revisions ...` works as typed;
+# `make install LINKDIR=` skips the link, and a file there that is not a
+# link is left alone.  Other layouts (a bindir on PATH, a private build) get
+# no link.
+LINKDIR ?= /usr/local/bin
 all: all-client
 install: install-client
 clean: clean-client
@@ -68,6 +77,13 @@ all-client:
 	$(MAKE) -C bin PG_CONFIG="$(PG_CONFIG)"
 install-client:
 	$(MAKE) -C bin PG_CONFIG="$(PG_CONFIG)" install
+	@case '$(bindir)' in /usr/lib/postgresql/*) \
+	  if [ -n '$(LINKDIR)' ] && { [ -L '$(DESTDIR)$(LINKDIR)/pg_revisions' ] || [ ! -e '$(DESTDIR)$(LINKDIR)/pg_revisions' ]; }; then \
+	    $(MKDIR_P) '$(DESTDIR)$(LINKDIR)' && \
+	    ln -sfn '$(bindir)/pg_revisions' '$(DESTDIR)$(LINKDIR)/pg_revisions' && \
+	    echo "pg_revisions: linked $(LINKDIR)/pg_revisions -> $(bindir)/pg_revisions (on PATH)"; \
+	  fi ;; \
+	esac
 clean-client:
 	$(MAKE) -C bin PG_CONFIG="$(PG_CONFIG)" clean
 .PHONY: all-client install-client clean-client

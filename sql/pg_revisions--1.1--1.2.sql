@@ -17,6 +17,17 @@
 -- Plans
 -- ---------------------------------------------------------------------------
 
+-- What rev_upgrade(target) ('upgrade') or rev_downgrade(target) ('downgrade')
+-- would run, in order, step 1 first, naming the revisions registered with
+-- transactional => false (the client runs those with rev_claim/rev_record).
+-- Runs nothing; read-only, so grantable to a monitoring role.
+CREATE FUNCTION pg_catalog.rev_plan(target text DEFAULT 'heads', operation text DEFAULT 'upgrade')
+RETURNS TABLE(step integer, revision text, transactional boolean, message text)
+AS 'MODULE_PATHNAME', 'rev_plan'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_plan(text, text) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Deploying without hurting production
 -- ---------------------------------------------------------------------------

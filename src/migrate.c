@@ -34,7 +34,6 @@ PG_FUNCTION_INFO_V1(rev_sql);
 static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
-static void check_reversible(RevGraph *graph, RevList plan, const char *target);
 static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
@@ -87,8 +86,11 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	MemoryContextDelete(per_revision);
 }
 
-/* Refuse, before reverting anything, a plan that holds an irreversible revision. */
-static void
+/*
+ * Refuse, before reverting anything, a plan that holds an irreversible
+ * revision (also rev_plan's check, plan_sql.c).
+ */
+void
 check_reversible(RevGraph *graph, RevList plan, const char *target)
 {
 	int			i;
@@ -277,11 +279,26 @@ rev_pending(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The last lines of rev_sql's header.  Revision SQL is text for the server,
+ * not for psql: a revision that applies harmlessly under rev_upgrade can hold
+ * a line psql reads as a backslash command (\! runs a shell command), for
+ * instance once a SET standard_conforming_strings = off makes psql's lexer
+ * end a string where the server's does not.  Whether a backslash is outside
+ * a string depends on settings the script itself changes, so it cannot be
+ * escaped reliably; instead psql stops at the \quit line before any revision
+ * SQL (the \echo says why), and a server given the text refuses that line.
+ */
+#define REV_SQL_PSQL_GUARD \
+	"-- Not for psql: it runs backslash commands (shell ones too),\n" \
+	"-- which revision SQL can hide from the server: it stops here.\n" \
+	"\\echo For review, not for psql: use rev_upgrade() \\quit\n"
+
+/*
  * rev_sql(target text DEFAULT 'heads') RETURNS text
  *		The SQL rev_upgrade(target) would run, each revision introduced by a
  *		comment naming it, for offline review (Alembic's --sql).  Running it
  *		by hand would not record the revisions as applied; the header says
- *		so.  Never NULL.
+ *		so, and stops psql (REV_SQL_PSQL_GUARD).  Never NULL.
  */
 Datum
 rev_sql(PG_FUNCTION_ARGS)
@@ -307,6 +324,7 @@ rev_sql(PG_FUNCTION_ARGS)
 					 "-- For review. Applying it by hand does not record the revisions;\n"
 					 "-- apply with SELECT rev_upgrade('%s') instead.\n",
 					 target, plan.n, plan.n == 1 ? "" : "s", target);
+	appendStringInfoString(&script, REV_SQL_PSQL_GUARD);
 	for (i = 0; i < plan.n; i++)
 	{
 		RevNode    *node = &graph->nodes[plan.items[i]];

@@ -17,6 +17,7 @@
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
+ *	  plan_sql.c  rev_plan: the plan of an upgrade or downgrade, for clients
  *	  inspect.c   rev_current, rev_heads, rev_history
  *	  outside.c   rev_claim, rev_record: revisions run outside a transaction
  *	  diff.c      rev_diff: the statements turning one schema into another
@@ -210,6 +211,9 @@ extern const char *name_problem(NameCheck check);
 extern RevList plan_upgrade(RevGraph *graph, RevPosition *pos);
 extern RevList plan_downgrade(RevGraph *graph, RevPosition *pos);
 extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
+
+/* migrate.c */
+extern void check_reversible(RevGraph *graph, RevList plan, const char *target);
 
 /* immutable.c */
 extern char *revision_checksum(const char *upgrade, const char *downgrade);
