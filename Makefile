@@ -21,6 +21,7 @@ OBJS = \
 	src/register.o \
 	src/migrate.o \
 	src/inspect.o \
+	src/results.o \
 	src/outside.o \
 	src/diff.o \
 	src/diff_read.o \

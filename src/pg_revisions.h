@@ -16,6 +16,7 @@
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
  *	  inspect.c   rev_current, rev_heads, rev_history
+ *	  results.c   filling SETOF text results
  *	  outside.c   rev_claim, rev_record: revisions run outside a transaction
  *	  diff.c      rev_diff: the statements turning one schema into another
  *	  diff_read.c reading a schema's objects (bulk SPI queries, see diff.h)
@@ -182,6 +183,9 @@ extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
 
 /* graph.c */
+struct SPITupleTable;
+extern void graph_build(RevGraph *graph, struct SPITupleTable *nodes, uint64 nnodes,
+						struct SPITupleTable *edges, uint64 nedges);
 extern int	graph_find(RevGraph *graph, const char *id);
 extern bool *graph_ancestors(RevGraph *graph, RevList set);
 extern bool *graph_descendants(RevGraph *graph, RevList set);
@@ -209,7 +213,7 @@ extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
 extern char *revision_checksum(const char *upgrade, const char *downgrade);
 extern void verify_revision_sql(RevisionSql *sql);
 
-/* inspect.c */
+/* results.c */
 extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 
@@ -217,11 +221,7 @@ extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 extern void lock_revisions_catalog(void);
 extern bool take_outside_claim(void);
 extern void release_outside_claim(void);
-
-/* Who holds the claim of take_outside_claim (lock.c's constants, spelled out). */
-#define OUTSIDE_CLAIM_HOLDER_QUERY \
-	"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21078 " \
-	"AND classid = 1885822834 AND objid = 1668047209"
+extern int	outside_claim_holder(void);
 
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
