@@ -13,6 +13,7 @@ OBJS = \
 	src/catalog.o \
 	src/catalog_sql.o \
 	src/graph.o \
+	src/graph_cache.o \
 	src/target.o \
 	src/plan.o \
 	src/lock.o \
@@ -34,11 +35,11 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen graph_cache
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic graph_cache
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 # One version string, from the control file, for the library and the client

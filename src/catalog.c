@@ -608,6 +608,53 @@ catalog_mark_changed(void)
 	bumped_subxid = GetCurrentSubTransactionId();
 }
 
+/*
+ * catalog_state_version
+ *		The generation of the revisions.state row this transaction's
+ *		snapshot sees, and the transaction that wrote that row version
+ *		(graph_cache.c's key).
+ */
+void
+catalog_state_version(int64 *generation, TransactionId *xmin)
+{
+	bool		isnull;
+
+	run_query(Q_STATE_VERSION, NULL, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "revisions.state must hold one row, not " UINT64_FORMAT, SPI_processed);
+	*generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 1, &isnull));
+	*xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_heads_applied
+ *		Are all heads of the DAG applied, as far as one index lookup can
+ *		tell?  True when no revision is registered, or when there is one head
+ *		(the newest revision) and it is applied; false otherwise (several
+ *		heads, or the head unapplied: the caller must load the DAG).
+ */
+bool
+catalog_heads_applied(void)
+{
+	bool		result = true;
+	bool		isnull;
+
+	run_query(Q_NEWEST_APPLIED, NULL, NULL);
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		result = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull)) == 1 &&
+			DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
 /* Helper for register.c and migrate.c: a text[] from a List of char *. */
 ArrayType *
 catalog_text_array(List *ids)

@@ -163,4 +163,17 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"UPDATE revisions.state SET generation = generation OPERATOR(pg_catalog.+) 1",
 		0, {0}
 	},
+	/* Which version of the state row this snapshot sees (graph_cache.c). */
+	[Q_STATE_VERSION] = {
+		"SELECT s.generation, s.xmin FROM revisions.state s",
+		0, {0}
+	},
+	/* The newest revision, the number of heads, and is it applied. */
+	[Q_NEWEST_APPLIED] = {
+		"SELECT r.revision, r.heads_count,"
+		" EXISTS (SELECT FROM revisions.applied a"
+		"         WHERE a.revision OPERATOR(pg_catalog.=) r.revision)"
+		" FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1",
+		0, {0}
+	},
 };

@@ -29,6 +29,8 @@ typedef enum CatalogQuery
 	Q_RECORD,
 	Q_LOCK_STATE,
 	Q_BUMP_STATE,
+	Q_STATE_VERSION,
+	Q_NEWEST_APPLIED,
 	NUM_CATALOG_QUERIES
 } CatalogQuery;
 

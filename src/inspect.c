@@ -41,7 +41,7 @@ return_id_list(FunctionCallInfo fcinfo, RevList (*which) (RevGraph *))
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	graph = catalog_load_graph(false);
+	graph = graph_cache_get(false);
 	return_ids(fcinfo, graph, which(graph));
 	SPI_finish();
 }
@@ -98,7 +98,7 @@ rev_history(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
-	graph = catalog_load_graph(true);
+	graph = graph_cache_get(true);
 	for (n = graph->nnodes - 1; n >= 0; n--)
 	{
 		RevNode    *node = &graph->nodes[n];

@@ -189,7 +189,21 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_revisions_catalog();
-	graph = catalog_load_graph(false);
+
+	/*
+	 * Every deploy's "anything to do?": upgrading to the head when the only
+	 * head is applied (so are its ancestors: the applied state is closed
+	 * under ancestors) does nothing, and one index lookup tells, without
+	 * loading the DAG (the first call of a session has no cached graph).
+	 */
+	if (up && (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0) &&
+		catalog_heads_applied())
+	{
+		SPI_finish();
+		return;
+	}
+
+	graph = graph_cache_get(false);
 	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
 	if (!up)
@@ -251,6 +265,7 @@ rev_stamp(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_revisions_catalog();
+	/* Not the cached graph: the applied flags are changed below. */
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
 	stamped = plan_stamp(graph, &pos);
@@ -298,7 +313,7 @@ rev_pending(PG_FUNCTION_ARGS)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	graph = catalog_load_graph(false);
+	graph = graph_cache_get(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	return_ids(fcinfo, graph, plan_upgrade(graph, &pos));
 	SPI_finish();
@@ -326,7 +341,7 @@ rev_sql(PG_FUNCTION_ARGS)
 
 	check_target_text(target);
 	SPI_connect();
-	graph = catalog_load_graph(false);
+	graph = graph_cache_get(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	plan = plan_upgrade(graph, &pos);
 

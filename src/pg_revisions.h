@@ -8,6 +8,7 @@
  *	  catalog.c   every read and write of the catalog tables (SPI, as owner)
  *	  catalog_sql.c  the text of those queries
  *	  graph.c     the revision DAG in memory and its closures
+ *	  graph_cache.c  the last DAG loaded, kept while the catalog is unchanged
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
@@ -181,6 +182,11 @@ extern void catalog_record_operation(const char *operation, const char *target,
 extern void catalog_lock_state(void);
 extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
+extern void catalog_state_version(int64 *generation, TransactionId *xmin);
+extern bool catalog_heads_applied(void);
+
+/* graph_cache.c */
+extern RevGraph *graph_cache_get(bool with_messages);
 
 /* graph.c */
 struct SPITupleTable;
