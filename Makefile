@@ -14,6 +14,7 @@ OBJS = \
 	src/catalog.o \
 	src/catalog_sql.o \
 	src/graph.o \
+	src/graph_cache.o \
 	src/target.o \
 	src/plan.o \
 	src/lock.o \
@@ -25,6 +26,7 @@ OBJS = \
 	src/migrate.o \
 	src/plan_sql.o \
 	src/inspect.o \
+	src/results.o \
 	src/outside.o \
 	src/diff.o \
 	src/diff_read.o \
@@ -37,11 +39,11 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements tenants outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan graph_cache
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants graph_cache
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 # One version string, from the control file, for the library and the client

@@ -40,6 +40,22 @@ REVOKE ALL ON FUNCTION pg_catalog.rev_plan(text, text) FROM PUBLIC;
 -- Long histories and adoption
 -- ---------------------------------------------------------------------------
 
+-- Each backend keeps the last DAG it loaded while revisions.state is
+-- unchanged (src/graph_cache.c).  The extension's own writes bump it; this
+-- trigger bumps it for every other change to the tables the DAG is read
+-- from (pg_restore's COPY, a superuser's edit), so no cache outlives one.
+CREATE FUNCTION revisions.catalog_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'pgrev_catalog_changed'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION revisions.catalog_changed() FROM PUBLIC;
+CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON revisions.revision
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_changed();
+CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON revisions.edge
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_changed();
+CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON revisions.applied
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_changed();
+
 -- ---------------------------------------------------------------------------
 -- Testing migrations like code
 -- ---------------------------------------------------------------------------

@@ -33,6 +33,8 @@ typedef enum CatalogQuery
 	Q_LOCK_TENANT,
 	Q_BUMP_TENANT,
 	Q_TENANTS,
+	Q_STATE_VERSION,
+	Q_NEWEST_APPLIED,
 	NUM_CATALOG_QUERIES
 } CatalogQuery;
 

@@ -9,16 +9,206 @@
  * node down, and a descendant closure one sweep from the oldest up: O(V+E),
  * no recursion and no explicit stack, whatever the depth of the chain.
  *
- * Functions here allocate in CurrentMemoryContext and do not touch SPI.
+ * graph_build makes the graph from the rows catalog_load_graph fetched
+ * (it reads the tuples, it runs no query).  Functions here allocate in
+ * CurrentMemoryContext.
  *
  *-------------------------------------------------------------------------
  */
 #include "pg_revisions.h"
 
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 /* How many ids an error message lists before "and N more". */
 #define MAX_LISTED_IDS 10
+
+/* A text column of a result row as a C string, or NULL. */
+static char *
+row_text(HeapTuple tuple, TupleDesc desc, int column)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(tuple, desc, column, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(value);
+}
+
+/* qsort comparator: RevNodes by registration order. */
+static int
+compare_seq(const void *a, const void *b)
+{
+	int64		sa = ((const RevNode *) a)->seq;
+	int64		sb = ((const RevNode *) b)->seq;
+
+	return (sa > sb) - (sa < sb);
+}
+
+/*
+ * graph_build
+ *		Fill graph (zeroed by the caller) from the rows of catalog.c's
+ *		Q_LOAD_NODES and Q_LOAD_EDGES, checking that every edge points to an
+ *		earlier-registered revision.  Everything is allocated in
+ *		CurrentMemoryContext; the tuples are only read.
+ */
+void
+graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
+			SPITupleTable *edges, uint64 nedges)
+{
+	HASHCTL		ctl;
+	int		   *fill;
+	int		   *edge_child;
+	int		   *edge_required;
+	int			nparents = 0,
+				ndeps = 0;
+	uint64		i;
+	int			n;
+
+	if (nnodes > INT_MAX / 2)
+		elog(ERROR, "too many revisions: " UINT64_FORMAT, nnodes);
+	graph->nnodes = (int) nnodes;
+	graph->nodes = palloc0(sizeof(RevNode) * (nnodes + 1));
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(GraphEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	graph->by_id = hash_create("pg_revisions graph", nnodes + 16, &ctl,
+							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	for (i = 0; i < nnodes; i++)
+	{
+		HeapTuple	tuple = nodes->vals[i];
+		TupleDesc	desc = nodes->tupdesc;
+		RevNode    *node = &graph->nodes[i];
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+
+		node->id = row_text(tuple, desc, 1);
+		node->seq = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+		node->message = row_text(tuple, desc, 3);
+		node->branch_label = row_text(tuple, desc, 4);
+		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
+		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
+		node->applied = !isnull;
+		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+	}
+
+	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */
+	qsort(graph->nodes, nnodes, sizeof(RevNode), compare_seq);
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		GraphEntry *entry = hash_search(graph->by_id, graph->nodes[n].id, HASH_ENTER, NULL);
+
+		CHECK_FOR_INTERRUPTS();
+
+		entry->index = n;
+	}
+
+	/*
+	 * One pass over the edges (ids come as "name", so no copies): resolve
+	 * both ends and count each node's parents and dependencies.
+	 */
+	edge_child = palloc(sizeof(int) * (nedges + 1));
+	edge_required = palloc(sizeof(int) * (nedges + 1));
+	for (i = 0; i < nedges; i++)
+	{
+		HeapTuple	tuple = edges->vals[i];
+		TupleDesc	desc = edges->tupdesc;
+		bool		isnull;
+		const char *child = NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 1, &isnull)));
+		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+		const char *required = NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 4, &isnull)));
+		int			c = graph_find(graph, child);
+		int			r = graph_find(graph, required);
+
+		CHECK_FOR_INTERRUPTS();
+
+		if (c < 0 || r < 0 || r >= c)
+			elog(ERROR, "pg_revisions catalog is inconsistent: edge \"%s\" -> \"%s\"",
+				 child, required);
+		edge_child[i] = c;
+		edge_required[i] = r;
+		if (is_dep)
+			graph->nodes[c].ndeps++, ndeps++;
+		else
+			graph->nodes[c].nparents++, nparents++;
+	}
+	graph->parents = palloc(sizeof(int) * (nparents + 1));
+	graph->deps = palloc(sizeof(int) * (ndeps + 1));
+	nparents = ndeps = 0;
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		graph->nodes[n].parents_start = nparents;
+		nparents += graph->nodes[n].nparents;
+		graph->nodes[n].deps_start = ndeps;
+		ndeps += graph->nodes[n].ndeps;
+	}
+	/* Lay each edge out at its position (positions are dense, from 0). */
+	for (i = 0; i < nedges; i++)
+	{
+		HeapTuple	tuple = edges->vals[i];
+		TupleDesc	desc = edges->tupdesc;
+		bool		isnull;
+		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+		int			position = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
+		RevNode    *node = &graph->nodes[edge_child[i]];
+		int			count = is_dep ? node->ndeps : node->nparents;
+
+		CHECK_FOR_INTERRUPTS();
+
+		if (position < 0 || position >= count)
+			elog(ERROR, "pg_revisions catalog is inconsistent: edge of \"%s\" at position %d",
+				 node->id, position);
+		if (is_dep)
+			graph->deps[node->deps_start + position] = edge_required[i];
+		else
+			graph->parents[node->parents_start + position] = edge_required[i];
+	}
+	pfree(edge_child);
+	pfree(edge_required);
+	fill = palloc0(sizeof(int) * (nnodes + 1));
+
+	/* Children: reverse of the parent edges, in registration order. */
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+
+		for (k = 0; k < node->nparents; k++)
+			graph->nodes[graph->parents[node->parents_start + k]].nchildren++;
+	}
+	graph->children = palloc(sizeof(int) * (nparents + 1));
+	nparents = 0;
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		graph->nodes[n].children_start = nparents;
+		nparents += graph->nodes[n].nchildren;
+		fill[n] = 0;
+	}
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+
+		for (k = 0; k < node->nparents; k++)
+		{
+			RevNode    *parent = &graph->nodes[graph->parents[node->parents_start + k]];
+			int			p = graph->parents[node->parents_start + k];
+
+			graph->children[parent->children_start + fill[p]++] = n;
+		}
+	}
+	pfree(fill);
+}
 
 /*
  * graph_find
@@ -54,6 +244,7 @@ graph_ancestors(RevGraph *graph, RevList set)
 	{
 		RevNode    *node = &graph->nodes[n];
 
+		CHECK_FOR_INTERRUPTS();
 		if (!mark[n])
 			continue;
 		for (i = 0; i < node->nparents; i++)
@@ -82,6 +273,7 @@ graph_descendants(RevGraph *graph, RevList set)
 	{
 		RevNode    *node = &graph->nodes[n];
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < node->nparents && !mark[n]; i++)
 			mark[n] = mark[graph->parents[node->parents_start + i]];
 		for (i = 0; i < node->ndeps && !mark[n]; i++)
@@ -101,8 +293,11 @@ graph_heads(RevGraph *graph)
 	int			n;
 
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (graph->nodes[n].nchildren == 0)
 			heads.items[heads.n++] = n;
+	}
 	return heads;
 }
 
@@ -123,14 +318,18 @@ graph_current(RevGraph *graph)
 	{
 		RevNode    *node = &graph->nodes[n];
 
+		CHECK_FOR_INTERRUPTS();
 		if (!node->applied)
 			continue;
 		for (i = 0; i < node->nparents; i++)
 			has_applied_child[graph->parents[node->parents_start + i]] = true;
 	}
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (graph->nodes[n].applied && !has_applied_child[n])
 			current.items[current.n++] = n;
+	}
 	pfree(has_applied_child);
 	return current;
 }
@@ -163,8 +362,11 @@ graph_roots(RevGraph *graph)
 	int			n;
 
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (graph->nodes[n].nparents == 0)
 			roots.items[roots.n++] = n;
+	}
 	return roots;
 }
 
