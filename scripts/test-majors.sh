@@ -30,13 +30,13 @@
 # and reused; delete its directory to start over.
 #
 # Settings: PGREV_CHROOT_DIR (see above); PGREV_MIRROR (a Debian mirror URL);
-# PGREV_MAJORS_LOGDIR (full test output per major; default
-# <repo>/tmp_check/majors).
+# PGREV_MAJORS_LOGDIR (set-up and test output per major, and the suite's
+# tmp_check/logs; default $PGREV_CHROOT_DIR/logs).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CHROOT_DIR="${PGREV_CHROOT_DIR:-/var/tmp/pg_revisions-chroots}"
-LOGDIR="${PGREV_MAJORS_LOGDIR:-$ROOT/tmp_check/majors}"
+LOGDIR="${PGREV_MAJORS_LOGDIR:-$CHROOT_DIR/logs}"
 
 msg() { printf '==> %s\n' "$*"; }
 die() { printf 'test-majors: error: %s\n' "$*" >&2; exit 2; }

@@ -197,12 +197,22 @@ split_statements(const char *sql)
 	List	   *parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
 	List	   *statements = NIL;
 	ListCell   *lc;
+	int			next = 0;
 
 	foreach(lc, parsed)
 	{
 		RawStmt    *stmt = lfirst_node(RawStmt, lc);
-		int			start = stmt->stmt_location;
-		int			len = stmt->stmt_len > 0 ? stmt->stmt_len : (int) strlen(sql) - start;
+
+		/*
+		 * A statement runs from the end of the previous one (its semicolon)
+		 * to its own semicolon, so the comments before it stay with it.  Not
+		 * from stmt_location: PostgreSQL 18 moved that past the comments.
+		 */
+		int			start = next;
+		int			end = stmt->stmt_len > 0 ? stmt->stmt_location + stmt->stmt_len : (int) strlen(sql);
+		int			len = end - start;
+
+		next = end + 1;
 
 		while (len > 0 && scanner_isspace(sql[start]))
 			start++, len--;
