@@ -419,8 +419,9 @@ catalog_insert_revision(const char *id, const char *message,
 						bool transactional)
 {
 	Datum		values[10];
-	char		nulls[10] = "          ";
+	char		nulls[10];
 
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(id);
 	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
 	nulls[1] = message ? ' ' : 'n';

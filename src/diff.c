@@ -13,6 +13,7 @@
  *-------------------------------------------------------------------------
  */
 #include "diff.h"
+#include "compat.h"
 
 #include "catalog/namespace.h"
 #include "executor/spi.h"
@@ -187,7 +188,7 @@ diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what)
 				(errcode(ERRCODE_UNDEFINED_SCHEMA),
 				 errmsg("schema \"%s\" does not exist", name),
 				 errdetail("It was given as the %s schema.", what)));
-	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+	if (pgrev_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for schema %s", name)));
