@@ -27,7 +27,8 @@ OBJS = \
 	src/diff_qualify.o \
 	src/diff_tables.o \
 	src/diff_objects.o \
-	src/autogen.o
+	src/autogen.o \
+	src/models.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 

@@ -80,7 +80,7 @@ static char *first_text(CatalogQuery query, Datum argument);
 static char *catalog_caller_name(void);
 static ArrayType *text_array(const char **items, int n);
 static int	compare_seq(const void *a, const void *b);
-static void build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
+static int64 build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 						SPITupleTable *edges, uint64 nedges);
 
 /*
@@ -272,6 +272,8 @@ catalog_caller_name(void)
  *		Load the whole DAG and the applied state: one scan of the revisions
  *		(joined with applied) and one of the edges.  No SQL text is read, and
  *		messages only when asked for (node->message is NULL otherwise).
+ *		A catalog changed behind pg_revisions' back is an error (XX001)
+ *		naming what is wrong, never a graph to act on.
  */
 RevGraph *
 catalog_load_graph(bool with_messages)
@@ -280,14 +282,16 @@ catalog_load_graph(bool with_messages)
 	SPITupleTable *nodes;
 	uint64		nnodes;
 	Datum		values[1] = {BoolGetDatum(with_messages)};
+	int64		newest_heads_count;
 
 	run_query(Q_LOAD_NODES, values, NULL);
 	nodes = SPI_tuptable;
 	nnodes = SPI_processed;
 	run_query(Q_LOAD_EDGES, NULL, NULL);
-	build_graph(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
+	newest_heads_count = build_graph(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
 	SPI_freetuptable(nodes);
 	SPI_freetuptable(SPI_tuptable);
+	graph_check_consistent(graph, newest_heads_count);
 	return graph;
 }
 
@@ -304,9 +308,11 @@ compare_seq(const void *a, const void *b)
 /*
  * build_graph
  *		Fill graph from the rows of Q_LOAD_NODES and Q_LOAD_EDGES, checking
- *		that every edge points to an earlier-registered revision.
+ *		that every edge points to an earlier-registered revision and fits
+ *		its slot (unfilled slots stay -1, for graph_check_consistent).
+ *		Returns the heads_count of the newest revision (0 when none).
  */
-static void
+static int64
 build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 			SPITupleTable *edges, uint64 nedges)
 {
@@ -318,6 +324,8 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 				ndeps = 0;
 	uint64		i;
 	int			n;
+	int64		newest_seq = PG_INT64_MIN;
+	int64		newest_heads_count = 0;
 
 	if (nnodes > INT_MAX / 2)
 		elog(ERROR, "too many revisions: " UINT64_FORMAT, nnodes);
@@ -345,6 +353,11 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
 		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+		if (node->seq > newest_seq)
+		{
+			newest_seq = node->seq;
+			newest_heads_count = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &isnull));
+		}
 	}
 
 	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */
@@ -374,8 +387,12 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		int			r = graph_find(graph, required);
 
 		if (c < 0 || r < 0 || r >= c)
-			elog(ERROR, "pg_revisions catalog is inconsistent: edge \"%s\" -> \"%s\"",
-				 child, required);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" requires revision \"%s\", registered after it",
+							child, required),
+					 errhint("The table revisions.edge was changed outside pg_revisions; "
+							 "restore it from a backup.")));
 		edge_child[i] = c;
 		edge_required[i] = r;
 		if (is_dep)
@@ -385,6 +402,8 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 	}
 	graph->parents = palloc(sizeof(int) * (nparents + 1));
 	graph->deps = palloc(sizeof(int) * (ndeps + 1));
+	memset(graph->parents, -1, sizeof(int) * (nparents + 1));
+	memset(graph->deps, -1, sizeof(int) * (ndeps + 1));
 	nparents = ndeps = 0;
 	for (n = 0; n < graph->nnodes; n++)
 	{
@@ -403,17 +422,44 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		int			position = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
 		RevNode    *node = &graph->nodes[edge_child[i]];
 		int			count = is_dep ? node->ndeps : node->nparents;
+		int		   *slot = NULL;
 
-		if (position < 0 || position >= count)
-			elog(ERROR, "pg_revisions catalog is inconsistent: edge of \"%s\" at position %d",
-				 node->id, position);
-		if (is_dep)
-			graph->deps[node->deps_start + position] = edge_required[i];
-		else
-			graph->parents[node->parents_start + position] = edge_required[i];
+		if (position >= 0 && position < count)
+			slot = is_dep ? &graph->deps[node->deps_start + position] :
+				&graph->parents[node->parents_start + position];
+		if (position < 0 || position >= count || *slot >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" has a %s edge at position %d, out of %d",
+							node->id, is_dep ? "depends_on" : "down_revision", position, count),
+					 errdetail("Its edges are numbered from 0, each position once."),
+					 errhint("The table revisions.edge was changed outside pg_revisions; "
+							 "restore it from a backup.")));
+		*slot = edge_required[i];
 	}
 	pfree(edge_child);
 	pfree(edge_required);
+	/* Every slot filled: a missing row leaves one at -1 (and a gap above). */
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+		int			k;
+
+		for (k = 0; k < node->nparents + node->ndeps; k++)
+		{
+			bool		is_dep = k >= node->nparents;
+			int			position = is_dep ? k - node->nparents : k;
+
+			if ((is_dep ? graph->deps[node->deps_start + position] :
+				 graph->parents[node->parents_start + position]) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" has no %s edge at position %d",
+								node->id, is_dep ? "depends_on" : "down_revision", position),
+						 errhint("The table revisions.edge was changed outside pg_revisions; "
+								 "restore it from a backup.")));
+		}
+	}
 	fill = palloc0(sizeof(int) * (nnodes + 1));
 
 	/* Children: reverse of the parent edges, in registration order. */
@@ -447,6 +493,7 @@ build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		}
 	}
 	pfree(fill);
+	return newest_heads_count;
 }
 
 /*

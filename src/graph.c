@@ -16,6 +16,7 @@
 #include "pg_revisions.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 
 /* How many ids an error message lists before "and N more". */
 #define MAX_LISTED_IDS 10
@@ -196,4 +197,60 @@ graph_list_ids(RevGraph *graph, RevList list)
 	if (list.n > MAX_LISTED_IDS)
 		appendStringInfo(&buf, " and %d more", list.n - MAX_LISTED_IDS);
 	return buf.data;
+}
+
+/*
+ * graph_check_consistent
+ *		Refuse a graph loaded from a catalog changed behind pg_revisions'
+ *		back, rather than act on it: an applied revision
+ *		whose parent or dependency is not applied, or a heads_count of the
+ *		newest revision (what rev_add trusts to pick a parent) that differs
+ *		from the heads of the graph (a changed heads_count, or a missing
+ *		edge row that left a parent without children).  O(V+E).
+ */
+void
+graph_check_consistent(RevGraph *graph, int64 newest_heads_count)
+{
+	RevList		heads;
+	int			n,
+				k;
+
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < node->nparents + node->ndeps; k++)
+		{
+			bool		is_dep = k >= node->nparents;
+			int			need = is_dep ? graph->deps[node->deps_start + k - node->nparents] :
+				graph->parents[node->parents_start + k];
+
+			if (node->applied && !graph->nodes[need].applied)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" is applied but its %s \"%s\" is not",
+								node->id, is_dep ? "dependency" : "parent",
+								graph->nodes[need].id),
+						 errdetail("Every applied revision's parents and dependencies are applied "
+								   "before it; the table revisions.applied was changed outside pg_revisions."),
+						 errhint("If the SQL of \"%s\" did run, insert its row into revisions.applied; "
+								 "if not, delete the row of \"%s\" (the catalog_guard trigger "
+								 "must be disabled for that).",
+								 graph->nodes[need].id, node->id)));
+		}
+	}
+
+	if (graph->nnodes == 0)
+		return;
+	heads = graph_heads(graph);
+	if (newest_heads_count != heads.n)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" records %lld heads, but the graph has %d",
+						graph->nodes[graph->nnodes - 1].id, (long long) newest_heads_count,
+						heads.n),
+				 errdetail("Heads: %s.", graph_list_ids(graph, heads)),
+				 errhint("The column heads_count of revisions.revision, or the table revisions.edge, "
+						 "was changed outside pg_revisions; restore them from a backup.")));
 }

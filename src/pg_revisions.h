@@ -24,6 +24,7 @@
  *	  diff_objects.c  comparing constraints, indexes, views, functions,
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  models.c    what those models may do, checked before they run
  *
  *-------------------------------------------------------------------------
  */
@@ -192,6 +193,7 @@ extern RevList graph_children(RevGraph *graph, int node);
 extern RevList graph_roots(RevGraph *graph);
 extern RevList list_make_one(int node);
 extern char *graph_list_ids(RevGraph *graph, RevList list);
+extern void graph_check_consistent(RevGraph *graph, int64 newest_heads_count);
 
 /* target.c */
 extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
@@ -235,5 +237,8 @@ typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
 extern List *diff_statements(DiffSchema *from, DiffSchema *to);
 extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* models.c */
+extern void check_models(const char *function, const char *models);
 
 #endif							/* PG_REVISIONS_H */
