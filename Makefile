@@ -17,6 +17,7 @@ OBJS = \
 	src/plan.o \
 	src/lock.o \
 	src/apply.o \
+	src/constraints.o \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \

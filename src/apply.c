@@ -10,7 +10,8 @@
  * INDEX CONCURRENTLY, ...) or which would end it (COMMIT, ROLLBACK, ...)
  * are refused with a clear error before anything of the revision runs;
  * then SPI executes it at a new GUC nest level, so that any SET inside the
- * revision is undone when the revision ends.  An error context callback
+ * revision is undone when the revision ends, and so is any SET CONSTRAINTS
+ * (constraints.c).  An error context callback
  * names the revision in every error raised meanwhile.
  *
  *-------------------------------------------------------------------------
@@ -231,6 +232,7 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 							rev->id, SPI_result_code_string(rc))));
 		SPI_freetuptable(SPI_tuptable);
 		AtEOXact_GUC(false, nest_level);
+		restore_constraint_mode();
 	}
 
 	error_context_stack = callback.previous;
@@ -256,6 +258,13 @@ void
 begin_applying(void)
 {
 	applying = true;
+}
+
+/* Is revision SQL running right now (between begin_ and end_applying)? */
+bool
+applying_revision(void)
+{
+	return applying;
 }
 
 /* Mark its end; call from PG_FINALLY so an error clears it too. */

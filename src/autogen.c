@@ -306,11 +306,16 @@ models_argument(FunctionCallInfo fcinfo)
 Datum
 rev_autogenerate(PG_FUNCTION_ARGS)
 {
-	const char *models = models_argument(fcinfo);
-	Oid			live = diff_schema_argument(fcinfo, 2, "live");
-	const char *live_name = NameStr(*PG_GETARG_NAME(2));
+	const char *models;
+	Oid			live;
+	const char *live_name;
 	List	   *up;
 	List	   *down;
+
+	check_not_applying("rev_autogenerate");
+	models = models_argument(fcinfo);
+	live = diff_schema_argument(fcinfo, 2, "live");
+	live_name = NameStr(*PG_GETARG_NAME(2));
 
 	SPI_connect();
 	autogenerate("rev_autogenerate", models, live, live_name, &up, &down);
@@ -326,13 +331,18 @@ rev_autogenerate(PG_FUNCTION_ARGS)
 Datum
 rev_autogenerate_from(PG_FUNCTION_ARGS)
 {
-	Oid			target = diff_schema_argument(fcinfo, 0, "target");
-	Oid			live = diff_schema_argument(fcinfo, 2, "live");
-	const char *live_name = NameStr(*PG_GETARG_NAME(2));
+	Oid			target;
+	Oid			live;
+	const char *live_name;
 	DiffSchema *from;
 	DiffSchema *to;
 	List	   *up;
 	List	   *down;
+
+	check_not_applying("rev_autogenerate_from");
+	target = diff_schema_argument(fcinfo, 0, "target");
+	live = diff_schema_argument(fcinfo, 2, "live");
+	live_name = NameStr(*PG_GETARG_NAME(2));
 
 	if (target == live)
 		ereport(ERROR,

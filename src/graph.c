@@ -247,9 +247,10 @@ graph_check_consistent(RevGraph *graph, int64 newest_heads_count)
 	if (newest_heads_count != heads.n)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" records %lld heads, but the graph has %d",
-						graph->nodes[graph->nnodes - 1].id, (long long) newest_heads_count,
-						heads.n),
+				 errmsg_plural("pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d head",
+							   "pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d heads",
+							   heads.n, graph->nodes[graph->nnodes - 1].id,
+							   (long long) newest_heads_count, heads.n),
 				 errdetail("Heads: %s.", graph_list_ids(graph, heads)),
 				 errhint("The column heads_count of revisions.revision, or the table revisions.edge, "
 						 "was changed outside pg_revisions; restore them from a backup.")));

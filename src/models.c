@@ -86,7 +86,7 @@ models_parse_context(void *arg)
 		internalerrposition(position);
 		internalerrquery(check->models);
 	}
-	errcontext("while checking the models given to %s", check->function);
+	errcontext("while running the models given to %s", check->function);
 }
 
 /*

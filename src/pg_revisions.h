@@ -12,6 +12,7 @@
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
  *	  apply.c     running one revision's SQL as the caller
+ *	  constraints.c  keeping a revision's SET CONSTRAINTS inside it
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
@@ -231,6 +232,11 @@ extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
+extern bool applying_revision(void);
+
+/* constraints.c */
+extern void constraints_init(void);
+extern void restore_constraint_mode(void);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;

@@ -265,8 +265,9 @@ catalog_heads_corrupted(const char *newest, int64 nheads, List *heads)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" records %lld heads, but the graph has %d",
-					newest, (long long) nheads, list_length(heads)),
+			 errmsg_plural("pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d head",
+						   "pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d heads",
+						   list_length(heads), newest, (long long) nheads, list_length(heads)),
 			 errdetail("Heads: %s.", join_ids(heads)),
 			 errhint("The column heads_count of revisions.revision, or the table revisions.edge, "
 					 "was changed outside pg_revisions; restore them from a backup.")));
