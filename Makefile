@@ -16,6 +16,8 @@ OBJS = \
 	src/target.o \
 	src/plan.o \
 	src/lock.o \
+	src/tenants.o \
+	src/statements.o \
 	src/apply.o \
 	src/constraints.o \
 	src/immutable.o \
@@ -34,12 +36,12 @@ OBJS = \
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional outside update immutable hostile privileges scale \
+REGRESS = install ids add targets upgrade transactional statements tenants outside update immutable hostile privileges scale \
 	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 # One version string, from the control file, for the library and the client

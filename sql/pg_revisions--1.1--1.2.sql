@@ -36,3 +36,29 @@
 -- ---------------------------------------------------------------------------
 -- Tenants and fleets
 -- ---------------------------------------------------------------------------
+
+-- One applied state per tenant schema (the setting pg_revisions.tenant); ''
+-- is the database's own state, which every 1.0/1.1 row keeps.
+ALTER TABLE revisions.applied ADD COLUMN tenant text NOT NULL DEFAULT '';
+ALTER TABLE revisions.applied DROP CONSTRAINT applied_pkey;
+ALTER TABLE revisions.applied ADD PRIMARY KEY (tenant, revision);
+CREATE INDEX applied_revision ON revisions.applied (revision);
+COMMENT ON COLUMN revisions.applied.tenant IS
+    'schema whose applied state this row is (pg_revisions.tenant); empty: the database''s own';
+ALTER TABLE revisions.operation ADD COLUMN tenant text NOT NULL DEFAULT '';
+
+-- What revisions.state is for the database's own state, per tenant: locked by
+-- every call that changes a tenant's applied state, bumped when it did, so that
+-- a REPEATABLE READ caller with an older snapshot fails instead of acting on
+-- stale state.  Not user data, so not dumped.
+CREATE TABLE revisions.tenant_state (
+    tenant     text PRIMARY KEY,
+    generation bigint NOT NULL
+);
+REVOKE ALL ON revisions.tenant_state FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.rev_tenants()
+RETURNS TABLE(tenant name, current text[], pending integer)
+AS 'MODULE_PATHNAME', 'rev_tenants'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION pg_catalog.rev_tenants() FROM PUBLIC;

@@ -13,8 +13,10 @@ CREATE TEMP TABLE saved_revision AS
     SELECT revision, seq, message, upgrade_sql, downgrade_sql, branch_label, checksum,
            heads_count, created_at, created_by FROM revisions.revision;
 CREATE TEMP TABLE saved_edge AS SELECT * FROM revisions.edge;
-CREATE TEMP TABLE saved_applied AS SELECT * FROM revisions.applied;
-CREATE TEMP TABLE saved_operation AS SELECT * FROM revisions.operation;
+CREATE TEMP TABLE saved_applied AS
+    SELECT revision, applied_at, applied_by, operation_id FROM revisions.applied;
+CREATE TEMP TABLE saved_operation AS
+    SELECT id, started_at, role, operation, target, revisions, duration FROM revisions.operation;
 DROP EXTENSION pg_revisions;
 
 CREATE EXTENSION pg_revisions VERSION '1.0';

@@ -69,6 +69,7 @@ typedef struct ModelsContext
 
 static void models_error_context(void *arg);
 static char *scratch_schema_name(void);
+static void run_model_statement(SqlStatement *statement, void *arg);
 static void check_no_escape(Oid scratch, const char *function);
 static void autogenerate(const char *function, const char *models, Oid live,
 						 const char *live_name, List **up, List **down);
@@ -114,6 +115,27 @@ scratch_schema_name(void)
 			(errcode(ERRCODE_DUPLICATE_SCHEMA),
 			 errmsg("could not find an unused scratch schema name")));
 	pg_unreachable();
+}
+
+/*
+ * run_model_statement
+ *		Run one statement of the models, refusing one that changes how the
+ *		lexer reads the rest (see lexer_setting in apply.c).  An
+ *		sql_foreach_statement visitor; arg is the calling function's name.
+ */
+static void
+run_model_statement(SqlStatement *statement, void *arg)
+{
+	const char *setting = lexer_setting(statement->raw->stmt);
+
+	if (setting)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the models given to %s set %s", (const char *) arg, setting),
+				 errdetail("Statement %d changes how the statements after it are read.",
+						   statement->number),
+				 errhint("Write the models for the default setting (standard_conforming_strings = on).")));
+	sql_run_statement(statement, NULL);
 }
 
 /*
@@ -197,11 +219,7 @@ autogenerate(const char *function, const char *models, Oid live,
 		callback.arg = &context;
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
-		rc = SPI_execute(models, false, 0);
-		if (rc < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("could not run the models: %s", SPI_result_code_string(rc))));
+		sql_foreach_statement(models, run_model_statement, (void *) function);
 		error_context_stack = callback.previous;
 		AtEOXact_GUC(false, nest_level);
 		MemoryContextSwitchTo(keep);

@@ -278,10 +278,21 @@ catalog_caller_name(void)
 RevGraph *
 catalog_load_graph(bool with_messages)
 {
+	return catalog_load_graph_for(with_messages, tenant_current());
+}
+
+/*
+ * catalog_load_graph_for
+ *		catalog_load_graph, with the applied state of the given tenant
+ *		("" for the database's own), whatever pg_revisions.tenant says.
+ */
+RevGraph *
+catalog_load_graph_for(bool with_messages, const char *tenant)
+{
 	RevGraph   *graph = palloc0(sizeof(RevGraph));
 	SPITupleTable *nodes;
 	uint64		nnodes;
-	Datum		values[1] = {BoolGetDatum(with_messages)};
+	Datum		values[2] = {BoolGetDatum(with_messages), CStringGetTextDatum(tenant)};
 	int64		newest_heads_count;
 
 	run_query(Q_LOAD_NODES, values, NULL);
@@ -739,7 +750,8 @@ catalog_record_operation(const char *operation, const char *target,
 						 List *added, List *added_at, List *removed,
 						 List *touched)
 {
-	Datum		values[8];
+	Datum		values[9];
+	const char *tenant = tenant_current();
 	int			nadded = list_length(added);
 	int			nremoved = list_length(removed);
 	int			ntouched = list_length(touched);
@@ -773,8 +785,16 @@ catalog_record_operation(const char *operation, const char *target,
 	values[7] = PointerGetDatum(construct_array(at, nadded, TIMESTAMPTZOID,
 												sizeof(TimestampTz), FLOAT8PASSBYVAL,
 												TYPALIGN_DOUBLE));
+	values[8] = CStringGetTextDatum(tenant);
 	run_query(Q_RECORD, values, NULL);
-	catalog_mark_changed();
+	if (tenant[0] == '\0')
+		catalog_mark_changed();
+	else
+	{
+		Datum		name = CStringGetTextDatum(tenant);
+
+		run_query(Q_BUMP_TENANT, &name, NULL);
+	}
 }
 
 /*
@@ -789,6 +809,41 @@ catalog_lock_state(void)
 {
 	run_query(Q_LOCK_STATE, NULL, NULL);
 	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_lock_tenant_state
+ *		What catalog_lock_state does, for a tenant's own state row (made on
+ *		first use).  The caller holds that tenant's advisory lock (lock.c).
+ */
+void
+catalog_lock_tenant_state(const char *tenant)
+{
+	Datum		name = CStringGetTextDatum(tenant);
+
+	run_query(Q_ENSURE_TENANT, &name, NULL);
+	run_query(Q_LOCK_TENANT, &name, NULL);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_tenants
+ *		The tenants that have applied state, by name, as a List of char *.
+ */
+List *
+catalog_tenants(void)
+{
+	List	   *tenants = NIL;
+	uint64		i;
+
+	run_query(Q_TENANTS, NULL, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		tenants = lappend(tenants, text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return tenants;
 }
 
 /*

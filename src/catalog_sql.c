@@ -23,8 +23,9 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
 		" r.downgrade_sql IS NULL, a.applied_at, NOT r.transactional, r.heads_count"
 		" FROM revisions.revision r"
-		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision",
-		1, {BOOLOID}
+		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
+		"  AND a.tenant OPERATOR(pg_catalog.=) $2",
+		2, {BOOLOID, TEXTOID}
 	},
 	[Q_LOAD_EDGES] = {
 		"SELECT e.revision::pg_catalog.name, e.kind OPERATOR(pg_catalog.=) 'depends_on',"
@@ -143,17 +144,19 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	/* One operation-log row, and the applied-state changes it made. */
 	[Q_RECORD] = {
 		"WITH op AS ("
-		"  INSERT INTO revisions.operation (started_at, role, operation, target, revisions, duration)"
+		"  INSERT INTO revisions.operation (started_at, role, operation, target, revisions, duration,"
+		"                                  tenant)"
 		"  VALUES ($1, $2::pg_catalog.name, $3, $4, $5,"
-		"          pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $1)"
+		"          pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $1, $9)"
 		"  RETURNING id),"
 		" gone AS ("
-		"  DELETE FROM revisions.applied a WHERE a.revision OPERATOR(pg_catalog.=) ANY ($6))"
-		" INSERT INTO revisions.applied (revision, applied_at, applied_by, operation_id)"
-		" SELECT u.id, u.at, $2::pg_catalog.name, op.id"
+		"  DELETE FROM revisions.applied a WHERE a.tenant OPERATOR(pg_catalog.=) $9"
+		"   AND a.revision OPERATOR(pg_catalog.=) ANY ($6))"
+		" INSERT INTO revisions.applied (tenant, revision, applied_at, applied_by, operation_id)"
+		" SELECT $9, u.id, u.at, $2::pg_catalog.name, op.id"
 		"   FROM op, ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8)) AS u(id, at)",
-		8, {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
-		TEXTARRAYOID, TIMESTAMPTZARRAYOID}
+		9, {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID}
 	},
 	[Q_LOCK_STATE] = {
 		"SELECT s.generation FROM revisions.state s FOR UPDATE",
@@ -161,6 +164,27 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	},
 	[Q_BUMP_STATE] = {
 		"UPDATE revisions.state SET generation = generation OPERATOR(pg_catalog.+) 1",
+		0, {0}
+	},
+	/* A tenant's state row: made on first use, then locked like revisions.state. */
+	[Q_ENSURE_TENANT] = {
+		"INSERT INTO revisions.tenant_state (tenant, generation) VALUES ($1, 0)"
+		" ON CONFLICT (tenant) DO NOTHING",
+		1, {TEXTOID}
+	},
+	[Q_LOCK_TENANT] = {
+		"SELECT s.generation FROM revisions.tenant_state s"
+		" WHERE s.tenant OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+		1, {TEXTOID}
+	},
+	[Q_BUMP_TENANT] = {
+		"UPDATE revisions.tenant_state SET generation = generation OPERATOR(pg_catalog.+) 1"
+		" WHERE tenant OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[Q_TENANTS] = {
+		"SELECT DISTINCT a.tenant FROM revisions.applied a"
+		" WHERE a.tenant OPERATOR(pg_catalog.<>) '' ORDER BY 1",
 		0, {0}
 	},
 };

@@ -29,6 +29,10 @@ typedef enum CatalogQuery
 	Q_RECORD,
 	Q_LOCK_STATE,
 	Q_BUMP_STATE,
+	Q_ENSURE_TENANT,
+	Q_LOCK_TENANT,
+	Q_BUMP_TENANT,
+	Q_TENANTS,
 	NUM_CATALOG_QUERIES
 } CatalogQuery;
 

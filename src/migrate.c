@@ -165,7 +165,7 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
@@ -227,7 +227,7 @@ rev_stamp(PG_FUNCTION_ARGS)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
 	stamped = plan_stamp(graph, &pos);

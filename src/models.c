@@ -35,10 +35,8 @@
  */
 #include "pg_revisions.h"
 
-#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
-#include "parser/parser.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 #include "utils/elog.h"
@@ -59,33 +57,22 @@ static const char *const models_forbidden_functions[] = {
 typedef struct ModelsCheck
 {
 	const char *function;		/* rev_check, ... for messages */
-	const char *models;			/* set while parsing, for syntax errors */
 } ModelsCheck;
 
-static void models_parse_context(void *arg);
+static void models_check_context(void *arg);
 static bool allowed_statement(Node *stmt);
 static bool forbidden_call_walker(Node *node, void *context);
 static void check_expression(ModelsCheck *check, Node *expr);
 static void check_column(ModelsCheck *check, ColumnDef *column);
 static void check_evaluated_expressions(ModelsCheck *check, Node *stmt);
+static void check_model_statement(SqlStatement *statement, void *arg);
 
-/*
- * models_parse_context
- *		Name the models in errors; while parsing, point a syntax error's
- *		cursor into the models' text (as SPI does).
- */
+/* Name the models in errors (as autogen.c does while they run). */
 static void
-models_parse_context(void *arg)
+models_check_context(void *arg)
 {
 	ModelsCheck *check = (ModelsCheck *) arg;
-	int			position = geterrposition();
 
-	if (check->models && position > 0)
-	{
-		errposition(0);
-		internalerrposition(position);
-		internalerrquery(check->models);
-	}
 	errcontext("while running the models given to %s", check->function);
 }
 
@@ -253,42 +240,46 @@ check_evaluated_expressions(ModelsCheck *check, Node *stmt)
 }
 
 /*
+ * check_model_statement
+ *		Refuse one statement of the models: not one models may contain, or
+ *		evaluating a forbidden function.  An sql_foreach_statement visitor;
+ *		arg is the ModelsCheck.
+ */
+static void
+check_model_statement(SqlStatement *statement, void *arg)
+{
+	ModelsCheck *check = (ModelsCheck *) arg;
+	Node	   *stmt = statement->raw->stmt;
+
+	if (!allowed_statement(stmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the models given to %s contain %s", check->function,
+						GetCommandTagName(CreateCommandTag(stmt))),
+				 errdetail("Models may only define objects (CREATE, ALTER, DROP, COMMENT, GRANT, "
+						   "...) and SET settings: the other statements could change state that "
+						   "the rollback of the models does not undo."),
+				 errhint("Remove the statement from the models.")));
+	check_evaluated_expressions(check, stmt);
+}
+
+/*
  * check_models
- *		Parse models and refuse them, before anything runs, if a statement
- *		is not one models may contain or evaluates a forbidden function (see
+ *		Refuse models, before any of their statements runs, if one is not a
+ *		statement models may contain or evaluates a forbidden function (see
  *		the header comment).  function names the SQL function for messages.
- *		Allocates the parse trees in CurrentMemoryContext.
+ *		Parses statement by statement, in bounded memory (statements.c).
  */
 void
 check_models(const char *function, const char *models)
 {
-	ModelsCheck check = {function, models};
+	ModelsCheck check = {function};
 	ErrorContextCallback callback;
-	List	   *statements;
-	ListCell   *lc;
 
-	callback.callback = models_parse_context;
+	callback.callback = models_check_context;
 	callback.arg = &check;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-
-	statements = raw_parser(models, RAW_PARSE_DEFAULT);
-	check.models = NULL;
-	foreach(lc, statements)
-	{
-		Node	   *stmt = lfirst_node(RawStmt, lc)->stmt;
-
-		CHECK_FOR_INTERRUPTS();
-		if (!allowed_statement(stmt))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("the models given to %s contain %s", function,
-							GetCommandTagName(CreateCommandTag(stmt))),
-					 errdetail("Models may only define objects (CREATE, ALTER, DROP, COMMENT, GRANT, "
-							   "...) and SET settings: the other statements could change state that "
-							   "the rollback of the models does not undo."),
-					 errhint("Remove the statement from the models.")));
-		check_evaluated_expressions(&check, stmt);
-	}
+	sql_foreach_statement(models, check_model_statement, &check);
 	error_context_stack = callback.previous;
 }

@@ -11,6 +11,8 @@
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
+ *	  tenants.c   pg_revisions.tenant: one applied state per schema
+ *	  statements.c  walking a SQL text's statements in bounded memory
  *	  apply.c     running one revision's SQL as the caller
  *	  constraints.c  keeping a revision's SET CONSTRAINTS inside it
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
@@ -36,6 +38,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
@@ -160,6 +163,7 @@ typedef struct RevisionSql
 
 /* catalog.c */
 extern RevGraph *catalog_load_graph(bool with_messages);
+extern RevGraph *catalog_load_graph_for(bool with_messages, const char *tenant);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
 extern List *catalog_heads(void);
 extern char *catalog_newest_revision(int64 *nheads);
@@ -180,6 +184,8 @@ extern void catalog_record_operation(const char *operation, const char *target,
 									 List *added, List *added_at, List *removed,
 									 List *touched);
 extern void catalog_lock_state(void);
+extern void catalog_lock_tenant_state(const char *tenant);
+extern List *catalog_tenants(void);
 extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
 
@@ -216,8 +222,13 @@ extern void verify_revision_sql(RevisionSql *sql);
 extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 
+/* tenants.c: pg_revisions.tenant, rev_tenants */
+extern void tenant_define_setting(void);
+extern const char *tenant_current(void);
+
 /* lock.c */
 extern void lock_revisions_catalog(void);
+extern void lock_applied_state(void);
 extern bool take_outside_claim(void);
 extern void release_outside_claim(void);
 
@@ -226,9 +237,25 @@ extern void release_outside_claim(void);
 	"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21078 " \
 	"AND classid = 1885822834 AND objid = 1668047209"
 
+/* One statement of a SQL text, as sql_foreach_statement hands it over. */
+typedef struct SqlStatement
+{
+	RawStmt    *raw;			/* its raw parse tree */
+	char	   *text;			/* the statement alone, without its semicolon */
+	int			number;			/* 1 for the text's first statement */
+} SqlStatement;
+
+typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
+
+/* statements.c */
+extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
+extern void sql_run_statement(SqlStatement *statement, void *arg);
+
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 						   int position, int total);
+extern const char *lexer_setting(Node *stmt);
+extern void check_lexer_setting(const char *revision, SqlStatement *statement);
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
