@@ -21,6 +21,7 @@ OBJS = \
 	src/tenants.o \
 	src/statements.o \
 	src/apply.o \
+	src/constraints.o \
 	src/immutable.o \
 	src/register.o \
 	src/migrate.o \
@@ -33,7 +34,8 @@ OBJS = \
 	src/diff_qualify.o \
 	src/diff_tables.o \
 	src/diff_objects.o \
-	src/autogen.o
+	src/autogen.o \
+	src/models.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 

@@ -95,7 +95,7 @@ SELECT * FROM rev_check('CREATE TABLE t (id int); CREATE TABLE t (id int)', 'st_
 SELECT pg_temp.err($$SELECT * FROM rev_check('CREATE TABLE t (id int); SET backslash_quote = off', 'st_live')$$);
 SELECT * FROM rev_check(
     (SELECT string_agg(format('CREATE TABLE t%s (id int);', g), '') FROM generate_series(1, 3) g) ||
-    (SELECT string_agg('SELECT 1;', '') FROM generate_series(1, 20000)), 'st_live');
+    (SELECT string_agg('COMMENT ON TABLE t1 IS NULL;', '') FROM generate_series(1, 20000)), 'st_live');
 DROP SCHEMA st_live;
 
 SELECT * FROM rev_downgrade('base');

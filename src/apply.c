@@ -13,8 +13,9 @@
  * anything of the revision runs; then the statements run one by one
  * through SPI (statements.c: memory flat in their number) at a new GUC
  * nest level, so that any SET inside the revision is undone when the
- * revision ends.  For a tenant (pg_revisions.tenant), search_path is that
- * schema while the revision runs.  An error context callback names the revision in every
+ * revision ends, and so is any SET CONSTRAINTS (constraints.c).  For a
+ * tenant (pg_revisions.tenant), search_path is that schema while the
+ * revision runs.  An error context callback names the revision in every
  * error raised meanwhile.
  *
  *-------------------------------------------------------------------------
@@ -301,6 +302,7 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	sql_foreach_statement(sql, run_statement, &settings);
 	AtEOXact_GUC(false, nest_level);
+	restore_constraint_mode();
 
 	error_context_stack = callback.previous;
 }
@@ -325,6 +327,13 @@ void
 begin_applying(void)
 {
 	applying = true;
+}
+
+/* Is revision SQL running right now (between begin_ and end_applying)? */
+bool
+applying_revision(void)
+{
+	return applying;
 }
 
 /* Mark its end; call from PG_FINALLY so an error clears it too. */

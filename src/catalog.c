@@ -272,6 +272,8 @@ catalog_caller_name(void)
  *		Load the whole DAG and the applied state: one scan of the revisions
  *		(joined with applied) and one of the edges.  No SQL text is read, and
  *		messages only when asked for (node->message is NULL otherwise).
+ *		A catalog changed behind pg_revisions' back is an error (XX001)
+ *		naming what is wrong, never a graph to act on.
  */
 RevGraph *
 catalog_load_graph(bool with_messages)
@@ -291,14 +293,16 @@ catalog_load_graph_for(bool with_messages, const char *tenant)
 	SPITupleTable *nodes;
 	uint64		nnodes;
 	Datum		values[2] = {BoolGetDatum(with_messages), CStringGetTextDatum(tenant)};
+	int64		newest_heads_count;
 
 	run_query(Q_LOAD_NODES, values, NULL);
 	nodes = SPI_tuptable;
 	nnodes = SPI_processed;
 	run_query(Q_LOAD_EDGES, NULL, NULL);
-	graph_build(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
+	newest_heads_count = graph_build(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
 	SPI_freetuptable(nodes);
 	SPI_freetuptable(SPI_tuptable);
+	graph_check_consistent(graph, newest_heads_count);
 	return graph;
 }
 

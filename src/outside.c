@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(rev_record);
 /* This session's claim: at most one revision at a time. */
 static bool has_claim = false;
 static bool release_at_commit = false;	/* recorded: drop the claim on commit */
+static SubTransactionId recorded_subid = InvalidSubTransactionId;	/* where */
 static bool callback_registered = false;
 static char claimed_revision[NAMEDATALEN];
 static RevDirection claimed_direction;
@@ -51,6 +52,8 @@ static void check_next_to_run(RevGraph *graph, int node, RevDirection dir);
 static List *split_statements(const char *revision, const char *sql);
 static void drop_claim(void);
 static void claim_xact_callback(XactEvent event, void *arg);
+static void claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
 
 /* Release this session's claim and forget it.  The caller holds it. */
 static void
@@ -65,7 +68,8 @@ drop_claim(void)
  * claim_xact_callback
  *		Once rev_record has recorded the claimed revision, the claim goes
  *		when that transaction commits; if it aborts, nothing was recorded
- *		and the session keeps the claim, so rev_record can be retried.
+ *		and the session keeps the claim, so rev_record can be retried (the
+ *		same for a rolled-back subtransaction: claim_subxact_callback).
  */
 static void
 claim_xact_callback(XactEvent event, void *arg)
@@ -77,6 +81,25 @@ claim_xact_callback(XactEvent event, void *arg)
 	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 			 event == XACT_EVENT_PREPARE)
 		release_at_commit = false;
+}
+
+/*
+ * claim_subxact_callback
+ *		The recording belongs to the subtransaction that called rev_record:
+ *		if it rolls back (ROLLBACK TO SAVEPOINT, an exception block), nothing
+ *		was recorded and the claim stays; if it commits, the recording moves
+ *		to its parent.
+ */
+static void
+claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (!release_at_commit || mySubid != recorded_subid)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		release_at_commit = false;
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		recorded_subid = parentSubid;
 }
 
 /* The operation argument of rev_claim: 'upgrade' or 'downgrade'. */
@@ -358,8 +381,10 @@ rev_record(PG_FUNCTION_ARGS)
 	if (!callback_registered)
 	{
 		RegisterXactCallback(claim_xact_callback, NULL);
+		RegisterSubXactCallback(claim_subxact_callback, NULL);
 		callback_registered = true;
 	}
 	release_at_commit = true;
+	recorded_subid = GetCurrentSubTransactionId();
 	PG_RETURN_VOID();
 }

@@ -6,7 +6,8 @@
  *
  * The SQL-callable functions live in register.c, migrate.c and inspect.c;
  * pg_revisions.h lists what every other file does.  _PG_init defines the
- * settings (pg_revisions.*); there are no hooks.
+ * settings (pg_revisions.*) and installs one hook, ProcessUtility_hook,
+ * which notes SET CONSTRAINTS (constraints.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -23,10 +24,11 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Define the settings, once per backend, when the library is loaded. */
+/* Define the settings and install the hook, once per backend, on loading. */
 void
 _PG_init(void)
 {
 	tenant_define_setting();
 	MarkGUCPrefixReserved("pg_revisions");
+	constraints_init();
 }

@@ -15,6 +15,7 @@
  *	  tenants.c   pg_revisions.tenant: one applied state per schema
  *	  statements.c  walking a SQL text's statements in bounded memory
  *	  apply.c     running one revision's SQL as the caller
+ *	  constraints.c  keeping a revision's SET CONSTRAINTS inside it
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
@@ -29,6 +30,7 @@
  *	  diff_objects.c  comparing constraints, indexes, views, functions,
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  models.c    what those models may do, checked before they run
  *
  *-------------------------------------------------------------------------
  */
@@ -197,7 +199,7 @@ extern RevGraph *graph_cache_get(bool with_messages);
 
 /* graph.c */
 struct SPITupleTable;
-extern void graph_build(RevGraph *graph, struct SPITupleTable *nodes, uint64 nnodes,
+extern int64 graph_build(RevGraph *graph, struct SPITupleTable *nodes, uint64 nnodes,
 						struct SPITupleTable *edges, uint64 nedges);
 extern int	graph_find(RevGraph *graph, const char *id);
 extern bool *graph_ancestors(RevGraph *graph, RevList set);
@@ -209,6 +211,7 @@ extern RevList graph_children(RevGraph *graph, int node);
 extern RevList graph_roots(RevGraph *graph);
 extern RevList list_make_one(int node);
 extern char *graph_list_ids(RevGraph *graph, RevList list);
+extern void graph_check_consistent(RevGraph *graph, int64 newest_heads_count);
 
 /* target.c */
 extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
@@ -266,11 +269,19 @@ extern void check_lexer_setting(const char *revision, SqlStatement *statement);
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
+extern bool applying_revision(void);
+
+/* constraints.c */
+extern void constraints_init(void);
+extern void restore_constraint_mode(void);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
 extern List *diff_statements(DiffSchema *from, DiffSchema *to);
 extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* models.c */
+extern void check_models(const char *function, const char *models);
 
 #endif							/* PG_REVISIONS_H */
