@@ -44,6 +44,12 @@ REVOKE ALL ON FUNCTION pg_catalog.rev_plan(text, text) FROM PUBLIC;
 -- unchanged (src/graph_cache.c).  The extension's own writes bump it; this
 -- trigger bumps it for every other change to the tables the DAG is read
 -- from (pg_restore's COPY, a superuser's edit), so no cache outlives one.
+-- false after a change made outside the extension's own queries (the
+-- catalog_changed trigger): rev_upgrade's no-op fast path, which does not load
+-- the DAG, is then not taken until a rev_upgrade or rev_downgrade has loaded and
+-- checked the whole catalog again.
+ALTER TABLE revisions.state ADD COLUMN checked boolean NOT NULL DEFAULT true;
+
 CREATE FUNCTION revisions.catalog_changed()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'pgrev_catalog_changed'

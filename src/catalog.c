@@ -693,8 +693,10 @@ catalog_state_version(int64 *generation, TransactionId *xmin)
  * catalog_heads_applied
  *		Are all heads of the DAG applied, as far as one index lookup can
  *		tell?  True when no revision is registered, or when there is one head
- *		(the newest revision) and it is applied; false otherwise (several
- *		heads, or the head unapplied: the caller must load the DAG).
+ *		(the newest revision) and it is applied and nothing changed the
+ *		catalog by hand since it was last checked (revisions.state.checked);
+ *		false otherwise (several heads, the head unapplied, or a hand-made
+ *		change: the caller must load the DAG, which checks it).
  */
 bool
 catalog_heads_applied(void)
@@ -709,10 +711,33 @@ catalog_heads_applied(void)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 
 		result = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull)) == 1 &&
-			DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+			DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull)) &&
+			DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return result;
+}
+
+/*
+ * catalog_mark_unchecked
+ *		Note a change made outside the extension's own queries: the fast
+ *		path of catalog_heads_applied is off until catalog_mark_checked.
+ */
+void
+catalog_mark_unchecked(void)
+{
+	run_query(Q_MARK_UNCHECKED, NULL, NULL);
+}
+
+/*
+ * catalog_mark_checked
+ *		Note that the whole catalog was just loaded and found consistent
+ *		(catalog_load_graph checks it).  Writes only when it was unchecked.
+ */
+void
+catalog_mark_checked(void)
+{
+	run_query(Q_MARK_CHECKED, NULL, NULL);
 }
 
 /* Helper for register.c and migrate.c: a text[] from a List of char *. */

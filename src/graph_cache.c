@@ -146,6 +146,7 @@ pgrev_catalog_changed(PG_FUNCTION_ARGS)
 	{
 		SPI_connect();
 		catalog_mark_changed();
+		catalog_mark_unchecked();
 		SPI_finish();
 	}
 	return PointerGetDatum(NULL);

@@ -208,6 +208,8 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	}
 
 	graph = graph_cache_get(false);
+	if (tenant_current()[0] == '\0')
+		catalog_mark_checked();
 	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
 	if (!up)

@@ -187,6 +187,8 @@ extern void catalog_record_operation(const char *operation, const char *target,
 									 List *added, List *added_at, List *removed,
 									 List *touched);
 extern void catalog_lock_state(void);
+extern void catalog_mark_unchecked(void);
+extern void catalog_mark_checked(void);
 extern void catalog_lock_tenant_state(const char *tenant);
 extern List *catalog_tenants(void);
 extern void catalog_mark_changed(void);
