@@ -6,9 +6,10 @@
  *
  * Both schemas are read (diff_read.c) with their definitions qualified with
  * source's name, their objects paired by key, and the statements generated
- * per kind (diff_tables.c, diff_objects.c) into stages (diff.h) that are
- * concatenated in order: drops of dependants first, then creations in
- * dependency order.  The helpers here format statements for those files.
+ * per kind (diff_tables.c, diff_objects.c), each in a stage (diff.h), and
+ * ordered (diff_order.c) by the dependencies read from both schemas: drops
+ * of dependants first, then creations in dependency order, the stages
+ * breaking ties.  The helpers here format statements for those files.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,17 +25,21 @@
 PG_FUNCTION_INFO_V1(rev_diff);
 
 static void reset_set(DiffSet *set);
+static int	errmsg_null_schema(const char *what);
+static int	errdetail_given_as(const char *what);
 
 /*
  * diff_emit
  *		Append one statement, formatted from fmt, to a stage.  loss, when not
  *		NULL, says what data the statement destroys: it becomes a "-- " line
- *		before the statement.
+ *		before the statement.  The caller may tie the statement to the
+ *		object it creates or drops (diff_for) to order it by dependencies.
  */
-void
+DiffStmt *
 diff_emit(DiffOutput *o, DiffStage stage, const char *loss, const char *fmt,...)
 {
 	StringInfoData buf;
+	DiffStmt   *stmt = palloc0(sizeof(DiffStmt));
 
 	initStringInfo(&buf);
 	if (loss)
@@ -51,7 +56,11 @@ diff_emit(DiffOutput *o, DiffStage stage, const char *loss, const char *fmt,...)
 			break;
 		enlargeStringInfo(&buf, needed);
 	}
-	o->stages[stage] = lappend(o->stages[stage], buf.data);
+	stmt->text = buf.data;
+	stmt->stage = stage;
+	stmt->seq = list_length(o->stmts);
+	o->stmts = lappend(o->stmts, stmt);
+	return stmt;
 }
 
 /* name (unquoted) qualified with the output schema, quoted as needed. */
@@ -127,6 +136,8 @@ reset_set(DiffSet *set)
 		set->items[i].rebuild = false;
 		set->items[i].altered = false;
 		set->items[i].visited = false;
+		set->items[i].stmts = NIL;
+		set->items[i].dstmts = NIL;
 	}
 }
 
@@ -140,7 +151,6 @@ List *
 diff_statements(DiffSchema *from, DiffSchema *to)
 {
 	DiffOutput	o;
-	List	   *result = NIL;
 	DiffSet    *a[] = {&from->tables, &from->columns, &from->constraints, &from->indexes,
 		&from->sequences, &from->enums, &from->views, &from->functions, &from->triggers};
 	DiffSet    *b[] = {&to->tables, &to->columns, &to->constraints, &to->indexes,
@@ -159,16 +169,39 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 	diff_mark_functions(from, to);
 	diff_tables(from, to, &o);
 	diff_objects(from, to, &o);
-	for (k = 0; k < NUM_STAGES; k++)
-		result = list_concat(result, o.stages[k]);
-	return result;
+	return diff_order(from, to, &o);
+}
+
+/*
+ * errmsg_null_schema, errdetail_given_as
+ *		The messages about a schema argument, whole sentences for each role
+ *		(what: "source", "target" or "live").
+ */
+static int
+errmsg_null_schema(const char *what)
+{
+	if (strcmp(what, "source") == 0)
+		return errmsg("source schema must not be NULL");
+	if (strcmp(what, "target") == 0)
+		return errmsg("target schema must not be NULL");
+	return errmsg("live schema must not be NULL");
+}
+
+static int
+errdetail_given_as(const char *what)
+{
+	if (strcmp(what, "source") == 0)
+		return errdetail("It was given as the source schema.");
+	if (strcmp(what, "target") == 0)
+		return errdetail("It was given as the target schema.");
+	return errdetail("It was given as the live schema.");
 }
 
 /*
  * diff_schema_argument
  *		The OID of the schema named by argument argno of fcinfo, checked: not
  *		NULL, existing, and usable by the caller.  what names the argument in
- *		errors.
+ *		errors: "source", "target" or "live".
  */
 Oid
 diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what)
@@ -179,14 +212,14 @@ diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s schema must not be NULL", what)));
+				 errmsg_null_schema(what)));
 	name = NameStr(*PG_GETARG_NAME(argno));
 	nsp = get_namespace_oid(name, true);
 	if (!OidIsValid(nsp))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_SCHEMA),
 				 errmsg("schema \"%s\" does not exist", name),
-				 errdetail("It was given as the %s schema.", what)));
+				 errdetail_given_as(what)));
 	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

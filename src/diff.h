@@ -25,7 +25,9 @@
  * function or trigger.  Which fields are used depends on the kind; unused
  * ones are NULL, 0 or false.
  */
-typedef struct DiffItem
+typedef struct DiffItem DiffItem;
+
+struct DiffItem
 {
 	char	   *key;			/* what matches it across schemas */
 	char	   *name;			/* its name, unquoted */
@@ -62,7 +64,19 @@ typedef struct DiffItem
 	bool		altered;		/* tables: a column dropped or its type changed */
 	bool		visited;		/* views: topological sort marker; tables: a
 								 * key constraint is rebuilt */
-} DiffItem;
+	/* dependencies (diff_depend.c), within the schema */
+	Oid			oid;			/* in its catalog; columns: their table's */
+	Oid			defoid;			/* columns: pg_attrdef row, or InvalidOid */
+	char	   *body;			/* non-atomic LANGUAGE sql functions: prosrc */
+	DiffItem   *parent;			/* the table (or materialized view) of a
+								 * column, constraint, index or trigger */
+	List	   *deps;			/* DiffItems it needs */
+	List	   *ddeps;			/* columns: DiffItems their default needs */
+	/* set by the comparison: the statements creating or dropping it */
+	List	   *stmts;			/* DiffStmts */
+	List	   *dstmts;			/* columns: those setting or dropping the
+								 * default alone */
+};
 
 /* The objects of one kind, sorted by key. */
 typedef struct DiffSet
@@ -121,11 +135,27 @@ typedef enum DiffStage
 	NUM_STAGES
 } DiffStage;
 
-/* The statements being generated, per stage. */
+/*
+ * One generated statement.  Its stage orders it unless dependencies say
+ * otherwise (diff_order.c): a statement creating an object waits for those
+ * creating what it needs, one dropping an object for those dropping what
+ * needs it.
+ */
+typedef struct DiffStmt
+{
+	char	   *text;
+	int			stage;			/* DiffStage */
+	int			seq;			/* emission order, within the stage */
+	int			nwait;			/* statements still to come before it */
+	bool		done;
+	List	   *next;			/* DiffStmts waiting for it */
+} DiffStmt;
+
+/* The statements being generated. */
 typedef struct DiffOutput
 {
 	const char *out;			/* quote_identifier of the output schema */
-	List	   *stages[NUM_STAGES];
+	List	   *stmts;			/* DiffStmts, in emission order */
 	List	   *rebuilt_types;	/* qualified names of the enums rebuilt */
 } DiffOutput;
 
@@ -136,8 +166,16 @@ extern char *diff_requalify(const char *text, const char *from, const char *to);
 extern void diff_match(DiffSet *a, DiffSet *b);
 extern int	diff_find(DiffSet *set, const char *key);
 
+/* diff_depend.c */
+extern void diff_read_depends(DiffSchema *s, Oid nsp);
+
+/* diff_order.c */
+extern void diff_for(DiffStmt *stmt, DiffItem *item);
+extern void diff_for_default(DiffStmt *stmt, DiffItem *column);
+extern List *diff_order(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
 /* diff.c */
-extern void diff_emit(DiffOutput *o, DiffStage stage, const char *loss,
+extern DiffStmt *diff_emit(DiffOutput *o, DiffStage stage, const char *loss,
 					  const char *fmt,...) pg_attribute_printf(4, 5);
 extern char *diff_qname(DiffOutput *o, const char *name);
 extern bool diff_str_equal(const char *a, const char *b);

@@ -20,6 +20,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -37,7 +38,7 @@
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
-"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class')"
+"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
 
 static const char *const columns_query =
@@ -53,7 +54,7 @@ static const char *const columns_query =
 "  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
 "  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 "  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
-" a.attnum"
+" a.attnum, c.oid, d.oid"
 " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
@@ -62,13 +63,14 @@ static const char *const columns_query =
 static const char *const constraints_query =
 "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
 " pg_catalog.obj_description(co.oid, 'pg_constraint'),"
-" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1)"
+" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1),"
+" co.oid"
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
 " WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
 
 static const char *const indexes_query =
 "SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
-" pg_catalog.obj_description(i.oid, 'pg_class')"
+" pg_catalog.obj_description(i.oid, 'pg_class'), i.oid"
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
 " WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm') AND NOT c.relispartition"
@@ -80,7 +82,7 @@ static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
 "  pg_catalog.format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,"
 "  s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END),"
-" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class')"
+" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid"
 " LEFT JOIN LATERAL (SELECT t.relname, a.attname"
 "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
@@ -97,7 +99,7 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 static const char *const enums_query =
 "SELECT t.typname, ARRAY(SELECT e.enumlabel::pg_catalog.text FROM pg_catalog.pg_enum e"
 "  WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),"
-" pg_catalog.obj_description(t.oid, 'pg_type')"
+" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid"
 " FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
@@ -109,7 +111,7 @@ static const char *const views_query =
 "  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid"
 "  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND w.ev_class = c.oid"
 "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
-"  AND r.relnamespace = $1)"
+"  AND r.relnamespace = $1), c.oid"
 " FROM pg_catalog.pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('v', 'm')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
@@ -132,13 +134,15 @@ static const char *const functions_query =
 "   WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT 't' || c.relname || E'\\x01' || g.tgname"
 "    FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE g.oid = d.objid)"
 "   END FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
-"   AND d.refobjid = p.oid AND d.deptype = 'n') y(x) WHERE x IS NOT NULL)"
+"   AND d.refobjid = p.oid AND d.deptype = 'n') y(x) WHERE x IS NOT NULL),"
+" p.oid, CASE WHEN p.prosqlbody IS NULL AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l"
+"  WHERE l.lanname = 'sql') THEN p.prosrc END"
 " FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
 static const char *const triggers_query =
 "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),"
-" pg_catalog.obj_description(t.oid, 'pg_trigger')"
+" pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid"
 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 " WHERE NOT t.tgisinternal AND" TABLE_FILTER;
 
@@ -152,6 +156,7 @@ typedef struct Reader
 
 static int	run_query(Reader *r, const char *query, DiffSet *set);
 static char *column(int row, int col);
+static Oid	oid_column(int row, int col);
 static char *qualified(Reader *r, int row, int col);
 static char *make_key(const char *a, const char *b);
 static int	compare_items(const void *a, const void *b);
@@ -189,6 +194,17 @@ column(int row, int col)
 	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
 }
 
+/* Column col (1-based) of row, an oid; InvalidOid when null. */
+static Oid
+oid_column(int row, int col)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+
+	return isnull ? InvalidOid : DatumGetObjectId(value);
+}
+
 /* Like column(), with the schema's qualifier turned into the output's. */
 static char *
 qualified(Reader *r, int row, int col)
@@ -221,7 +237,10 @@ sort_set(DiffSet *set)
 	if (set->n > 1)
 		qsort(set->items, set->n, sizeof(DiffItem), compare_items);
 	for (i = 0; i < set->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		set->items[i].match = -1;
+	}
 }
 
 /* Strip the trailing semicolon and white space of a deparsed statement. */
@@ -251,7 +270,10 @@ read_labels(int row, int col, DiffItem *item)
 					  &elems, NULL, &item->nlabels);
 	item->labels = palloc(sizeof(char *) * (item->nlabels + 1));
 	for (i = 0; i < item->nlabels; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		item->labels[i] = TextDatumGetCString(elems[i]);
+	}
 }
 
 /*
@@ -283,9 +305,11 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->tables.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->comment = column(i, 2);
+		it->oid = oid_column(i, 3);
 	}
 
 	n = run_query(&r, columns_query, &s->columns);
@@ -295,6 +319,7 @@ diff_read_schema(Oid nsp, const char *out)
 		char	   *identity = column(i, 7);
 		char	   *generated = column(i, 8);
 
+		CHECK_FOR_INTERRUPTS();
 		it->table = column(i, 1);
 		it->name = column(i, 2);
 		it->key = make_key(it->table, it->name);
@@ -309,6 +334,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 11);
 		it->late_default = column(i, 12)[0] == 't';
 		it->attnum = (int) strtol(column(i, 13), NULL, 10);
+		it->oid = oid_column(i, 14);
+		it->defoid = oid_column(i, 15);
 	}
 
 	n = run_query(&r, constraints_query, &s->constraints);
@@ -316,6 +343,7 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->constraints.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->table = column(i, 1);
 		it->name = column(i, 2);
 		it->key = make_key(it->table, it->name);
@@ -323,6 +351,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
 		it->extra = column(i, 6);	/* referenced table */
+		it->oid = oid_column(i, 7);
 	}
 
 	n = run_query(&r, indexes_query, &s->indexes);
@@ -330,12 +359,14 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->indexes.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->table = column(i, 2);
 		it->sub = column(i, 3)[0];
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
+		it->oid = oid_column(i, 6);
 	}
 
 	n = run_query(&r, sequences_query, &s->sequences);
@@ -343,12 +374,14 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->sequences.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->def = column(i, 2);
 		it->table = column(i, 3);	/* owning column, if any */
 		it->extra = column(i, 4);
 		it->comment = column(i, 5);
+		it->oid = oid_column(i, 6);
 	}
 
 	n = run_query(&r, enums_query, &s->enums);
@@ -356,10 +389,12 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->enums.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		read_labels(i, 2, it);
 		it->comment = column(i, 3);
+		it->oid = oid_column(i, 4);
 	}
 
 	n = run_query(&r, views_query, &s->views);
@@ -367,12 +402,14 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->views.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->sub = column(i, 2)[0];
 		it->def = trim_end(qualified(&r, i, 3));
 		it->comment = column(i, 4);
 		read_labels(i, 5, it);
+		it->oid = oid_column(i, 6);
 	}
 
 	n = run_query(&r, functions_query, &s->functions);
@@ -381,6 +418,7 @@ diff_read_schema(Oid nsp, const char *out)
 		DiffItem   *it = &s->functions.items[i];
 		char	   *args = qualified(&r, i, 2);
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = psprintf("%s(%s)", it->name, args);
 		it->table = args;		/* identity arguments, for DROP */
@@ -390,6 +428,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 6);
 		it->atomic = column(i, 7)[0] == 't';
 		read_labels(i, 8, it);	/* what uses it: kind letter + key */
+		it->oid = oid_column(i, 9);
+		it->body = column(i, 10);
 	}
 
 	n = run_query(&r, triggers_query, &s->triggers);
@@ -397,15 +437,15 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->triggers.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->table = column(i, 1);
 		it->name = column(i, 2);
 		it->key = make_key(it->table, it->name);
 		it->def = qualified(&r, i, 3);
 		it->comment = column(i, 4);
+		it->oid = oid_column(i, 5);
 	}
 	SPI_freetuptable(SPI_tuptable);
-
-	AtEOXact_GUC(false, nest_level);
 
 	sort_set(&s->tables);
 	sort_set(&s->columns);
@@ -416,6 +456,9 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->views);
 	sort_set(&s->functions);
 	sort_set(&s->triggers);
+	diff_read_depends(s, nsp);
+
+	AtEOXact_GUC(false, nest_level);
 	return s;
 }
 
@@ -434,6 +477,7 @@ diff_match(DiffSet *a, DiffSet *b)
 	{
 		int			cmp = strcmp(a->items[i].key, b->items[j].key);
 
+		CHECK_FOR_INTERRUPTS();
 		if (cmp < 0)
 			a->items[i++].match = -1;
 		else if (cmp > 0)

@@ -19,6 +19,8 @@
 #include "diff.h"
 
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 
@@ -137,25 +139,29 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	appendStringInfo(&buf, "CREATE TABLE %s (", qtable);
 	for (i = 0, first = true; i < ncols; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (cols[i]->generated && cols[i]->late_default)
 			continue;			/* added once its functions exist */
 		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(cols[i]));
 		first = false;
 	}
 	appendStringInfoString(&buf, first ? ")" : "\n)");
-	diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data);
+	diff_for(diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data), table);
 
 	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
 	for (i = 0; i < ncols; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (cols[i]->generated && cols[i]->late_default)
 		{
 			add_column(cols[i], qtable, false, o);
 			continue;
 		}
 		if (cols[i]->late_default && !cols[i]->generated)
-			diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-					  qtable, quote_identifier(cols[i]->name), cols[i]->defexpr);
+			diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL,
+									   "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+									   qtable, quote_identifier(cols[i]->name), cols[i]->defexpr),
+							 cols[i]);
 		diff_comment(o, psprintf("COLUMN %s.%s", qtable, quote_identifier(cols[i]->name)),
 					 cols[i]->comment, NULL, true);
 	}
@@ -170,11 +176,13 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 static void
 add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o)
 {
-	diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
-			  NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col));
+	diff_for(diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
+					   NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col)),
+			 col);
 	if (col->late_default && !col->generated)
-		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-				  qtable, quote_identifier(col->name), col->defexpr);
+		diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+								   qtable, quote_identifier(col->name), col->defexpr),
+						 col);
 	diff_comment(o, psprintf("COLUMN %s.%s", qtable, quote_identifier(col->name)),
 				 col->comment, NULL, true);
 }
@@ -209,7 +217,9 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	if (f->generated != t->generated ||
 		(f->generated && (f->rebuild || types_change || !diff_str_equal(f->defexpr, t->defexpr))))
 	{
-		diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
+		DiffStmt   *drop;
+
+		drop = diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
 				  psprintf(!f->generated ?
 						   "drops column %s.%s and its data: it is re-added as a generated column" :
 						   f->generated != t->generated || f->rebuild || !diff_str_equal(f->defexpr, t->defexpr) ?
@@ -217,6 +227,7 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 						   "drops generated column %s.%s to re-add it after the type change of a column it may read (its values are recomputed)",
 						   qtable, qcol),
 				  "ALTER TABLE %s DROP COLUMN %s", qtable, qcol);
+		diff_for(drop, f);
 		add_column(t, qtable, true, o);
 		ftable->altered = true;
 		ftable->rebuild = true;
@@ -232,13 +243,16 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	 */
 	if (f->defexpr && !t->rebuild && (type_changed || default_changed || f->rebuild))
 	{
-		diff_emit(o, STAGE_DROP_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
-				  qtable, qcol);
+		diff_for_default(diff_emit(o, STAGE_DROP_COLUMN, NULL,
+								   "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qtable, qcol),
+						 f);
 		default_dropped = true;
 	}
 	if (t->defexpr && (default_dropped || t->rebuild || default_changed))
-		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-				  qtable, qcol, t->defexpr);
+		diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL,
+								   "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+								   qtable, qcol, t->defexpr),
+						 t);
 
 	/* an identity goes before a type change (the new type may not allow it) */
 	if (f->sub && !t->sub)
@@ -306,11 +320,13 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 	{
 		DiffItem   *f = &from->columns.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (f->match < 0)
 		{
-			diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
-					  psprintf("drops column %s.%s and its data", qtable, quote_identifier(f->name)),
-					  "ALTER TABLE %s DROP COLUMN %s", qtable, quote_identifier(f->name));
+			diff_for(diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
+							   psprintf("drops column %s.%s and its data", qtable, quote_identifier(f->name)),
+							   "ALTER TABLE %s DROP COLUMN %s", qtable, quote_identifier(f->name)),
+					 f);
 			ft->altered = true;
 		}
 		else
@@ -327,7 +343,10 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 				cols[nnew++] = &to->columns.items[i];
 		qsort(cols, nnew, sizeof(DiffItem *), compare_attnum);
 		for (i = 0; i < nnew; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			add_column(cols[i], qtable, false, o);
+		}
 	}
 }
 
@@ -348,6 +367,7 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *t = f->match >= 0 ? &to->sequences.items[f->match] : NULL;
 		bool		owner_dropped = false;
 
+		CHECK_FOR_INTERRUPTS();
 		if (f->table)
 		{
 			char	   *key = psprintf("%s\x01%s", f->table, f->extra);
@@ -356,9 +376,10 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			owner_dropped = c < 0 || from->columns.items[c].match < 0;
 		}
 		if (t == NULL && !owner_dropped)
-			diff_emit(o, STAGE_DROP_SEQUENCE,
-					  psprintf("drops sequence %s and its current value", diff_qname(o, f->name)),
-					  "DROP SEQUENCE %s", diff_qname(o, f->name));
+			diff_for(diff_emit(o, STAGE_DROP_SEQUENCE,
+							   psprintf("drops sequence %s and its current value", diff_qname(o, f->name)),
+							   "DROP SEQUENCE %s", diff_qname(o, f->name)),
+					 f);
 		else if (t && owner_dropped)
 			diff_emit(o, STAGE_DISOWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY NONE",
 					  diff_qname(o, f->name));
@@ -369,8 +390,10 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = t->match >= 0 ? &from->sequences.items[t->match] : NULL;
 		char	   *qseq = diff_qname(o, t->name);
 
+		CHECK_FOR_INTERRUPTS();
 		if (f == NULL)
-			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "CREATE SEQUENCE %s %s", qseq, t->def);
+			diff_for(diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "CREATE SEQUENCE %s %s", qseq, t->def),
+					 t);
 		else if (!diff_str_equal(f->def, t->def))
 			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "ALTER SEQUENCE %s %s", qseq, t->def);
 		if (t->table && (f == NULL || !diff_str_equal(f->table, t->table) ||
@@ -422,7 +445,9 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 			 DiffOutput *o)
 {
 	char	   *qtype = diff_qname(o, t->name);
-	char	   *old = psprintf("%.50s_pgrev_old", t->name);
+	/* the new name must fit NAMEDATALEN: cut on a character boundary */
+	char	   *old = psprintf("%.*s_pgrev_old", pg_mbcliplen(t->name, strlen(t->name), 50),
+							   t->name);
 	char	   *qarray = psprintf("%s[]", qtype);
 	StringInfoData removed;
 	int			i;
@@ -431,6 +456,7 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 	initStringInfo(&removed);
 	for (i = 0; i < f->nlabels; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < t->nlabels; j++)
 			if (strcmp(f->labels[i], t->labels[j]) == 0)
 				break;
@@ -444,7 +470,8 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 					   removed.len ? "rows holding a removed value " : "no value is lost",
 					   removed.len ? psprintf("(%s) make the conversion fail", removed.data) : ""),
 			  "ALTER TYPE %s RENAME TO %s", qtype, quote_identifier(old));
-	diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t));
+	diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t)),
+			 t);
 	for (i = 0; i < from->columns.n; i++)
 	{
 		DiffItem   *fc = &from->columns.items[i];
@@ -452,6 +479,7 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 		bool		array;
 		char	   *qtable;
 
+		CHECK_FOR_INTERRUPTS();
 		if (tc == NULL || !diff_str_equal(fc->type, tc->type))
 			continue;
 		if (strcmp(fc->type, qtype) == 0)
@@ -487,10 +515,11 @@ diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 
 	for (i = 0; i < from->enums.n; i++)
 		if (from->enums.items[i].match < 0)
-			diff_emit(o, STAGE_DROP_TYPE,
-					  psprintf("drops enum type %s (the columns using it were dropped before)",
-							   diff_qname(o, from->enums.items[i].name)),
-					  "DROP TYPE %s", diff_qname(o, from->enums.items[i].name));
+			diff_for(diff_emit(o, STAGE_DROP_TYPE,
+							   psprintf("drops enum type %s (the columns using it were dropped before)",
+										diff_qname(o, from->enums.items[i].name)),
+							   "DROP TYPE %s", diff_qname(o, from->enums.items[i].name)),
+					 &from->enums.items[i]);
 	for (i = 0; i < to->enums.n; i++)
 	{
 		DiffItem   *t = &to->enums.items[i];
@@ -499,14 +528,18 @@ diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		bool		fresh = f == NULL;
 		int			j;
 
+		CHECK_FOR_INTERRUPTS();
 		if (f == NULL)
-			diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t));
+			diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype,
+							   enum_labels(t)),
+					 t);
 		else if (is_subsequence(f, t))
 		{
 			for (j = 0; j < t->nlabels; j++)
 			{
 				int			k;
 
+				CHECK_FOR_INTERRUPTS();
 				for (k = 0; k < f->nlabels; k++)
 					if (strcmp(f->labels[k], t->labels[j]) == 0)
 						break;
@@ -549,10 +582,12 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	{
 		DiffItem   *f = &from->tables.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (f->match < 0)
-			diff_emit(o, STAGE_DROP_TABLE,
-					  psprintf("drops table %s and all its rows", diff_qname(o, f->name)),
-					  "DROP TABLE %s", diff_qname(o, f->name));
+			diff_for(diff_emit(o, STAGE_DROP_TABLE,
+							   psprintf("drops table %s and all its rows", diff_qname(o, f->name)),
+							   "DROP TABLE %s", diff_qname(o, f->name)),
+					 f);
 		else
 		{
 			diff_columns(from, to, f, o);
@@ -561,6 +596,9 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		}
 	}
 	for (i = 0; i < to->tables.n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (to->tables.items[i].match < 0)
 			create_table(to, &to->tables.items[i], o);
+	}
 }
