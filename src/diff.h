@@ -66,7 +66,8 @@ struct DiffItem
 								 * key constraint is rebuilt */
 	/* dependencies (diff_depend.c), within the schema */
 	Oid			oid;			/* in its catalog; columns: their table's */
-	Oid			defoid;			/* columns: pg_attrdef row, or InvalidOid */
+	Oid			defoid;			/* columns: pg_attrdef row, or InvalidOid;
+								 * views: their _RETURN rule */
 	char	   *body;			/* non-atomic LANGUAGE sql functions: prosrc */
 	DiffItem   *parent;			/* the table (or materialized view) of a
 								 * column, constraint, index or trigger */
@@ -167,7 +168,7 @@ extern void diff_match(DiffSet *a, DiffSet *b);
 extern int	diff_find(DiffSet *set, const char *key);
 
 /* diff_depend.c */
-extern void diff_read_depends(DiffSchema *s, Oid nsp);
+extern void diff_read_depends(DiffSchema *s);
 
 /* diff_order.c */
 extern void diff_for(DiffStmt *stmt, DiffItem *item);

@@ -30,24 +30,24 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "parser/scansup.h"
+#include "utils/array.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 
 /*
- * One row per dependency of an object on another object of the schema,
- * both as (catalog, oid, sub-id), normalised as the header says, and the
- * dependency type.
+ * The dependencies of the objects given as two arrays, (catalog, oid): the
+ * object and sub-id depending, the object and sub-id needed, normalised as
+ * the header says (row types, array types, indexes backing keys), and the
+ * dependency type.  Run with search_path = pg_catalog.
  */
 static const char *const depends_query =
-"SELECT CASE WHEN w.oid IS NOT NULL THEN 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid"
-"  WHEN ci.oid IS NOT NULL THEN 'pg_catalog.pg_constraint'::pg_catalog.regclass::pg_catalog.oid"
-"  ELSE d.classid END,"
-" COALESCE(w.ev_class, ci.oid, d.objid),"
-" CASE WHEN w.oid IS NULL AND ci.oid IS NULL THEN d.objsubid ELSE 0 END,"
+"SELECT d.classid, d.objid, d.objsubid,"
 " CASE WHEN rt.oid IS NOT NULL AND COALESCE(re.typrelid, rt.typrelid) OPERATOR(pg_catalog.<>) 0"
 "   THEN 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid"
 "  WHEN rc.oid IS NOT NULL THEN 'pg_catalog.pg_constraint'::pg_catalog.regclass::pg_catalog.oid"
@@ -58,13 +58,9 @@ static const char *const depends_query =
 "  ELSE COALESCE(rc.oid, d.refobjid) END,"
 " CASE WHEN rt.oid IS NULL AND rc.oid IS NULL THEN d.refobjsubid ELSE 0 END,"
 " d.deptype"
-" FROM pg_catalog.pg_depend d"
-" LEFT JOIN pg_catalog.pg_rewrite w"
-"  ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-"  AND w.oid OPERATOR(pg_catalog.=) d.objid"
-" LEFT JOIN pg_catalog.pg_constraint ci"
-"  ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-"  AND ci.conindid OPERATOR(pg_catalog.=) d.objid AND ci.contype IN ('p', 'u', 'x')"
+" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS o(cls, obj)"
+" JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) o.cls"
+"  AND d.objid OPERATOR(pg_catalog.=) o.obj"
 " LEFT JOIN pg_catalog.pg_type rt"
 "  ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
 "  AND rt.oid OPERATOR(pg_catalog.=) d.refobjid"
@@ -72,11 +68,9 @@ static const char *const depends_query =
 "  ON re.oid OPERATOR(pg_catalog.=) rt.typelem AND rt.typcategory OPERATOR(pg_catalog.=) 'A'"
 " LEFT JOIN pg_catalog.pg_constraint rc"
 "  ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-"  AND rc.conindid OPERATOR(pg_catalog.=) d.refobjid AND rc.contype IN ('p', 'u', 'x')"
-" WHERE d.deptype IN ('n', 'a') AND d.refobjid IN ("
-"  SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) $1"
-"  UNION ALL SELECT p.oid FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) $1"
-"  UNION ALL SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) $1)";
+"  AND rc.conindid OPERATOR(pg_catalog.=) d.refobjid"
+"  AND rc.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog.\"char\"[])"
+" WHERE d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a}'::pg_catalog.\"char\"[])";
 
 /* An object, as the dependency rows name it. */
 typedef struct ObjectKey
@@ -101,6 +95,8 @@ static ObjectEntry *lookup(HTAB *map, Oid classid, Oid objid, int32 subid);
 static void set_parents(DiffSchema *s);
 static void add_name_dependency(DiffSchema *s, DiffItem *function, const char *name);
 static void scan_body(DiffSchema *s, DiffItem *function);
+static void want(Datum *classes, Datum *objects, int *n, Oid classid, Oid objid);
+static bool involved(DiffItem *item);
 
 /* Map an object to an item. */
 static void
@@ -261,89 +257,145 @@ scan_body(DiffSchema *s, DiffItem *function)
 	}
 }
 
+/* Add an object to the arrays of those whose dependencies are read. */
+static void
+want(Datum *classes, Datum *objects, int *n, Oid classid, Oid objid)
+{
+	if (!OidIsValid(objid))
+		return;
+	classes[*n] = ObjectIdGetDatum(classid);
+	objects[*n] = ObjectIdGetDatum(objid);
+	(*n)++;
+}
+
+/* Is an item created or dropped by a statement, itself or with its table? */
+static bool
+involved(DiffItem *item)
+{
+	return item->stmts != NIL || item->dstmts != NIL ||
+		(item->parent != NULL && item->parent->stmts != NIL);
+}
+
 /*
  * diff_read_depends
- *		Fill the deps, ddeps and parent of the items of s, the schema nsp
- *		just read.  The caller is connected to SPI, with search_path set to
- *		pg_catalog.
+ *		Fill the deps and ddeps of the items of s (read by diff_read_schema)
+ *		that the statements generated create or drop, alone or with their
+ *		table: an edge between two statements needs both ends, so only
+ *		these are read, whatever the size of the schema.  The caller is
+ *		connected to SPI.
  */
 void
-diff_read_depends(DiffSchema *s, Oid nsp)
+diff_read_depends(DiffSchema *s)
 {
+	DiffSet    *sets[] = {&s->tables, &s->columns, &s->constraints, &s->indexes,
+		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers};
+	Oid			catalogs[] = {RelationRelationId, RelationRelationId, ConstraintRelationId,
+		RelationRelationId, RelationRelationId, TypeRelationId, RelationRelationId,
+	ProcedureRelationId, TriggerRelationId};
 	HASHCTL		ctl;
 	HTAB	   *map;
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1] = {ObjectIdGetDatum(nsp)};
+	Datum	   *classes;
+	Datum	   *objects;
+	int			nwanted = 0;
+	int			total = 0;
+	Oid			last_table = InvalidOid;
+	Oid			argtypes[2] = {OIDARRAYOID, OIDARRAYOID};
+	Datum		args[2];
+	int			nest_level;
 	uint64		row;
 	int			rc;
+	int			k;
 	int			i;
 
 	set_parents(s);
+	for (k = 0; k < (int) lengthof(sets); k++)
+		total += sets[k]->n;
+	classes = palloc(sizeof(Datum) * (total + 1));
+	objects = palloc(sizeof(Datum) * (total + 1));
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(ObjectKey);
 	ctl.entrysize = sizeof(ObjectEntry);
 	ctl.hcxt = CurrentMemoryContext;
-	map = hash_create("pg_revisions diff objects", 1024, &ctl,
+	map = hash_create("pg_revisions diff objects", total + 1, &ctl,
 					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	for (i = 0; i < s->tables.n; i++)
-		enter(map, RelationRelationId, s->tables.items[i].oid, 0, &s->tables.items[i], false, false);
-	for (i = 0; i < s->columns.n; i++)
+	for (k = 0; k < (int) lengthof(sets); k++)
+		for (i = 0; i < sets[k]->n; i++)
+		{
+			DiffItem   *it = &sets[k]->items[i];
+			bool		column = sets[k] == &s->columns;
+
+			CHECK_FOR_INTERRUPTS();
+			it->deps = NIL;
+			it->ddeps = NIL;
+			enter(map, catalogs[k], it->oid, column ? it->attnum : 0, it, false,
+				  sets[k] == &s->sequences);
+			if (column && OidIsValid(it->defoid))
+				enter(map, AttrDefaultRelationId, it->defoid, 0, it, true, false);
+			if (sets[k] == &s->views && OidIsValid(it->defoid))
+				enter(map, RewriteRelationId, it->defoid, 0, it, false, false);
+			if (!involved(it))
+				continue;
+			if (column)
+			{
+				/* the columns of one table are contiguous */
+				if (it->oid != last_table)
+					want(classes, objects, &nwanted, RelationRelationId, it->oid);
+				last_table = it->oid;
+				want(classes, objects, &nwanted, AttrDefaultRelationId, it->defoid);
+			}
+			else if (sets[k] == &s->views)
+				want(classes, objects, &nwanted, RewriteRelationId, it->defoid);
+			else if (sets[k] != &s->sequences && sets[k] != &s->enums && sets[k] != &s->tables)
+				want(classes, objects, &nwanted, catalogs[k], it->oid);
+		}
+
+	if (nwanted > 0)
 	{
-		DiffItem   *it = &s->columns.items[i];
+		args[0] = PointerGetDatum(construct_array(classes, nwanted, OIDOID, sizeof(Oid),
+												  true, TYPALIGN_INT));
+		args[1] = PointerGetDatum(construct_array(objects, nwanted, OIDOID, sizeof(Oid),
+												  true, TYPALIGN_INT));
+		nest_level = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		rc = SPI_execute_with_args(depends_query, 2, argtypes, args, NULL, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "could not read the dependencies of the objects: %s",
+				 SPI_result_code_string(rc));
+		AtEOXact_GUC(false, nest_level);
+		for (row = 0; row < SPI_processed; row++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[row];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			ObjectEntry *dep;
+			ObjectEntry *ref;
 
-		enter(map, RelationRelationId, it->oid, it->attnum, it, false, false);
-		if (OidIsValid(it->defoid))
-			enter(map, AttrDefaultRelationId, it->defoid, 0, it, true, false);
+			CHECK_FOR_INTERRUPTS();
+			dep = lookup(map, DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull)),
+						 DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull)),
+						 DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull)));
+			ref = lookup(map, DatumGetObjectId(SPI_getbinval(tuple, desc, 4, &isnull)),
+						 DatumGetObjectId(SPI_getbinval(tuple, desc, 5, &isnull)),
+						 DatumGetInt32(SPI_getbinval(tuple, desc, 6, &isnull)));
+			if (dep == NULL || ref == NULL || dep->item == ref->item)
+				continue;
+			/* OWNED BY: a statement of its own, after both */
+			if (dep->is_sequence && DatumGetChar(SPI_getbinval(tuple, desc, 7, &isnull)) == 'a')
+				continue;
+			if (dep->is_default)
+				dep->item->ddeps = lappend(dep->item->ddeps, ref->item);
+			else
+				dep->item->deps = lappend(dep->item->deps, ref->item);
+		}
+		SPI_freetuptable(SPI_tuptable);
 	}
-	for (i = 0; i < s->constraints.n; i++)
-		enter(map, ConstraintRelationId, s->constraints.items[i].oid, 0, &s->constraints.items[i], false, false);
-	for (i = 0; i < s->indexes.n; i++)
-		enter(map, RelationRelationId, s->indexes.items[i].oid, 0, &s->indexes.items[i], false, false);
-	for (i = 0; i < s->sequences.n; i++)
-		enter(map, RelationRelationId, s->sequences.items[i].oid, 0, &s->sequences.items[i], false, true);
-	for (i = 0; i < s->enums.n; i++)
-		enter(map, TypeRelationId, s->enums.items[i].oid, 0, &s->enums.items[i], false, false);
-	for (i = 0; i < s->views.n; i++)
-		enter(map, RelationRelationId, s->views.items[i].oid, 0, &s->views.items[i], false, false);
-	for (i = 0; i < s->functions.n; i++)
-		enter(map, ProcedureRelationId, s->functions.items[i].oid, 0, &s->functions.items[i], false, false);
-	for (i = 0; i < s->triggers.n; i++)
-		enter(map, TriggerRelationId, s->triggers.items[i].oid, 0, &s->triggers.items[i], false, false);
-
-	SPI_freetuptable(SPI_tuptable);
-	rc = SPI_execute_with_args(depends_query, 1, argtypes, args, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the dependencies of the objects: %s", SPI_result_code_string(rc));
-	for (row = 0; row < SPI_processed; row++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[row];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		ObjectEntry *dep;
-		ObjectEntry *ref;
-
-		CHECK_FOR_INTERRUPTS();
-		dep = lookup(map, DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull)),
-					 DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull)),
-					 DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull)));
-		ref = lookup(map, DatumGetObjectId(SPI_getbinval(tuple, desc, 4, &isnull)),
-					 DatumGetObjectId(SPI_getbinval(tuple, desc, 5, &isnull)),
-					 DatumGetInt32(SPI_getbinval(tuple, desc, 6, &isnull)));
-		if (dep == NULL || ref == NULL || dep->item == ref->item)
-			continue;
-		/* OWNED BY: a statement of its own, after both */
-		if (dep->is_sequence && DatumGetChar(SPI_getbinval(tuple, desc, 7, &isnull)) == 'a')
-			continue;
-		if (dep->is_default)
-			dep->item->ddeps = lappend(dep->item->ddeps, ref->item);
-		else
-			dep->item->deps = lappend(dep->item->deps, ref->item);
-	}
-	SPI_freetuptable(SPI_tuptable);
 	hash_destroy(map);
+	pfree(classes);
+	pfree(objects);
 
 	for (i = 0; i < s->functions.n; i++)
-		if (s->functions.items[i].body)
+		if (s->functions.items[i].body && involved(&s->functions.items[i]))
 			scan_body(s, &s->functions.items[i]);
 }

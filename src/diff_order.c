@@ -172,6 +172,8 @@ diff_order(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	ListCell   *lc;
 	int			k;
 
+	diff_read_depends(from);
+	diff_read_depends(to);
 	for (k = 0; k < (int) lengthof(fsets); k++)
 	{
 		link_items(fsets[k], false);

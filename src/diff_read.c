@@ -111,7 +111,8 @@ static const char *const views_query =
 "  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid"
 "  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND w.ev_class = c.oid"
 "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
-"  AND r.relnamespace = $1), c.oid"
+"  AND r.relnamespace = $1), c.oid,"
+" (SELECT w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.rulename = '_RETURN')"
 " FROM pg_catalog.pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('v', 'm')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
@@ -410,6 +411,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 4);
 		read_labels(i, 5, it);
 		it->oid = oid_column(i, 6);
+		it->defoid = oid_column(i, 7);
 	}
 
 	n = run_query(&r, functions_query, &s->functions);
@@ -456,7 +458,6 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->views);
 	sort_set(&s->functions);
 	sort_set(&s->triggers);
-	diff_read_depends(s, nsp);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;
