@@ -25,6 +25,7 @@
 PG_FUNCTION_INFO_V1(rev_diff);
 
 static void reset_set(DiffSet *set);
+static List *option_keys(const char *options);
 static int	errmsg_null_schema(const char *what);
 static int	errdetail_given_as(const char *what);
 
@@ -123,6 +124,102 @@ diff_table_columns(DiffSet *columns, const char *table, int *end)
 	*end = i;
 	pfree(prefix);
 	return i > lo ? lo : -1;
+}
+
+/*
+ * option_keys
+ *		The names of the options in a reloptions text as diff_read.c
+ *		formats it ("name='value', ..."; values are literals, which may
+ *		hold ", "), as a List of palloc'd strings.
+ */
+static List *
+option_keys(const char *options)
+{
+	List	   *keys = NIL;
+	const char *p = options;
+
+	while (p && *p)
+	{
+		const char *eq = strchr(p, '=');
+
+		CHECK_FOR_INTERRUPTS();
+		if (eq == NULL)
+			break;
+		keys = lappend(keys, pnstrdup(p, eq - p));
+		p = eq + 1;
+		if (*p == 'E')
+			p++;
+		if (*p == '\'')
+		{
+			/* the literal: '' is a quote inside it */
+			for (p++; *p; p++)
+				if (*p == '\'' && p[1] == '\'')
+					p++;
+				else if (*p == '\'')
+					break;
+			if (*p)
+				p++;
+		}
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return keys;
+}
+
+/*
+ * diff_options
+ *		ALTER kind qname RESET/SET the storage parameters or view options
+ *		that differ between from and to (either may be NULL: none).
+ */
+void
+diff_options(DiffOutput *o, DiffStage stage, const char *kind, const char *qname,
+			 const char *from, const char *to)
+{
+	List	   *fkeys;
+	List	   *tkeys;
+	StringInfoData reset;
+	ListCell   *lc;
+
+	if (diff_str_equal(from, to))
+		return;
+	fkeys = option_keys(from);
+	tkeys = option_keys(to);
+	initStringInfo(&reset);
+	foreach(lc, fkeys)
+	{
+		ListCell   *lt;
+		bool		kept = false;
+
+		foreach(lt, tkeys)
+			if (strcmp((char *) lfirst(lc), (char *) lfirst(lt)) == 0)
+				kept = true;
+		if (!kept)
+			appendStringInfo(&reset, "%s%s", reset.len ? ", " : "", (char *) lfirst(lc));
+	}
+	if (reset.len)
+		diff_emit(o, stage, NULL, "ALTER %s %s RESET (%s)", kind, qname, reset.data);
+	if (to)
+		diff_emit(o, stage, NULL, "ALTER %s %s SET (%s)", kind, qname, to);
+}
+
+/*
+ * diff_clamp_sequence
+ *		Before a sequence's range becomes [tmin, tmax] (it was [fmin, fmax]),
+ *		move a current value outside the new range to its nearest end: the
+ *		server refuses the new bounds otherwise ("RESTART value ... cannot
+ *		be less than MINVALUE").  Nothing when the range does not narrow.
+ */
+void
+diff_clamp_sequence(DiffOutput *o, DiffStage stage, const char *qseq,
+					int64 fmin, int64 fmax, int64 tmin, int64 tmax)
+{
+	if (tmin <= fmin && tmax >= fmax)
+		return;
+	diff_emit(o, stage,
+			  psprintf("moves the current value of sequence %s into its new range, " INT64_FORMAT " to " INT64_FORMAT ", when it lies outside (that value is lost)",
+					   qseq, tmin, tmax),
+			  "SELECT pg_catalog.setval(%s::pg_catalog.regclass, CASE WHEN last_value OPERATOR(pg_catalog.<) " INT64_FORMAT " THEN " INT64_FORMAT " ELSE " INT64_FORMAT " END, false) FROM %s WHERE last_value OPERATOR(pg_catalog.<) " INT64_FORMAT " OR last_value OPERATOR(pg_catalog.>) " INT64_FORMAT,
+			  quote_literal_cstr(qseq), tmin, tmin, tmax, qseq, tmin, tmax);
 }
 
 /* Clear the comparison marks of a set. */

@@ -45,6 +45,12 @@ struct DiffItem
 	bool		notnull;
 	char		generated;		/* attgenerated */
 	char	   *defexpr;		/* default or generation expression */
+	char	   *seqname;		/* identity columns: their sequence (def: its
+								 * options, seqalter: the same as SET clauses) */
+	char	   *seqalter;
+	int64		seqmin;			/* sequences and identity columns */
+	int64		seqmax;
+	char	   *options;		/* tables, views: reloptions, "k='v', ..." */
 	bool		late_default;	/* default or generation expression calls a
 								 * user function: set after the functions */
 	int			attnum;
@@ -183,6 +189,10 @@ extern bool diff_str_equal(const char *a, const char *b);
 extern void diff_comment(DiffOutput *o, const char *object, const char *to,
 						 const char *from, bool fresh);
 extern int	diff_table_columns(DiffSet *columns, const char *table, int *end);
+extern void diff_options(DiffOutput *o, DiffStage stage, const char *kind,
+						 const char *qname, const char *from, const char *to);
+extern void diff_clamp_sequence(DiffOutput *o, DiffStage stage, const char *qseq,
+								int64 fmin, int64 fmax, int64 tmin, int64 tmax);
 
 /* diff_tables.c: tables, columns, sequences, enums */
 extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);

@@ -282,9 +282,14 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 
 		CHECK_FOR_INTERRUPTS();
 		if (fresh)
-			diff_for(diff_emit(o, STAGE_CREATE_VIEW, NULL, "CREATE %sVIEW %s AS\n%s",
-							   t->sub == 'm' ? "MATERIALIZED " : "", qview, t->def),
+			diff_for(diff_emit(o, STAGE_CREATE_VIEW, NULL, "CREATE %sVIEW %s%s%s%s AS\n%s",
+							   t->sub == 'm' ? "MATERIALIZED " : "", qview,
+							   t->options ? " WITH (" : "", t->options ? t->options : "",
+							   t->options ? ")" : "", t->def),
 					 t);
+		else
+			diff_options(o, STAGE_CREATE_VIEW, t->sub == 'm' ? "MATERIALIZED VIEW" : "VIEW",
+						 qview, f->options, t->options);
 		diff_comment(o, psprintf("%sVIEW %s", t->sub == 'm' ? "MATERIALIZED " : "", qview),
 					 t->comment, f ? f->comment : NULL, fresh);
 	}

@@ -32,13 +32,20 @@
 	" WHERE e.classid = '" cat "'::pg_catalog.regclass AND e.objid = " oid \
 	" AND e.deptype = 'e')"
 
+/* A relation's storage parameters or view options, as "name='value', ...". */
+#define RELOPTIONS \
+" (SELECT pg_catalog.string_agg(pg_catalog.split_part(o, '=', 1) || '=' ||" \
+"   pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY o)" \
+"  FROM pg_catalog.unnest(c.reloptions) o)"
+
 /* Plain tables of the schema (not partitions). */
 #define TABLE_FILTER \
 	" c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relispartition" \
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
-"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
+"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
+RELOPTIONS
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
 
 static const char *const columns_query =
@@ -54,10 +61,21 @@ static const char *const columns_query =
 "  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
 "  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 "  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
-" a.attnum, c.oid, d.oid"
+" a.attnum, c.oid, d.oid, idn.relname, idn.options, idn.seqmin, idn.seqmax, idn.alter"
 " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+" LEFT JOIN LATERAL (SELECT sc.relname, pg_catalog.format('START WITH %s INCREMENT BY %s "
+"MINVALUE %s MAXVALUE %s CACHE %s %sCYCLE', s.seqstart, s.seqincrement, s.seqmin, s.seqmax,"
+"   s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END) AS options, s.seqmin, s.seqmax,"
+"  pg_catalog.format('SET START WITH %s SET INCREMENT BY %s SET MINVALUE %s SET MAXVALUE %s "
+"SET CACHE %s SET %sCYCLE', s.seqstart, s.seqincrement, s.seqmin, s.seqmax,"
+"   s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END) AS alter"
+"  FROM pg_catalog.pg_depend dd JOIN pg_catalog.pg_class sc ON sc.oid = dd.objid"
+"  JOIN pg_catalog.pg_sequence s ON s.seqrelid = sc.oid"
+"  WHERE a.attidentity <> '' AND dd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+"  AND dd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dd.refobjid = c.oid"
+"  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
 " WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
 
 static const char *const constraints_query =
@@ -82,7 +100,7 @@ static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
 "  pg_catalog.format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,"
 "  s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END),"
-" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
+" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid, s.seqmin, s.seqmax"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid"
 " LEFT JOIN LATERAL (SELECT t.relname, a.attname"
 "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
@@ -112,7 +130,8 @@ static const char *const views_query =
 "  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND w.ev_class = c.oid"
 "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
 "  AND r.relnamespace = $1), c.oid,"
-" (SELECT w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.rulename = '_RETURN')"
+" (SELECT w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.rulename = '_RETURN'),"
+RELOPTIONS
 " FROM pg_catalog.pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('v', 'm')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
@@ -158,6 +177,7 @@ typedef struct Reader
 static int	run_query(Reader *r, const char *query, DiffSet *set);
 static char *column(int row, int col);
 static Oid	oid_column(int row, int col);
+static int64 int8_column(int row, int col);
 static char *qualified(Reader *r, int row, int col);
 static char *make_key(const char *a, const char *b);
 static int	compare_items(const void *a, const void *b);
@@ -204,6 +224,17 @@ oid_column(int row, int col)
 									  col, &isnull);
 
 	return isnull ? InvalidOid : DatumGetObjectId(value);
+}
+
+/* Column col (1-based) of row, a bigint; 0 when null. */
+static int64
+int8_column(int row, int col)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(value);
 }
 
 /* Like column(), with the schema's qualifier turned into the output's. */
@@ -311,6 +342,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->key = it->name;
 		it->comment = column(i, 2);
 		it->oid = oid_column(i, 3);
+		it->options = column(i, 4);
 	}
 
 	n = run_query(&r, columns_query, &s->columns);
@@ -337,6 +369,11 @@ diff_read_schema(Oid nsp, const char *out)
 		it->attnum = (int) strtol(column(i, 13), NULL, 10);
 		it->oid = oid_column(i, 14);
 		it->defoid = oid_column(i, 15);
+		it->seqname = column(i, 16);	/* identity columns */
+		it->def = column(i, 17);
+		it->seqmin = int8_column(i, 18);
+		it->seqmax = int8_column(i, 19);
+		it->seqalter = column(i, 20);
 	}
 
 	n = run_query(&r, constraints_query, &s->constraints);
@@ -383,6 +420,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->extra = column(i, 4);
 		it->comment = column(i, 5);
 		it->oid = oid_column(i, 6);
+		it->seqmin = int8_column(i, 7);
+		it->seqmax = int8_column(i, 8);
 	}
 
 	n = run_query(&r, enums_query, &s->enums);
@@ -412,6 +451,7 @@ diff_read_schema(Oid nsp, const char *out)
 		read_labels(i, 5, it);
 		it->oid = oid_column(i, 6);
 		it->defoid = oid_column(i, 7);
+		it->options = column(i, 8);
 	}
 
 	n = run_query(&r, functions_query, &s->functions);

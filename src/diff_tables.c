@@ -25,7 +25,7 @@
 #include "utils/builtins.h"
 
 static bool is_widening(DiffItem *from, DiffItem *to);
-static char *column_definition(DiffItem *col);
+static char *column_definition(DiffOutput *o, DiffItem *col);
 static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
 static void add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o);
 static bool type_changes(DiffItem *f, DiffItem *t);
@@ -82,11 +82,12 @@ is_widening(DiffItem *from, DiffItem *to)
 /*
  * column_definition
  *		A column as written in CREATE TABLE or ADD COLUMN: name, type,
- *		collation, generation or identity, default (unless it calls a user
+ *		collation, generation or identity (with its sequence's name and
+ *		options), default (unless it calls a user
  *		function: then it is set once the functions exist), NOT NULL.
  */
 static char *
-column_definition(DiffItem *col)
+column_definition(DiffOutput *o, DiffItem *col)
 {
 	StringInfoData buf;
 
@@ -97,8 +98,9 @@ column_definition(DiffItem *col)
 	if (col->generated == 's')
 		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", col->defexpr);
 	else if (col->sub)
-		appendStringInfo(&buf, " GENERATED %s AS IDENTITY",
-						 col->sub == 'a' ? "ALWAYS" : "BY DEFAULT");
+		appendStringInfo(&buf, " GENERATED %s AS IDENTITY (SEQUENCE NAME %s %s)",
+						 col->sub == 'a' ? "ALWAYS" : "BY DEFAULT",
+						 diff_qname(o, col->seqname), col->def);
 	else if (col->defexpr && !col->late_default)
 		appendStringInfo(&buf, " DEFAULT %s", col->defexpr);
 	if (col->notnull)
@@ -142,10 +144,12 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 		CHECK_FOR_INTERRUPTS();
 		if (cols[i]->generated && cols[i]->late_default)
 			continue;			/* added once its functions exist */
-		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(cols[i]));
+		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(o, cols[i]));
 		first = false;
 	}
 	appendStringInfoString(&buf, first ? ")" : "\n)");
+	if (table->options)
+		appendStringInfo(&buf, " WITH (%s)", table->options);
 	diff_for(diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data), table);
 
 	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
@@ -177,7 +181,7 @@ static void
 add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o)
 {
 	diff_for(diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
-					   NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col)),
+					   NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(o, col)),
 			 col);
 	if (col->late_default && !col->generated)
 		diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
@@ -254,10 +258,16 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 								   qtable, qcol, t->defexpr),
 						 t);
 
-	/* an identity goes before a type change (the new type may not allow it) */
+	/*
+	 * An identity goes early: before a type change (the new type may not
+	 * allow it) and before a sequence takes its sequence's name (an identity
+	 * column becoming serial).
+	 */
 	if (f->sub && !t->sub)
-		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
-				  qtable, qcol);
+		diff_emit(o, STAGE_DISOWN_SEQUENCE,
+				  psprintf("drops the identity of %s.%s and its sequence %s (and its current value)",
+						   qtable, qcol, diff_qname(o, f->seqname)),
+				  "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", qtable, qcol);
 	if (type_changed)
 	{
 		char	   *loss = NULL;
@@ -284,11 +294,28 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 		const char *how = t->sub == 'a' ? "ALWAYS" : "BY DEFAULT";
 
 		if (!f->sub)
-			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY",
-					  qtable, qcol, how);
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL,
+					  "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (SEQUENCE NAME %s %s)",
+					  qtable, qcol, how, diff_qname(o, t->seqname), t->def);
 		else
 			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s",
 					  qtable, qcol, how);
+	}
+	if (f->sub && t->sub)
+	{
+		/* its sequence's name and options, in one statement the server accepts */
+		char	   *qseq = diff_qname(o, t->seqname);
+
+		if (!diff_str_equal(f->seqname, t->seqname))
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER SEQUENCE %s RENAME TO %s",
+					  diff_qname(o, f->seqname), quote_identifier(t->seqname));
+		if (!diff_str_equal(f->def, t->def))
+		{
+			diff_clamp_sequence(o, STAGE_ALTER_COLUMN, qseq, f->seqmin, f->seqmax,
+								t->seqmin, t->seqmax);
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s %s",
+					  qtable, qcol, t->seqalter);
+		}
 	}
 	if (!t->notnull && f->notnull)
 		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
@@ -395,7 +422,11 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			diff_for(diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "CREATE SEQUENCE %s %s", qseq, t->def),
 					 t);
 		else if (!diff_str_equal(f->def, t->def))
+		{
+			diff_clamp_sequence(o, STAGE_CREATE_SEQUENCE, qseq, f->seqmin, f->seqmax,
+								t->seqmin, t->seqmax);
 			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "ALTER SEQUENCE %s %s", qseq, t->def);
+		}
 		if (t->table && (f == NULL || !diff_str_equal(f->table, t->table) ||
 						 !diff_str_equal(f->extra, t->extra)))
 			diff_emit(o, STAGE_OWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY %s.%s",
@@ -591,6 +622,8 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		else
 		{
 			diff_columns(from, to, f, o);
+			diff_options(o, STAGE_ALTER_COLUMN, "TABLE", diff_qname(o, f->name), f->options,
+						 to->tables.items[f->match].options);
 			diff_comment(o, psprintf("TABLE %s", diff_qname(o, f->name)),
 						 to->tables.items[f->match].comment, f->comment, false);
 		}
