@@ -67,3 +67,32 @@ INSERT INTO a.v VALUES (1, -1);  -- fails: the check option holds
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
 SELECT relname, reloptions FROM pg_class WHERE relnamespace = 'a'::regnamespace ORDER BY 1;
+
+-- Column storage and compression, index options and constraint
+-- deferrability (in their definitions), trigger enable state.
+SELECT pg_temp.setup(
+$$CREATE TABLE t (id int PRIMARY KEY, body text, doc text COMPRESSION pglz, n int);
+  CREATE UNIQUE INDEX t_n ON t (n);
+  ALTER TABLE t ALTER COLUMN body SET STORAGE EXTERNAL;
+  CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+  CREATE TRIGGER t_a BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf();
+  CREATE TRIGGER t_b BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION tf();
+  ALTER TABLE t DISABLE TRIGGER t_b$$,
+$$CREATE TABLE t (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, body text, doc text, n int);
+  CREATE UNIQUE INDEX t_n ON t (n) WITH (fillfactor = 50);
+  ALTER TABLE t ALTER COLUMN doc SET STORAGE MAIN;
+  CREATE TABLE u (id int, big text COMPRESSION pglz);
+  ALTER TABLE u ALTER COLUMN big SET STORAGE EXTERNAL;
+  CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+  CREATE TRIGGER t_a BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf();
+  CREATE TRIGGER t_b BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION tf();
+  CREATE TRIGGER u_a BEFORE UPDATE ON u FOR EACH ROW EXECUTE FUNCTION tf();
+  ALTER TABLE t ENABLE ALWAYS TRIGGER t_a;
+  ALTER TABLE u ENABLE REPLICA TRIGGER u_a$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT attrelid::regclass, attname, attstorage, attcompression FROM pg_attribute
+WHERE attrelid IN ('a.t'::regclass, 'a.u'::regclass) AND attnum > 0 ORDER BY 1, attnum;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid IN ('a.t'::regclass, 'a.u'::regclass) AND NOT tgisinternal ORDER BY 1;
+SELECT * FROM rev_diff('a', 'c');
+SELECT pg_temp.backward();

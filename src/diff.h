@@ -37,7 +37,8 @@ struct DiffItem
 								 * owning column (table in "table"); columns:
 								 * collation (quoted) */
 	char	   *comment;		/* NULL when none */
-	char		sub;			/* contype, relkind, prokind, identity */
+	char		sub;			/* contype, relkind, prokind, identity,
+								 * tgenabled */
 	/* columns */
 	char	   *type;			/* format_type, qualified */
 	Oid			typid;
@@ -51,6 +52,9 @@ struct DiffItem
 	int64		seqmin;			/* sequences and identity columns */
 	int64		seqmax;
 	char	   *options;		/* tables, views: reloptions, "k='v', ..." */
+	char		storage;		/* columns: attstorage, and their type's */
+	char		typstorage;
+	char		compression;	/* columns: attcompression, or '\0' */
 	bool		late_default;	/* default or generation expression calls a
 								 * user function: set after the functions */
 	int			attnum;

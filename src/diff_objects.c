@@ -19,6 +19,7 @@
  */
 #include "diff.h"
 
+#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -436,6 +437,13 @@ diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		CHECK_FOR_INTERRUPTS();
 		if (fresh)
 			diff_for(diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "%s", t->def), t);
+		if (t->sub != (fresh ? TRIGGER_FIRES_ON_ORIGIN : f->sub))
+			diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "ALTER TABLE %s %s TRIGGER %s",
+					  diff_qname(o, t->table),
+					  t->sub == TRIGGER_DISABLED ? "DISABLE" :
+					  t->sub == TRIGGER_FIRES_ON_REPLICA ? "ENABLE REPLICA" :
+					  t->sub == TRIGGER_FIRES_ALWAYS ? "ENABLE ALWAYS" : "ENABLE",
+					  quote_identifier(t->name));
 		diff_comment(o, psprintf("TRIGGER %s ON %s", quote_identifier(t->name), diff_qname(o, t->table)),
 					 t->comment, f ? f->comment : NULL, fresh);
 	}

@@ -61,7 +61,8 @@ static const char *const columns_query =
 "  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
 "  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 "  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
-" a.attnum, c.oid, d.oid, idn.relname, idn.options, idn.seqmin, idn.seqmax, idn.alter"
+" a.attnum, c.oid, d.oid, idn.relname, idn.options, idn.seqmin, idn.seqmax, idn.alter,"
+" a.attstorage, t.typstorage, a.attcompression"
 " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
@@ -162,7 +163,7 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
 static const char *const triggers_query =
 "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),"
-" pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid"
+" pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid, t.tgenabled"
 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 " WHERE NOT t.tgisinternal AND" TABLE_FILTER;
 
@@ -374,6 +375,9 @@ diff_read_schema(Oid nsp, const char *out)
 		it->seqmin = int8_column(i, 18);
 		it->seqmax = int8_column(i, 19);
 		it->seqalter = column(i, 20);
+		it->storage = column(i, 21)[0];
+		it->typstorage = column(i, 22)[0];
+		it->compression = column(i, 23)[0];
 	}
 
 	n = run_query(&r, constraints_query, &s->constraints);
@@ -486,6 +490,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->def = qualified(&r, i, 3);
 		it->comment = column(i, 4);
 		it->oid = oid_column(i, 5);
+		it->sub = column(i, 6)[0];	/* tgenabled */
 	}
 	SPI_freetuptable(SPI_tuptable);
 

@@ -26,6 +26,9 @@
 
 static bool is_widening(DiffItem *from, DiffItem *to);
 static char *column_definition(DiffOutput *o, DiffItem *col);
+static const char *compression_name(char method);
+static const char *storage_name(char storage);
+static void set_storage(DiffOutput *o, const char *qtable, DiffItem *col, char was);
 static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
 static void add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o);
 static bool type_changes(DiffItem *f, DiffItem *t);
@@ -105,7 +108,55 @@ column_definition(DiffOutput *o, DiffItem *col)
 		appendStringInfo(&buf, " DEFAULT %s", col->defexpr);
 	if (col->notnull)
 		appendStringInfoString(&buf, " NOT NULL");
+	if (col->compression)
+		appendStringInfo(&buf, " COMPRESSION %s", compression_name(col->compression));
 	return buf.data;
+}
+
+/* The name of a compression method (attcompression), for SET COMPRESSION. */
+static const char *
+compression_name(char method)
+{
+	switch (method)
+	{
+		case 'p':
+			return "pglz";
+		case 'l':
+			return "lz4";
+		default:
+			return "default";
+	}
+}
+
+/* The keyword of a storage mode (attstorage), for SET STORAGE. */
+static const char *
+storage_name(char storage)
+{
+	switch (storage)
+	{
+		case 'p':
+			return "PLAIN";
+		case 'e':
+			return "EXTERNAL";
+		case 'm':
+			return "MAIN";
+		default:
+			return "EXTENDED";
+	}
+}
+
+/*
+ * set_storage
+ *		SET STORAGE for column col of qtable when it is not was (for a new
+ *		column: its type's default); CREATE TABLE has no STORAGE clause
+ *		before PostgreSQL 16.
+ */
+static void
+set_storage(DiffOutput *o, const char *qtable, DiffItem *col, char was)
+{
+	if (col->storage != was)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s",
+				  qtable, quote_identifier(col->name), storage_name(col->storage));
 }
 
 /* Order of columns by attnum, for qsort. */
@@ -161,6 +212,7 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 			add_column(cols[i], qtable, false, o);
 			continue;
 		}
+		set_storage(o, qtable, cols[i], cols[i]->typstorage);
 		if (cols[i]->late_default && !cols[i]->generated)
 			diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL,
 									   "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
@@ -183,6 +235,7 @@ add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o)
 	diff_for(diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
 					   NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(o, col)),
 			 col);
+	set_storage(o, qtable, col, col->typstorage);
 	if (col->late_default && !col->generated)
 		diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 								   qtable, quote_identifier(col->name), col->defexpr),
@@ -320,6 +373,11 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	if (!t->notnull && f->notnull)
 		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 				  qtable, qcol);
+	/* a type change gives the column its new type's storage */
+	set_storage(o, qtable, t, type_changed ? t->typstorage : f->storage);
+	if (f->compression != t->compression)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s",
+				  qtable, qcol, compression_name(t->compression));
 
 	diff_comment(o, psprintf("COLUMN %s.%s", qtable, qcol), t->comment, f->comment, false);
 }
