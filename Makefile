@@ -35,7 +35,7 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen diff_depends diff_options
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen diff_depends diff_options diff_kinds
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

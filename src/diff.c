@@ -249,9 +249,11 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 {
 	DiffOutput	o;
 	DiffSet    *a[] = {&from->tables, &from->columns, &from->constraints, &from->indexes,
-		&from->sequences, &from->enums, &from->views, &from->functions, &from->triggers};
+		&from->sequences, &from->enums, &from->views, &from->functions, &from->triggers,
+	&from->policies};
 	DiffSet    *b[] = {&to->tables, &to->columns, &to->constraints, &to->indexes,
-		&to->sequences, &to->enums, &to->views, &to->functions, &to->triggers};
+		&to->sequences, &to->enums, &to->views, &to->functions, &to->triggers,
+	&to->policies};
 	int			k;
 
 	Assert(strcmp(from->out, to->out) == 0);

@@ -55,6 +55,8 @@ struct DiffItem
 	char		storage;		/* columns: attstorage, and their type's */
 	char		typstorage;
 	char		compression;	/* columns: attcompression, or '\0' */
+	bool		rls;			/* tables: row level security enabled, forced */
+	bool		force_rls;
 	bool		late_default;	/* default or generation expression calls a
 								 * user function: set after the functions */
 	int			attnum;
@@ -110,6 +112,7 @@ struct DiffSchema
 	DiffSet		views;			/* sub: 'v' or 'm'; labels: relations read */
 	DiffSet		functions;		/* key "name(identity arguments)" */
 	DiffSet		triggers;		/* key "table.trigger" */
+	DiffSet		policies;		/* key "table.policy"; def: from AS on */
 };
 
 /* The phases of a generated script, in the order they run. */

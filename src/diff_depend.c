@@ -29,6 +29,7 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
@@ -141,7 +142,7 @@ lookup(HTAB *map, Oid classid, Oid objid, int32 subid)
 static void
 set_parents(DiffSchema *s)
 {
-	DiffSet    *sets[] = {&s->columns, &s->constraints, &s->indexes, &s->triggers};
+	DiffSet    *sets[] = {&s->columns, &s->constraints, &s->indexes, &s->triggers, &s->policies};
 	int			k;
 	int			i;
 
@@ -288,10 +289,10 @@ void
 diff_read_depends(DiffSchema *s)
 {
 	DiffSet    *sets[] = {&s->tables, &s->columns, &s->constraints, &s->indexes,
-		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers};
+		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers, &s->policies};
 	Oid			catalogs[] = {RelationRelationId, RelationRelationId, ConstraintRelationId,
 		RelationRelationId, RelationRelationId, TypeRelationId, RelationRelationId,
-	ProcedureRelationId, TriggerRelationId};
+	ProcedureRelationId, TriggerRelationId, PolicyRelationId};
 	HASHCTL		ctl;
 	HTAB	   *map;
 	Datum	   *classes;

@@ -31,6 +31,7 @@ static void topological_order(DiffSet *views, int node, int *order, int *n);
 static void diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static void diff_policies(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* The item of a set with this key, or NULL. */
 static DiffItem *
@@ -450,6 +451,52 @@ diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 }
 
 /*
+ * diff_policies
+ *		Row level security policies, dropped and created again when their
+ *		definition changes, or when their table has a column dropped or
+ *		retyped (a policy naming a column blocks its type change).  Those of
+ *		a table being dropped go with it.
+ */
+static void
+diff_policies(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->policies.n; i++)
+	{
+		DiffItem   *f = &from->policies.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->policies.items[f->match] : NULL;
+		DiffItem   *table = find_item(&from->tables, f->table);
+		char	   *qtable = diff_qname(o, f->table);
+
+		CHECK_FOR_INTERRUPTS();
+		if (table == NULL || table->match < 0 ||
+			(t && diff_str_equal(f->def, t->def) && !f->rebuild && !table->altered))
+			continue;
+		f->rebuild = true;
+		diff_for(diff_emit(o, STAGE_DROP_TRIGGER,
+						   psprintf("drops policy %s on %s (no data is lost)", quote_identifier(f->name), qtable),
+						   "DROP POLICY %s ON %s", quote_identifier(f->name), qtable),
+				 f);
+	}
+	for (i = 0; i < to->policies.n; i++)
+	{
+		DiffItem   *t = &to->policies.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->policies.items[t->match] : NULL;
+		char	   *qtable = diff_qname(o, t->table);
+		bool		fresh = f == NULL || f->rebuild;
+
+		CHECK_FOR_INTERRUPTS();
+		if (fresh)
+			diff_for(diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "CREATE POLICY %s ON %s %s",
+							   quote_identifier(t->name), qtable, t->def),
+					 t);
+		diff_comment(o, psprintf("POLICY %s ON %s", quote_identifier(t->name), qtable),
+					 t->comment, f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
  * diff_objects
  *		The statements for everything diff_tables does not cover.  Relies on
  *		the table marks diff_tables set.
@@ -462,4 +509,5 @@ diff_objects(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	diff_indexes(from, to, o);
 	diff_functions(from, to, o);
 	diff_triggers(from, to, o);
+	diff_policies(from, to, o);
 }

@@ -45,7 +45,7 @@
 
 static const char *const tables_query =
 "SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
-RELOPTIONS
+RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
 
 static const char *const columns_query =
@@ -166,6 +166,19 @@ static const char *const triggers_query =
 " pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid, t.tgenabled"
 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 " WHERE NOT t.tgisinternal AND" TABLE_FILTER;
+
+static const char *const policies_query =
+"SELECT c.relname, p.polname, 'AS ' || CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END"
+"  || ' FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'"
+"   WHEN 'd' THEN 'DELETE' ELSE 'ALL' END"
+"  || ' TO ' || CASE WHEN p.polroles = '{0}' THEN 'PUBLIC' ELSE (SELECT pg_catalog.string_agg("
+"   pg_catalog.quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_catalog.pg_roles r"
+"   WHERE r.oid = ANY (p.polroles)) END"
+"  || COALESCE(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '')"
+"  || COALESCE(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''),"
+" pg_catalog.obj_description(p.oid, 'pg_policy'), p.oid"
+" FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
+" WHERE" TABLE_FILTER;
 
 /* What the readers share while reading one schema. */
 typedef struct Reader
@@ -344,6 +357,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 2);
 		it->oid = oid_column(i, 3);
 		it->options = column(i, 4);
+		it->rls = column(i, 5)[0] == 't';
+		it->force_rls = column(i, 6)[0] == 't';
 	}
 
 	n = run_query(&r, columns_query, &s->columns);
@@ -492,6 +507,20 @@ diff_read_schema(Oid nsp, const char *out)
 		it->oid = oid_column(i, 5);
 		it->sub = column(i, 6)[0];	/* tgenabled */
 	}
+
+	n = run_query(&r, policies_query, &s->policies);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->policies.items[i];
+
+		CHECK_FOR_INTERRUPTS();
+		it->table = column(i, 1);
+		it->name = column(i, 2);
+		it->key = make_key(it->table, it->name);
+		it->def = qualified(&r, i, 3);
+		it->comment = column(i, 4);
+		it->oid = oid_column(i, 5);
+	}
 	SPI_freetuptable(SPI_tuptable);
 
 	sort_set(&s->tables);
@@ -503,6 +532,7 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->views);
 	sort_set(&s->functions);
 	sort_set(&s->triggers);
+	sort_set(&s->policies);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;

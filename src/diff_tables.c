@@ -29,6 +29,7 @@ static char *column_definition(DiffOutput *o, DiffItem *col);
 static const char *compression_name(char method);
 static const char *storage_name(char storage);
 static void set_storage(DiffOutput *o, const char *qtable, DiffItem *col, char was);
+static void row_security(DiffOutput *o, const char *qtable, DiffItem *f, DiffItem *t);
 static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
 static void add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o);
 static bool type_changes(DiffItem *f, DiffItem *t);
@@ -159,6 +160,22 @@ set_storage(DiffOutput *o, const char *qtable, DiffItem *col, char was)
 				  qtable, quote_identifier(col->name), storage_name(col->storage));
 }
 
+/*
+ * row_security
+ *		ENABLE/DISABLE and FORCE/NO FORCE ROW LEVEL SECURITY of table t (f:
+ *		the same table before, or NULL when it is created).
+ */
+static void
+row_security(DiffOutput *o, const char *qtable, DiffItem *f, DiffItem *t)
+{
+	if (t->rls != (f ? f->rls : false))
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s %s ROW LEVEL SECURITY", qtable,
+				  t->rls ? "ENABLE" : "DISABLE");
+	if (t->force_rls != (f ? f->force_rls : false))
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s %s ROW LEVEL SECURITY", qtable,
+				  t->force_rls ? "FORCE" : "NO FORCE");
+}
+
 /* Order of columns by attnum, for qsort. */
 static int
 compare_attnum(const void *a, const void *b)
@@ -204,6 +221,7 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	diff_for(diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data), table);
 
 	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
+	row_security(o, qtable, NULL, table);
 	for (i = 0; i < ncols; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -682,6 +700,7 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			diff_columns(from, to, f, o);
 			diff_options(o, STAGE_ALTER_COLUMN, "TABLE", diff_qname(o, f->name), f->options,
 						 to->tables.items[f->match].options);
+			row_security(o, diff_qname(o, f->name), f, &to->tables.items[f->match]);
 			diff_comment(o, psprintf("TABLE %s", diff_qname(o, f->name)),
 						 to->tables.items[f->match].comment, f->comment, false);
 		}
