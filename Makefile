@@ -19,6 +19,7 @@ OBJS = \
 	src/plan.o \
 	src/lock.o \
 	src/tenants.o \
+	src/squash.o \
 	src/statements.o \
 	src/apply.o \
 	src/constraints.o \
@@ -42,7 +43,7 @@ OBJS = \
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
-REGRESS = install ids add targets upgrade transactional statements tenants outside update immutable hostile privileges scale \
+REGRESS = install ids add targets upgrade transactional statements tenants squash outside update immutable hostile privileges scale \
 	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan graph_cache diff_depends diff_options diff_kinds
 REGRESS_OPTS = --load-extension=pg_revisions
 

@@ -40,6 +40,21 @@ REVOKE ALL ON FUNCTION pg_catalog.rev_plan(text, text) FROM PUBLIC;
 -- Long histories and adoption
 -- ---------------------------------------------------------------------------
 
+-- A baseline (rev_squash) replaces a revision and all its ancestors: it has no
+-- edges, is never a head, and is applied exactly when what it replaces is.
+ALTER TABLE revisions.revision ADD COLUMN replaces text REFERENCES revisions.revision;
+COMMENT ON COLUMN revisions.revision.replaces IS
+    'a baseline (rev_squash): the revision it replaces with all its ancestors';
+
+CREATE FUNCTION pg_catalog.rev_squash(
+    target text DEFAULT 'head',
+    revision text DEFAULT NULL,
+    message text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rev_squash'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION pg_catalog.rev_squash(text, text, text) FROM PUBLIC;
+
 -- Each backend keeps the last DAG it loaded while revisions.state is
 -- unchanged (src/graph_cache.c).  The extension's own writes bump it; this
 -- trigger bumps it for every other change to the tables the DAG is read

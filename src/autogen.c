@@ -68,7 +68,6 @@ typedef struct ModelsContext
 } ModelsContext;
 
 static void models_error_context(void *arg);
-static char *scratch_schema_name(void);
 static void run_model_statement(SqlStatement *statement, void *arg);
 static void check_no_escape(Oid scratch, const char *function);
 static void autogenerate(const char *function, const char *models, Oid live,
@@ -93,7 +92,7 @@ models_error_context(void *arg)
  *		digits.  A pid-based name could be created first by any role with
  *		CREATE on the database, to block other sessions' autogenerate.
  */
-static char *
+char *
 scratch_schema_name(void)
 {
 	int			attempt;

@@ -307,6 +307,32 @@ catalog_load_graph_for(bool with_messages, const char *tenant)
 }
 
 /*
+ * catalog_insert_baseline
+ *		Register a baseline revision (rev_squash) replacing the registered
+ *		revision "replaces" and its ancestors.  The caller holds the catalog
+ *		lock and has checked the id.
+ */
+void
+catalog_insert_baseline(const char *id, const char *message, const char *upgrade,
+						const char *downgrade, const char *checksum, const char *replaces)
+{
+	Datum		values[7];
+	char		nulls[7];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(id);
+	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	nulls[1] = message ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(upgrade);
+	values[3] = CStringGetTextDatum(downgrade);
+	values[4] = CStringGetTextDatum(checksum);
+	values[5] = CStringGetTextDatum(catalog_caller_name());
+	values[6] = CStringGetTextDatum(replaces);
+	run_query(Q_INSERT_BASELINE, values, nulls);
+	catalog_mark_changed();
+}
+
+/*
  * catalog_get_revision
  *		Look up one revision by id (an index lookup).  out->found is false
  *		when there is none.

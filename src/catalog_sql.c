@@ -21,7 +21,7 @@
 const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	[Q_LOAD_NODES] = {
 		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
-		" r.downgrade_sql IS NULL, a.applied_at, NOT r.transactional, r.heads_count"
+		" r.downgrade_sql IS NULL, a.applied_at, NOT r.transactional, r.heads_count, r.replaces"
 		" FROM revisions.revision r"
 		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
 		"  AND a.tenant OPERATOR(pg_catalog.=) $2",
@@ -52,12 +52,13 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		" WHERE NOT EXISTS (SELECT FROM revisions.edge e"
 		"                   WHERE e.requires OPERATOR(pg_catalog.=) r.revision"
 		"                     AND e.kind OPERATOR(pg_catalog.=) 'down_revision')"
+		"   AND r.replaces IS NULL"
 		" ORDER BY r.seq",
 		0, {0}
 	},
 	[Q_NEWEST] = {
 		"SELECT r.revision, r.heads_count FROM revisions.revision r"
-		" ORDER BY r.seq DESC LIMIT 1",
+		" WHERE r.replaces IS NULL ORDER BY r.seq DESC LIMIT 1",
 		0, {0}
 	},
 	[Q_MISSING] = {
@@ -73,8 +74,11 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		1, {TEXTOID}
 	},
 	[Q_FIRST_DEPENDANT] = {
-		"SELECT e.revision FROM revisions.edge e"
-		" WHERE e.requires OPERATOR(pg_catalog.=) $1 ORDER BY e.revision LIMIT 1",
+		"SELECT d.revision FROM ("
+		"  SELECT e.revision FROM revisions.edge e WHERE e.requires OPERATOR(pg_catalog.=) $1"
+		"  UNION ALL"
+		"  SELECT r.revision FROM revisions.revision r WHERE r.replaces OPERATOR(pg_catalog.=) $1"
+		" ) d ORDER BY d.revision LIMIT 1",
 		1, {TEXTOID}
 	},
 	/*
@@ -83,7 +87,7 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	 */
 	[Q_INSERT_REVISION] = {
 		"WITH newest AS ("
-		"  SELECT r.heads_count FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1),"
+		"  SELECT r.heads_count FROM revisions.revision r WHERE r.replaces IS NULL ORDER BY r.seq DESC LIMIT 1),"
 		" parent_heads AS ("
 		"  SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest($8) AS p(id)"
 		"  WHERE (SELECT e.requires FROM revisions.edge e"
@@ -109,13 +113,14 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	/*
 	 * Delete a head (its edges cascade) and give the newest remaining row
 	 * the new heads count: one less, plus its parents left without child.
+	 * A baseline is never a head: deleting one changes no count.
 	 */
 	[Q_DELETE_REVISION] = {
 		"WITH gone AS ("
 		"  DELETE FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1"
-		"  RETURNING r.seq),"
+		"  RETURNING r.seq, r.replaces),"
 		" newest AS ("
-		"  SELECT r.heads_count FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1),"
+		"  SELECT r.heads_count FROM revisions.revision r WHERE r.replaces IS NULL ORDER BY r.seq DESC LIMIT 1),"
 		" new_heads AS ("
 		"  SELECT pg_catalog.count(*) AS n FROM pg_catalog.unnest($2) AS p(id)"
 		"  WHERE (SELECT e.requires FROM revisions.edge e"
@@ -128,8 +133,22 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		" FROM newest, new_heads"
 		" WHERE r.seq OPERATOR(pg_catalog.=) (SELECT r2.seq FROM revisions.revision r2"
 		"                                     WHERE r2.revision OPERATOR(pg_catalog.<>) $1"
-		"                                     ORDER BY r2.seq DESC LIMIT 1)",
+		"                                       AND r2.replaces IS NULL"
+		"                                     ORDER BY r2.seq DESC LIMIT 1)"
+		"   AND NOT EXISTS (SELECT FROM gone g WHERE g.replaces IS NOT NULL)",
 		2, {TEXTOID, TEXTARRAYOID}
+	},
+	/*
+	 * A baseline (rev_squash): no edges, and the heads count of the newest
+	 * other revision, since a baseline is never a head.
+	 */
+	[Q_INSERT_BASELINE] = {
+		"INSERT INTO revisions.revision (revision, message, upgrade_sql, downgrade_sql,"
+		"                                checksum, created_by, heads_count, replaces)"
+		" SELECT $1, $2, $3, $4, $5, $6::pg_catalog.name,"
+		"        COALESCE((SELECT r.heads_count FROM revisions.revision r"
+		"                  WHERE r.replaces IS NULL ORDER BY r.seq DESC LIMIT 1), 0), $7",
+		7, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
 	},
 	[Q_FETCH_SQL] = {
 		"SELECT r.upgrade_sql, r.downgrade_sql, r.checksum, r.message FROM revisions.revision r"
@@ -208,7 +227,7 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"         WHERE a.tenant OPERATOR(pg_catalog.=) ''"
 		"           AND a.revision OPERATOR(pg_catalog.=) r.revision),"
 		" (SELECT s.checked FROM revisions.state s)"
-		" FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1",
+		" FROM revisions.revision r WHERE r.replaces IS NULL ORDER BY r.seq DESC LIMIT 1",
 		0, {0}
 	},
 };

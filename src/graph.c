@@ -91,7 +91,6 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 
 		CHECK_FOR_INTERRUPTS();
 
-
 		node->id = row_text(tuple, desc, 1);
 		node->seq = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
 		node->message = row_text(tuple, desc, 3);
@@ -100,7 +99,9 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
 		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
-		if (node->seq > newest_seq)
+		node->replaces_id = row_text(tuple, desc, 9);
+		node->replaces = -1;
+		if (node->seq > newest_seq && node->replaces_id == NULL)
 		{
 			newest_seq = node->seq;
 			newest_heads_count = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &isnull));
@@ -115,8 +116,32 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 
 		CHECK_FOR_INTERRUPTS();
 
-
 		entry->index = n;
+	}
+
+	/*
+	 * Baselines (rev_squash): each replaces a revision registered before it
+	 * (a foreign key keeps it registered) and is applied exactly when that
+	 * revision is (and so all its ancestors): it is never stored as applied.
+	 */
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+
+		CHECK_FOR_INTERRUPTS();
+		if (node->replaces_id == NULL)
+			continue;
+		node->replaces = graph_find(graph, node->replaces_id);
+		if (node->replaces < 0 || node->replaces >= n ||
+			graph->nodes[node->replaces].replaces_id != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("pg_revisions catalog is inconsistent: baseline \"%s\" replaces \"%s\", which is not a revision registered before it",
+							node->id, node->replaces_id),
+					 errhint("The table revisions.revision was changed outside pg_revisions; "
+							 "restore it from a backup.")));
+		node->applied = graph->nodes[node->replaces].applied;
+		node->applied_at = graph->nodes[node->replaces].applied_at;
 	}
 
 	/*
@@ -137,7 +162,6 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		int			r = graph_find(graph, required);
 
 		CHECK_FOR_INTERRUPTS();
-
 
 		if (c < 0 || r < 0 || r >= c)
 			ereport(ERROR,
@@ -182,7 +206,6 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 
 		CHECK_FOR_INTERRUPTS();
 
-
 		if (position >= 0 && position < count)
 			slot = is_dep ? &graph->deps[node->deps_start + position] :
 				&graph->parents[node->parents_start + position];
@@ -205,7 +228,6 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
-
 
 		for (k = 0; k < node->nparents + node->ndeps; k++)
 		{
@@ -232,7 +254,6 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 
 		CHECK_FOR_INTERRUPTS();
 
-
 		for (k = 0; k < node->nparents; k++)
 			graph->nodes[graph->parents[node->parents_start + k]].nchildren++;
 	}
@@ -253,7 +274,6 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
-
 
 		for (k = 0; k < node->nparents; k++)
 		{
@@ -341,7 +361,8 @@ graph_descendants(RevGraph *graph, RevList set)
 
 /*
  * graph_heads
- *		Revisions with no children (dependants do not count), oldest first.
+ *		Revisions with no children (dependants do not count), oldest first;
+ *		never a baseline (rev_squash), which has no children either.
  */
 RevList
 graph_heads(RevGraph *graph)
@@ -352,7 +373,7 @@ graph_heads(RevGraph *graph)
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].nchildren == 0)
+		if (graph->nodes[n].nchildren == 0 && graph->nodes[n].replaces < 0)
 			heads.items[heads.n++] = n;
 	}
 	return heads;
@@ -361,7 +382,7 @@ graph_heads(RevGraph *graph)
 /*
  * graph_current
  *		The applied heads: applied revisions with no applied child, oldest
- *		first.
+ *		first; never a baseline.
  */
 RevList
 graph_current(RevGraph *graph)
@@ -384,7 +405,7 @@ graph_current(RevGraph *graph)
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].applied && !has_applied_child[n])
+		if (graph->nodes[n].applied && !has_applied_child[n] && graph->nodes[n].replaces < 0)
 			current.items[current.n++] = n;
 	}
 	pfree(has_applied_child);
@@ -421,7 +442,7 @@ graph_roots(RevGraph *graph)
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].nparents == 0)
+		if (graph->nodes[n].nparents == 0 && graph->nodes[n].replaces < 0)
 			roots.items[roots.n++] = n;
 	}
 	return roots;

@@ -76,8 +76,23 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 
 			at = palloc(sizeof(TimestampTz));
 			*at = GetCurrentTimestamp();
-			*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
-			*done_at = lappend(*done_at, at);
+			if (graph->nodes[plan.items[i]].replaces >= 0)
+			{
+				/* A baseline: the revisions it replaces are now applied. */
+				RevList		replaced = plan_replaced(graph, plan.items[i]);
+				int			k;
+
+				for (k = 0; k < replaced.n; k++)
+				{
+					*done = lappend(*done, (void *) graph->nodes[replaced.items[k]].id);
+					*done_at = lappend(*done_at, at);
+				}
+			}
+			else
+			{
+				*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
+				*done_at = lappend(*done_at, at);
+			}
 		}
 	}
 	PG_FINALLY();
@@ -279,13 +294,13 @@ rev_stamp(PG_FUNCTION_ARGS)
 	for (n = graph->nnodes - 1; n >= 0; n--)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].applied && !stamped[n])
+		if (graph->nodes[n].applied && !stamped[n] && graph->nodes[n].replaces < 0)
 			removed = lappend(removed, (void *) graph->nodes[n].id);
 	}
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (!graph->nodes[n].applied && stamped[n])
+		if (!graph->nodes[n].applied && stamped[n] && graph->nodes[n].replaces < 0)
 		{
 			TimestampTz *at = palloc(sizeof(TimestampTz));
 

@@ -13,6 +13,7 @@
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
  *	  tenants.c   pg_revisions.tenant: one applied state per schema
+ *	  squash.c    rev_squash: a baseline replacing a long history
  *	  statements.c  walking a SQL text's statements in bounded memory
  *	  apply.c     running one revision's SQL as the caller
  *	  constraints.c  keeping a revision's SET CONSTRAINTS inside it
@@ -82,6 +83,9 @@ typedef struct RevNode
 	int			ndeps;
 	int			children_start; /* into RevGraph.children */
 	int			nchildren;
+	int			replaces;		/* a baseline (rev_squash): the revision it
+								 * replaces with all its ancestors; else -1 */
+	const char *replaces_id;	/* its id, NULL when not a baseline */
 } RevNode;
 
 /*
@@ -178,6 +182,9 @@ extern void catalog_insert_revision(const char *id, const char *message,
 									const char *branch_label, const char *checksum,
 									ArrayType *down_revision, ArrayType *depends_on,
 									bool transactional);
+extern void catalog_insert_baseline(const char *id, const char *message, const char *upgrade,
+									const char *downgrade, const char *checksum,
+									const char *replaces);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
 extern void catalog_fetch_sql(const char *id, RevisionSql *out);
 extern void catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg);
@@ -226,9 +233,14 @@ extern const char *name_problem(NameCheck check);
 extern RevList plan_upgrade(RevGraph *graph, RevPosition *pos);
 extern RevList plan_downgrade(RevGraph *graph, RevPosition *pos);
 extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
+extern RevList plan_replaced(RevGraph *graph, int baseline);
 
 /* migrate.c */
 extern void check_reversible(RevGraph *graph, RevList plan, const char *target);
+
+/* register.c */
+extern void check_name_argument(bool is_label, const char *value);
+extern char *generate_revision_id(void);
 
 /* immutable.c */
 extern char *revision_checksum(const char *upgrade, const char *downgrade);
@@ -276,6 +288,9 @@ extern bool applying_revision(void);
 /* constraints.c */
 extern void constraints_init(void);
 extern void restore_constraint_mode(void);
+
+/* autogen.c */
+extern char *scratch_schema_name(void);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;

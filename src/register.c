@@ -42,13 +42,11 @@ typedef struct Registration
 } Registration;
 
 static char *text_argument(FunctionCallInfo fcinfo, int argno);
-static void check_name_argument(bool is_label, const char *value);
 static List *id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 static char *join_ids(List *ids);
 static int	compare_ids(const ListCell *a, const ListCell *b);
 static bool same_ids(List *ids, ArrayType *stored);
 static List *array_to_ids(ArrayType *array);
-static char *generate_id(void);
 static void check_same_revision(Registration *reg, StoredRevision *stored,
 								const char *checksum);
 static void catalog_heads_corrupted(const char *newest, int64 nheads, List *heads);
@@ -67,7 +65,7 @@ text_argument(FunctionCallInfo fcinfo, int argno)
  *		Raise an error if value is not a valid revision id (is_label false)
  *		or branch label (is_label true).
  */
-static void
+void
 check_name_argument(bool is_label, const char *value)
 {
 	NameCheck	check = pgrev_check_name(value, strlen(value));
@@ -191,8 +189,8 @@ same_ids(List *ids, ArrayType *stored)
 }
 
 /* A new random id of 12 hex digits that is not registered yet. */
-static char *
-generate_id(void)
+char *
+generate_revision_id(void)
 {
 	for (;;)
 	{
@@ -373,7 +371,7 @@ register_revision(Registration *reg)
 	}
 
 	if (reg->id == NULL)
-		reg->id = generate_id();
+		reg->id = generate_revision_id();
 	catalog_insert_revision(reg->id, reg->message, reg->upgrade, reg->downgrade,
 							reg->branch_label, checksum, parents, depends_on,
 							reg->transactional);
