@@ -46,6 +46,15 @@ ALTER TABLE revisions.revision ENABLE TRIGGER catalog_guard;
 SELECT count(*) AS corrupted FROM rev_verify();
 SELECT * FROM rev_upgrade('head');
 SELECT * FROM rev_downgrade('base');
+-- The checksum's definition, byte for byte, whatever the server's byte
+-- order: per part a tag ('T' text, 'N' NULL), the length as a 64-bit
+-- little-endian integer, the bytes.  (A server hashing its own uint64
+-- fails this on a big-endian machine.)
+SELECT rev_add('i_sum', 'SELECT 1', NULL, ARRAY[]::text[]) AS i_sum;
+SELECT checksum = encode(sha256('\x540800000000000000'::bytea || convert_to('SELECT 1', 'UTF8')
+                                || '\x4e0000000000000000'::bytea), 'hex') AS documented_checksum
+FROM revisions.revision WHERE revision = 'i_sum';
+SELECT rev_drop('i_sum');
 
 -- Other tampering is refused whenever the catalog is loaded (XX001, naming
 -- what is wrong), never acted on.  Each is put back afterwards.

@@ -17,6 +17,17 @@
 -- Plans
 -- ---------------------------------------------------------------------------
 
+-- What rev_upgrade(target) ('upgrade') or rev_downgrade(target) ('downgrade')
+-- would run, in order, step 1 first, naming the revisions registered with
+-- transactional => false (the client runs those with rev_claim/rev_record).
+-- Runs nothing; read-only, so grantable to a monitoring role.
+CREATE FUNCTION pg_catalog.rev_plan(target text DEFAULT 'heads', operation text DEFAULT 'upgrade')
+RETURNS TABLE(step integer, revision text, transactional boolean, message text)
+AS 'MODULE_PATHNAME', 'rev_plan'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_plan(text, text) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Deploying without hurting production
 -- ---------------------------------------------------------------------------
@@ -28,6 +39,28 @@
 -- ---------------------------------------------------------------------------
 -- Long histories and adoption
 -- ---------------------------------------------------------------------------
+
+-- Each backend keeps the last DAG it loaded while revisions.state is
+-- unchanged (src/graph_cache.c).  The extension's own writes bump it; this
+-- trigger bumps it for every other change to the tables the DAG is read
+-- from (pg_restore's COPY, a superuser's edit), so no cache outlives one.
+-- false after a change made outside the extension's own queries (the
+-- catalog_changed trigger): rev_upgrade's no-op fast path, which does not load
+-- the DAG, is then not taken until a rev_upgrade or rev_downgrade has loaded and
+-- checked the whole catalog again.
+ALTER TABLE revisions.state ADD COLUMN checked boolean NOT NULL DEFAULT true;
+
+CREATE FUNCTION revisions.catalog_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'pgrev_catalog_changed'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION revisions.catalog_changed() FROM PUBLIC;
+CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON revisions.revision
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_changed();
+CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON revisions.edge
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_changed();
+CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON revisions.applied
+    FOR EACH STATEMENT EXECUTE FUNCTION revisions.catalog_changed();
 
 -- ---------------------------------------------------------------------------
 -- Testing migrations like code

@@ -257,7 +257,10 @@ join_statements(List *statements)
 
 	initStringInfo(&buf);
 	foreach(lc, statements)
+	{
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
+	}
 	return buf.data;
 }
 

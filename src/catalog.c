@@ -79,9 +79,6 @@ static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
 static char *first_text(CatalogQuery query, Datum argument);
 static char *catalog_caller_name(void);
 static ArrayType *text_array(const char **items, int n);
-static int	compare_seq(const void *a, const void *b);
-static int64 build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
-						SPITupleTable *edges, uint64 nedges);
 
 /*
  * extension_owner
@@ -252,7 +249,10 @@ text_array(const char **items, int n)
 	int			i;
 
 	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		datums[i] = CStringGetTextDatum(items[i]);
+	}
 	return construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
@@ -299,212 +299,11 @@ catalog_load_graph_for(bool with_messages, const char *tenant)
 	nodes = SPI_tuptable;
 	nnodes = SPI_processed;
 	run_query(Q_LOAD_EDGES, NULL, NULL);
-	newest_heads_count = build_graph(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
+	newest_heads_count = graph_build(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
 	SPI_freetuptable(nodes);
 	SPI_freetuptable(SPI_tuptable);
 	graph_check_consistent(graph, newest_heads_count);
 	return graph;
-}
-
-/* qsort comparator: RevNodes by registration order. */
-static int
-compare_seq(const void *a, const void *b)
-{
-	int64		sa = ((const RevNode *) a)->seq;
-	int64		sb = ((const RevNode *) b)->seq;
-
-	return (sa > sb) - (sa < sb);
-}
-
-/*
- * build_graph
- *		Fill graph from the rows of Q_LOAD_NODES and Q_LOAD_EDGES, checking
- *		that every edge points to an earlier-registered revision and fits
- *		its slot (unfilled slots stay -1, for graph_check_consistent).
- *		Returns the heads_count of the newest revision (0 when none).
- */
-static int64
-build_graph(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
-			SPITupleTable *edges, uint64 nedges)
-{
-	HASHCTL		ctl;
-	int		   *fill;
-	int		   *edge_child;
-	int		   *edge_required;
-	int			nparents = 0,
-				ndeps = 0;
-	uint64		i;
-	int			n;
-	int64		newest_seq = PG_INT64_MIN;
-	int64		newest_heads_count = 0;
-
-	if (nnodes > INT_MAX / 2)
-		elog(ERROR, "too many revisions: " UINT64_FORMAT, nnodes);
-	graph->nnodes = (int) nnodes;
-	graph->nodes = palloc0(sizeof(RevNode) * (nnodes + 1));
-
-	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(GraphEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	graph->by_id = hash_create("pg_revisions graph", nnodes + 16, &ctl,
-							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-
-	for (i = 0; i < nnodes; i++)
-	{
-		HeapTuple	tuple = nodes->vals[i];
-		TupleDesc	desc = nodes->tupdesc;
-		RevNode    *node = &graph->nodes[i];
-		bool		isnull;
-
-		node->id = text_column(tuple, desc, 1);
-		node->seq = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
-		node->message = text_column(tuple, desc, 3);
-		node->branch_label = text_column(tuple, desc, 4);
-		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
-		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
-		node->applied = !isnull;
-		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
-		if (node->seq > newest_seq)
-		{
-			newest_seq = node->seq;
-			newest_heads_count = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &isnull));
-		}
-	}
-
-	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */
-	qsort(graph->nodes, nnodes, sizeof(RevNode), compare_seq);
-	for (n = 0; n < graph->nnodes; n++)
-	{
-		GraphEntry *entry = hash_search(graph->by_id, graph->nodes[n].id, HASH_ENTER, NULL);
-
-		entry->index = n;
-	}
-
-	/*
-	 * One pass over the edges (ids come as "name", so no copies): resolve
-	 * both ends and count each node's parents and dependencies.
-	 */
-	edge_child = palloc(sizeof(int) * (nedges + 1));
-	edge_required = palloc(sizeof(int) * (nedges + 1));
-	for (i = 0; i < nedges; i++)
-	{
-		HeapTuple	tuple = edges->vals[i];
-		TupleDesc	desc = edges->tupdesc;
-		bool		isnull;
-		const char *child = NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 1, &isnull)));
-		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
-		const char *required = NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 4, &isnull)));
-		int			c = graph_find(graph, child);
-		int			r = graph_find(graph, required);
-
-		if (c < 0 || r < 0 || r >= c)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" requires revision \"%s\", registered after it",
-							child, required),
-					 errhint("The table revisions.edge was changed outside pg_revisions; "
-							 "restore it from a backup.")));
-		edge_child[i] = c;
-		edge_required[i] = r;
-		if (is_dep)
-			graph->nodes[c].ndeps++, ndeps++;
-		else
-			graph->nodes[c].nparents++, nparents++;
-	}
-	graph->parents = palloc(sizeof(int) * (nparents + 1));
-	graph->deps = palloc(sizeof(int) * (ndeps + 1));
-	memset(graph->parents, -1, sizeof(int) * (nparents + 1));
-	memset(graph->deps, -1, sizeof(int) * (ndeps + 1));
-	nparents = ndeps = 0;
-	for (n = 0; n < graph->nnodes; n++)
-	{
-		graph->nodes[n].parents_start = nparents;
-		nparents += graph->nodes[n].nparents;
-		graph->nodes[n].deps_start = ndeps;
-		ndeps += graph->nodes[n].ndeps;
-	}
-	/* Lay each edge out at its position (positions are dense, from 0). */
-	for (i = 0; i < nedges; i++)
-	{
-		HeapTuple	tuple = edges->vals[i];
-		TupleDesc	desc = edges->tupdesc;
-		bool		isnull;
-		bool		is_dep = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
-		int			position = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
-		RevNode    *node = &graph->nodes[edge_child[i]];
-		int			count = is_dep ? node->ndeps : node->nparents;
-		int		   *slot = NULL;
-
-		if (position >= 0 && position < count)
-			slot = is_dep ? &graph->deps[node->deps_start + position] :
-				&graph->parents[node->parents_start + position];
-		if (position < 0 || position >= count || *slot >= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" has a %s edge at position %d, out of %d",
-							node->id, is_dep ? "depends_on" : "down_revision", position, count),
-					 errdetail("Its edges are numbered from 0, each position once."),
-					 errhint("The table revisions.edge was changed outside pg_revisions; "
-							 "restore it from a backup.")));
-		*slot = edge_required[i];
-	}
-	pfree(edge_child);
-	pfree(edge_required);
-	/* Every slot filled: a missing row leaves one at -1 (and a gap above). */
-	for (n = 0; n < graph->nnodes; n++)
-	{
-		RevNode    *node = &graph->nodes[n];
-		int			k;
-
-		for (k = 0; k < node->nparents + node->ndeps; k++)
-		{
-			bool		is_dep = k >= node->nparents;
-			int			position = is_dep ? k - node->nparents : k;
-
-			if ((is_dep ? graph->deps[node->deps_start + position] :
-				 graph->parents[node->parents_start + position]) < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" has no %s edge at position %d",
-								node->id, is_dep ? "depends_on" : "down_revision", position),
-						 errhint("The table revisions.edge was changed outside pg_revisions; "
-								 "restore it from a backup.")));
-		}
-	}
-	fill = palloc0(sizeof(int) * (nnodes + 1));
-
-	/* Children: reverse of the parent edges, in registration order. */
-	for (n = 0; n < graph->nnodes; n++)
-	{
-		RevNode    *node = &graph->nodes[n];
-		int			k;
-
-		for (k = 0; k < node->nparents; k++)
-			graph->nodes[graph->parents[node->parents_start + k]].nchildren++;
-	}
-	graph->children = palloc(sizeof(int) * (nparents + 1));
-	nparents = 0;
-	for (n = 0; n < graph->nnodes; n++)
-	{
-		graph->nodes[n].children_start = nparents;
-		nparents += graph->nodes[n].nchildren;
-		fill[n] = 0;
-	}
-	for (n = 0; n < graph->nnodes; n++)
-	{
-		RevNode    *node = &graph->nodes[n];
-		int			k;
-
-		for (k = 0; k < node->nparents; k++)
-		{
-			RevNode    *parent = &graph->nodes[graph->parents[node->parents_start + k]];
-			int			p = graph->parents[node->parents_start + k];
-
-			graph->children[parent->children_start + fill[p]++] = n;
-		}
-	}
-	pfree(fill);
-	return newest_heads_count;
 }
 
 /*
@@ -549,7 +348,10 @@ catalog_heads(void)
 
 	run_query(Q_HEADS, NULL, NULL);
 	for (i = 0; i < SPI_processed; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		heads = lappend(heads, text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	}
 	SPI_freetuptable(SPI_tuptable);
 	return heads;
 }
@@ -621,8 +423,9 @@ catalog_insert_revision(const char *id, const char *message,
 						bool transactional)
 {
 	Datum		values[10];
-	char		nulls[10] = "          ";
+	char		nulls[10];
 
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(id);
 	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
 	nulls[1] = message ? ' ' : 'n';
@@ -701,6 +504,7 @@ catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg)
 	{
 		uint64		i;
 
+		CHECK_FOR_INTERRUPTS();
 		SPI_cursor_fetch(portal, true, 16);
 		MemoryContextSwitchTo(batch_context);
 		if (SPI_processed == 0)
@@ -711,6 +515,7 @@ catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg)
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			RevisionSql sql;
 
+			CHECK_FOR_INTERRUPTS();
 			sql.id = text_column(tuple, desc, 1);
 			sql.upgrade = text_column(tuple, desc, 2);
 			sql.downgrade = text_column(tuple, desc, 3);
@@ -861,6 +666,78 @@ catalog_mark_changed(void)
 	run_query(Q_BUMP_STATE, NULL, NULL);
 	bumped_lxid = PGREV_MY_LXID;
 	bumped_subxid = GetCurrentSubTransactionId();
+}
+
+/*
+ * catalog_state_version
+ *		The generation of the revisions.state row this transaction's
+ *		snapshot sees, and the transaction that wrote that row version
+ *		(graph_cache.c's key).
+ */
+void
+catalog_state_version(int64 *generation, TransactionId *xmin)
+{
+	bool		isnull;
+
+	run_query(Q_STATE_VERSION, NULL, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "revisions.state must hold one row, not " UINT64_FORMAT, SPI_processed);
+	*generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 1, &isnull));
+	*xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_heads_applied
+ *		Are all heads of the DAG applied, as far as one index lookup can
+ *		tell?  True when no revision is registered, or when there is one head
+ *		(the newest revision) and it is applied and nothing changed the
+ *		catalog by hand since it was last checked (revisions.state.checked);
+ *		false otherwise (several heads, the head unapplied, or a hand-made
+ *		change: the caller must load the DAG, which checks it).
+ */
+bool
+catalog_heads_applied(void)
+{
+	bool		result = true;
+	bool		isnull;
+
+	run_query(Q_NEWEST_APPLIED, NULL, NULL);
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		result = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull)) == 1 &&
+			DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull)) &&
+			DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
+ * catalog_mark_unchecked
+ *		Note a change made outside the extension's own queries: the fast
+ *		path of catalog_heads_applied is off until catalog_mark_checked.
+ */
+void
+catalog_mark_unchecked(void)
+{
+	run_query(Q_MARK_UNCHECKED, NULL, NULL);
+}
+
+/*
+ * catalog_mark_checked
+ *		Note that the whole catalog was just loaded and found consistent
+ *		(catalog_load_graph checks it).  Writes only when it was unchecked.
+ */
+void
+catalog_mark_checked(void)
+{
+	run_query(Q_MARK_CHECKED, NULL, NULL);
 }
 
 /* Helper for register.c and migrate.c: a text[] from a List of char *. */

@@ -187,4 +187,28 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		" WHERE a.tenant OPERATOR(pg_catalog.<>) '' ORDER BY 1",
 		0, {0}
 	},
+	/* revisions.state.checked: see the 1.1--1.2 update script. */
+	[Q_MARK_UNCHECKED] = {
+		"UPDATE revisions.state SET checked = false WHERE checked",
+		0, {0}
+	},
+	[Q_MARK_CHECKED] = {
+		"UPDATE revisions.state SET checked = true WHERE NOT checked",
+		0, {0}
+	},
+	/* Which version of the state row this snapshot sees (graph_cache.c). */
+	[Q_STATE_VERSION] = {
+		"SELECT s.generation, s.xmin FROM revisions.state s",
+		0, {0}
+	},
+	/* The newest revision, the number of heads, and is it applied (the database's own state). */
+	[Q_NEWEST_APPLIED] = {
+		"SELECT r.revision, r.heads_count,"
+		" EXISTS (SELECT FROM revisions.applied a"
+		"         WHERE a.tenant OPERATOR(pg_catalog.=) ''"
+		"           AND a.revision OPERATOR(pg_catalog.=) r.revision),"
+		" (SELECT s.checked FROM revisions.state s)"
+		" FROM revisions.revision r ORDER BY r.seq DESC LIMIT 1",
+		0, {0}
+	},
 };

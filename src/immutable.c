@@ -35,7 +35,9 @@ static void add_if_corrupted(RevisionSql *sql, void *arg);
 /*
  * revision_checksum
  *		Hex SHA-256 over the upgrade and downgrade SQL, each length-prefixed,
- *		with a NULL downgrade distinct from ''.
+ *		with a NULL downgrade distinct from ''.  What is hashed, per part:
+ *		a tag byte ('T' for text, 'N' for NULL), the length in bytes as a
+ *		64-bit little-endian integer, then the bytes of the SQL.
  */
 char *
 revision_checksum(const char *upgrade, const char *downgrade)
@@ -52,9 +54,19 @@ revision_checksum(const char *upgrade, const char *downgrade)
 	{
 		uint64		len = parts[i] ? strlen(parts[i]) : 0;
 		uint8		tag = parts[i] ? 'T' : 'N';
+		uint8		len_le[sizeof(uint64)];
+		int			k;
 
+		/*
+		 * The length always little-endian: checksums stored by releases
+		 * that hashed the host's uint64 were made on little-endian machines
+		 * (x86-64, arm64), so they stay valid, and a big-endian server
+		 * computes the same checksum for the same SQL.
+		 */
+		for (k = 0; k < (int) sizeof(uint64); k++)
+			len_le[k] = (uint8) (len >> (8 * k));
 		if (pg_cryptohash_update(ctx, &tag, 1) < 0 ||
-			pg_cryptohash_update(ctx, (const uint8 *) &len, sizeof(len)) < 0 ||
+			pg_cryptohash_update(ctx, len_le, sizeof(len_le)) < 0 ||
 			(len > 0 && pg_cryptohash_update(ctx, (const uint8 *) parts[i], len) < 0))
 			elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
 	}

@@ -5,8 +5,7 @@
  *	  rev_current, rev_heads, rev_history.
  *
  * Each loads the DAG once (two catalog scans) and answers from memory; none
- * takes the catalog lock.  return_ids, the SETOF text output, is shared
- * with migrate.c.
+ * takes the catalog lock.  Their SETOF text output goes through results.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,6 +15,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -41,49 +41,9 @@ return_id_list(FunctionCallInfo fcinfo, RevList (*which) (RevGraph *))
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	graph = catalog_load_graph(false);
+	graph = graph_cache_get(false);
 	return_ids(fcinfo, graph, which(graph));
 	SPI_finish();
-}
-
-/*
- * return_ids
- *		Put the ids of ids into the SETOF text result.  The caller has
- *		called InitMaterializedSRF.
- */
-void
-return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			i;
-
-	for (i = 0; i < ids.n; i++)
-	{
-		Datum		value = CStringGetTextDatum(graph->nodes[ids.items[i]].id);
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-	}
-}
-
-/*
- * return_strings
- *		Put each C string of strings, in order, into the SETOF text result.
- *		The caller has called InitMaterializedSRF.
- */
-void
-return_strings(FunctionCallInfo fcinfo, List *strings)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ListCell   *lc;
-
-	foreach(lc, strings)
-	{
-		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
-	}
 }
 
 /* The ids of list as a text[] datum. */
@@ -94,7 +54,10 @@ id_array(RevGraph *graph, RevList list)
 	int			i;
 
 	for (i = 0; i < list.n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		elems[i] = CStringGetTextDatum(graph->nodes[list.items[i]].id);
+	}
 	return PointerGetDatum(construct_array(elems, list.n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -135,7 +98,7 @@ rev_history(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPI_connect();
-	graph = catalog_load_graph(true);
+	graph = graph_cache_get(true);
 	for (n = graph->nnodes - 1; n >= 0; n--)
 	{
 		RevNode    *node = &graph->nodes[n];
@@ -143,6 +106,7 @@ rev_history(PG_FUNCTION_ARGS)
 		Datum		values[HISTORY_COLUMNS];
 		bool		nulls[HISTORY_COLUMNS] = {0};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = CStringGetTextDatum(node->id);
 		values[1] = id_array(graph, graph_parents(graph, n));
 		values[2] = id_array(graph, deps);

@@ -18,6 +18,8 @@
 
 #include "access/xact.h"
 #include "common/hashfn.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
@@ -33,9 +35,18 @@
 /* field2 of a tenant's lock, "tena"; field3 is a hash of the tenant's name. */
 #define PGREV_TENANT_KEY1 0x74656e61
 
-StaticAssertDecl(PGREV_LOCK_CLASS == 21078 && PGREV_LOCK_KEY1 == 1885822834 &&
-				 PGREV_CLAIM_KEY2 == 1668047209,
-				 "OUTSIDE_CLAIM_HOLDER_QUERY in pg_revisions.h spells these out");
+/*
+ * Who holds the claim: how pg_locks shows an advisory lock's tag (database,
+ * classid = field2, objid = field3, objsubid = field4).
+ */
+#define CLAIM_HOLDER_QUERY \
+	"SELECT l.pid FROM pg_catalog.pg_locks l" \
+	" WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'" \
+	"   AND l.database OPERATOR(pg_catalog.=) $1" \
+	"   AND l.classid OPERATOR(pg_catalog.=) $2" \
+	"   AND l.objid OPERATOR(pg_catalog.=) $3" \
+	"   AND l.objsubid OPERATOR(pg_catalog.=) $4" \
+	"   AND l.granted LIMIT 1"
 
 static void serialization_context(void *arg);
 
@@ -140,6 +151,38 @@ take_outside_claim(void)
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGREV_LOCK_KEY1, PGREV_CLAIM_KEY2,
 						 PGREV_LOCK_CLASS);
 	return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/*
+ * outside_claim_holder
+ *		The pid of the session holding the claim of take_outside_claim, or 0
+ *		when none does (any more).  Reads pg_locks as the caller (it is
+ *		readable by everyone).  Caller must be connected to SPI.
+ */
+int
+outside_claim_holder(void)
+{
+	Oid			types[4] = {OIDOID, OIDOID, OIDOID, INT2OID};
+	Datum		values[4] = {ObjectIdGetDatum(MyDatabaseId),
+							 ObjectIdGetDatum(PGREV_LOCK_KEY1),
+							 ObjectIdGetDatum(PGREV_CLAIM_KEY2),
+							 Int16GetDatum(PGREV_LOCK_CLASS)};
+	int			pid = 0;
+	bool		isnull;
+
+	if (SPI_execute_with_args(CLAIM_HOLDER_QUERY, 4, types, values, NULL, true, 1)
+		!= SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_locks");
+	if (SPI_processed > 0)
+	{
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			pid = DatumGetInt32(value);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return pid;
 }
 
 /* Drop the claim taken by take_outside_claim; the caller holds it. */

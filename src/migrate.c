@@ -20,6 +20,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -34,7 +35,6 @@ PG_FUNCTION_INFO_V1(rev_sql);
 static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
-static void check_reversible(RevGraph *graph, RevList plan, const char *target);
 static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
@@ -68,6 +68,7 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 		{
 			TimestampTz *at;
 
+			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(per_revision);
 			apply_revision(graph, plan.items[i], dir, i + 1, plan.n);
 			MemoryContextSwitchTo(outer);
@@ -87,13 +88,18 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	MemoryContextDelete(per_revision);
 }
 
-/* Refuse, before reverting anything, a plan that holds an irreversible revision. */
-static void
+/*
+ * Refuse, before reverting anything, a plan that holds an irreversible
+ * revision (also rev_plan's check, plan_sql.c).
+ */
+void
 check_reversible(RevGraph *graph, RevList plan, const char *target)
 {
 	int			i;
 
 	for (i = 0; i < plan.n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (graph->nodes[plan.items[i]].irreversible)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -101,6 +107,7 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
 							quote_input(target), graph->nodes[plan.items[i]].id),
 					 errdetail("It was registered without downgrade SQL. Nothing was reverted."),
 					 errhint("If its changes were undone by hand, move past it with rev_stamp().")));
+	}
 }
 
 /*
@@ -117,30 +124,48 @@ check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 	for (i = 0; i < plan.n; i++)
 	{
 		RevNode    *rev = &graph->nodes[plan.items[i]];
-		char	   *how;
-		char	   *first;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!rev->outside_transaction)
 			continue;
-		how = psprintf("run it with the pg_revisions client, or run each statement of "
-					   "SELECT * FROM rev_claim('%s'%s) outside a transaction block and "
-					   "then SELECT rev_record('%s').",
-					   rev->id, up ? "" : ", 'downgrade'", rev->id);
-		if (i == 0)
-			first = NULL;
-		else if (up)
-			first = psprintf("Apply the %d revision%s before it first (rev_pending() lists them)",
-							 i, i == 1 ? "" : "s");
-		else
-			first = psprintf("Revert what needs it first (SELECT rev_downgrade('%s'))", rev->id);
+		if (up)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("revision \"%s\" must run outside a transaction block", rev->id),
+					 errdetail_plural("It was registered with transactional => false; it is number "
+									  "%d of the %d revision to apply. Nothing was applied.",
+									  "It was registered with transactional => false; it is number "
+									  "%d of the %d revisions to apply. Nothing was applied.",
+									  plan.n, i + 1, plan.n),
+					 i == 0 ?
+					 errhint("Run it with the pg_revisions client, or run each statement of "
+							 "SELECT * FROM rev_claim('%s') outside a transaction block and "
+							 "then SELECT rev_record('%s').", rev->id, rev->id) :
+					 errhint_plural("Apply the %d revision before it first (rev_pending() lists it), "
+									"then run it with the pg_revisions client, or run each "
+									"statement of SELECT * FROM rev_claim('%s') outside a "
+									"transaction block and then SELECT rev_record('%s').",
+									"Apply the %d revisions before it first (rev_pending() lists "
+									"them), then run it with the pg_revisions client, or run each "
+									"statement of SELECT * FROM rev_claim('%s') outside a "
+									"transaction block and then SELECT rev_record('%s').",
+									i, i, rev->id, rev->id)));
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("revision \"%s\" must run outside a transaction block", rev->id),
-				 errdetail("It was registered with transactional => false; it is number "
-						   "%d of the %d revisions to %s. Nothing was %s.",
-						   i + 1, plan.n, up ? "apply" : "revert",
-						   up ? "applied" : "reverted"),
-				 first ? errhint("%s, then %s", first, how) : errhint("Run %s", how + strlen("run "))));
+				 errdetail_plural("It was registered with transactional => false; it is number "
+								  "%d of the %d revision to revert. Nothing was reverted.",
+								  "It was registered with transactional => false; it is number "
+								  "%d of the %d revisions to revert. Nothing was reverted.",
+								  plan.n, i + 1, plan.n),
+				 i == 0 ?
+				 errhint("Run it with the pg_revisions client, or run each statement of "
+						 "SELECT * FROM rev_claim('%s', 'downgrade') outside a transaction "
+						 "block and then SELECT rev_record('%s').", rev->id, rev->id) :
+				 errhint("Revert what needs it first (SELECT rev_downgrade('%s')), then run it "
+						 "with the pg_revisions client, or run each statement of "
+						 "SELECT * FROM rev_claim('%s', 'downgrade') outside a transaction "
+						 "block and then SELECT rev_record('%s').", rev->id, rev->id, rev->id)));
 	}
 }
 
@@ -166,7 +191,25 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_applied_state();
-	graph = catalog_load_graph(false);
+
+	/*
+	 * Every deploy's "anything to do?": upgrading to the head when the only
+	 * head is applied (so are its ancestors: the applied state is closed
+	 * under ancestors) does nothing, and one index lookup tells, without
+	 * loading the DAG (the first call of a session has no cached graph).
+	 * The database's own state only: a tenant's is not cached.
+	 */
+	if (up && tenant_current()[0] == '\0' &&
+		(strcmp(target, "head") == 0 || strcmp(target, "heads") == 0) &&
+		catalog_heads_applied())
+	{
+		SPI_finish();
+		return;
+	}
+
+	graph = graph_cache_get(false);
+	if (tenant_current()[0] == '\0')
+		catalog_mark_checked();
 	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
 	if (!up)
@@ -228,14 +271,20 @@ rev_stamp(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_applied_state();
+	/* Not the cached graph: the applied flags are changed below. */
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
 	stamped = plan_stamp(graph, &pos);
 
 	for (n = graph->nnodes - 1; n >= 0; n--)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (graph->nodes[n].applied && !stamped[n])
 			removed = lappend(removed, (void *) graph->nodes[n].id);
+	}
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (!graph->nodes[n].applied && stamped[n])
 		{
 			TimestampTz *at = palloc(sizeof(TimestampTz));
@@ -244,6 +293,7 @@ rev_stamp(PG_FUNCTION_ARGS)
 			added = lappend(added, (void *) graph->nodes[n].id);
 			added_at = lappend(added_at, at);
 		}
+	}
 	if (removed != NIL || added != NIL)
 		catalog_record_operation("stamp", target, started_at, added, added_at, removed,
 								 list_concat_copy(removed, added));
@@ -269,7 +319,7 @@ rev_pending(PG_FUNCTION_ARGS)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	graph = catalog_load_graph(false);
+	graph = graph_cache_get(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	return_ids(fcinfo, graph, plan_upgrade(graph, &pos));
 	SPI_finish();
@@ -277,11 +327,26 @@ rev_pending(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The last lines of rev_sql's header.  Revision SQL is text for the server,
+ * not for psql: a revision that applies harmlessly under rev_upgrade can hold
+ * a line psql reads as a backslash command (\! runs a shell command), for
+ * instance once a SET standard_conforming_strings = off makes psql's lexer
+ * end a string where the server's does not.  Whether a backslash is outside
+ * a string depends on settings the script itself changes, so it cannot be
+ * escaped reliably; instead psql stops at the \quit line before any revision
+ * SQL (the \echo says why), and a server given the text refuses that line.
+ */
+#define REV_SQL_PSQL_GUARD \
+	"-- Not for psql: it runs backslash commands (shell ones too),\n" \
+	"-- which revision SQL can hide from the server: it stops here.\n" \
+	"\\echo For review, not for psql: use rev_upgrade() \\quit\n"
+
+/*
  * rev_sql(target text DEFAULT 'heads') RETURNS text
  *		The SQL rev_upgrade(target) would run, each revision introduced by a
  *		comment naming it, for offline review (Alembic's --sql).  Running it
  *		by hand would not record the revisions as applied; the header says
- *		so.  Never NULL.
+ *		so, and stops psql (REV_SQL_PSQL_GUARD).  Never NULL.
  */
 Datum
 rev_sql(PG_FUNCTION_ARGS)
@@ -297,16 +362,24 @@ rev_sql(PG_FUNCTION_ARGS)
 
 	check_target_text(target);
 	SPI_connect();
-	graph = catalog_load_graph(false);
+	graph = graph_cache_get(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	plan = plan_upgrade(graph, &pos);
 
 	initStringInfo(&script);
+	if (plan.n == 1)
+		appendStringInfo(&script,
+						 "-- pg_revisions: SQL that rev_upgrade('%s') would run: 1 revision.\n",
+						 target);
+	else
+		appendStringInfo(&script,
+						 "-- pg_revisions: SQL that rev_upgrade('%s') would run: %d revisions.\n",
+						 target, plan.n);
 	appendStringInfo(&script,
-					 "-- pg_revisions: SQL that rev_upgrade('%s') would run: %d revision%s.\n"
 					 "-- For review. Applying it by hand does not record the revisions;\n"
 					 "-- apply with SELECT rev_upgrade('%s') instead.\n",
-					 target, plan.n, plan.n == 1 ? "" : "s", target);
+					 target);
+	appendStringInfoString(&script, REV_SQL_PSQL_GUARD);
 	for (i = 0; i < plan.n; i++)
 	{
 		RevNode    *node = &graph->nodes[plan.items[i]];
@@ -315,6 +388,7 @@ rev_sql(PG_FUNCTION_ARGS)
 		const char *last_line;
 		int			len;
 
+		CHECK_FOR_INTERRUPTS();
 		catalog_fetch_sql(node->id, &stored);
 		verify_revision_sql(&stored);
 		sql = stored.upgrade;

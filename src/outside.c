@@ -27,6 +27,7 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scansup.h"
@@ -173,6 +174,7 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 			int			need = k < rev->nparents ? graph->parents[rev->parents_start + k] :
 				graph->deps[rev->deps_start + k - rev->nparents];
 
+			CHECK_FOR_INTERRUPTS();
 			if (!graph->nodes[need].applied)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -199,12 +201,15 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 	 */
 	needed_by = graph_descendants(graph, list_make_one(node));
 	for (k = node + 1; k < graph->nnodes; k++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (needed_by[k] && graph->nodes[k].applied)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" is needed by applied revision \"%s\"",
 							rev->id, graph->nodes[k].id),
 					 errhint("Revert it first: SELECT rev_downgrade('%s').", rev->id)));
+	}
 }
 
 /* Where split_statements collects the statements, and for which revision. */
@@ -306,12 +311,17 @@ rev_claim(PG_FUNCTION_ARGS)
 		if (has_claim)
 			drop_claim();
 		if (!take_outside_claim())
+		{
+			int			holder = outside_claim_holder();
+
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("cannot claim revision \"%s\": another session is running "
 							"a non-transactional revision", graph->nodes[node].id),
-					 errhint("Wait for it to finish, then retry. Its pid: %s",
-							 OUTSIDE_CLAIM_HOLDER_QUERY)));
+					 holder ? errdetail("The session with process ID %d holds the claim.",
+										holder) : 0,
+					 errhint("Wait for it to finish, then retry.")));
+		}
 		has_claim = true;
 		strlcpy(claimed_revision, graph->nodes[node].id, NAMEDATALEN);
 	}

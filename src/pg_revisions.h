@@ -8,6 +8,7 @@
  *	  catalog.c   every read and write of the catalog tables (SPI, as owner)
  *	  catalog_sql.c  the text of those queries
  *	  graph.c     the revision DAG in memory and its closures
+ *	  graph_cache.c  the last DAG loaded, kept while the catalog is unchanged
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
@@ -18,7 +19,9 @@
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
+ *	  plan_sql.c  rev_plan: the plan of an upgrade or downgrade, for clients
  *	  inspect.c   rev_current, rev_heads, rev_history
+ *	  results.c   filling SETOF text results
  *	  outside.c   rev_claim, rev_record: revisions run outside a transaction
  *	  diff.c      rev_diff: the statements turning one schema into another
  *	  diff_read.c reading a schema's objects (bulk SPI queries, see diff.h)
@@ -184,12 +187,22 @@ extern void catalog_record_operation(const char *operation, const char *target,
 									 List *added, List *added_at, List *removed,
 									 List *touched);
 extern void catalog_lock_state(void);
+extern void catalog_mark_unchecked(void);
+extern void catalog_mark_checked(void);
 extern void catalog_lock_tenant_state(const char *tenant);
 extern List *catalog_tenants(void);
 extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
+extern void catalog_state_version(int64 *generation, TransactionId *xmin);
+extern bool catalog_heads_applied(void);
+
+/* graph_cache.c */
+extern RevGraph *graph_cache_get(bool with_messages);
 
 /* graph.c */
+struct SPITupleTable;
+extern int64 graph_build(RevGraph *graph, struct SPITupleTable *nodes, uint64 nnodes,
+						struct SPITupleTable *edges, uint64 nedges);
 extern int	graph_find(RevGraph *graph, const char *id);
 extern bool *graph_ancestors(RevGraph *graph, RevList set);
 extern bool *graph_descendants(RevGraph *graph, RevList set);
@@ -214,11 +227,14 @@ extern RevList plan_upgrade(RevGraph *graph, RevPosition *pos);
 extern RevList plan_downgrade(RevGraph *graph, RevPosition *pos);
 extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
 
+/* migrate.c */
+extern void check_reversible(RevGraph *graph, RevList plan, const char *target);
+
 /* immutable.c */
 extern char *revision_checksum(const char *upgrade, const char *downgrade);
 extern void verify_revision_sql(RevisionSql *sql);
 
-/* inspect.c */
+/* results.c */
 extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 
@@ -231,11 +247,7 @@ extern void lock_revisions_catalog(void);
 extern void lock_applied_state(void);
 extern bool take_outside_claim(void);
 extern void release_outside_claim(void);
-
-/* Who holds the claim of take_outside_claim (lock.c's constants, spelled out). */
-#define OUTSIDE_CLAIM_HOLDER_QUERY \
-	"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21078 " \
-	"AND classid = 1885822834 AND objid = 1668047209"
+extern int	outside_claim_holder(void);
 
 /* One statement of a SQL text, as sql_foreach_statement hands it over. */
 typedef struct SqlStatement

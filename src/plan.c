@@ -16,6 +16,8 @@
  */
 #include "pg_revisions.h"
 
+#include "miscadmin.h"
+
 /*
  * plan_upgrade
  *		Node indexes to apply, in order.
@@ -31,8 +33,11 @@ plan_upgrade(RevGraph *graph, RevPosition *pos)
 		return plan;			/* "base" is below everything */
 	wanted = graph_ancestors(graph, pos->top);
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (wanted[n] && !graph->nodes[n].applied)
 			plan.items[plan.n++] = n;
+	}
 	pfree(wanted);
 	return plan;
 }
@@ -54,6 +59,7 @@ plan_downgrade(RevGraph *graph, RevPosition *pos)
 	kept = graph_ancestors(graph, pos->top);
 	for (n = graph->nnodes - 1; n >= 0; n--)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (!graph->nodes[n].applied || kept[n])
 			continue;
 		if (pos->everything || above[n])

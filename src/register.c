@@ -42,12 +42,11 @@ typedef struct Registration
 } Registration;
 
 static char *text_argument(FunctionCallInfo fcinfo, int argno);
-static void check_name_argument(const char *what, const char *value);
+static void check_name_argument(bool is_label, const char *value);
 static List *id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 static char *join_ids(List *ids);
 static int	compare_ids(const ListCell *a, const ListCell *b);
 static bool same_ids(List *ids, ArrayType *stored);
-static char *describe_revision(Registration *reg);
 static List *array_to_ids(ArrayType *array);
 static char *generate_id(void);
 static void check_same_revision(Registration *reg, StoredRevision *stored,
@@ -63,18 +62,29 @@ text_argument(FunctionCallInfo fcinfo, int argno)
 	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-/* Raise an error if value is not a valid revision id / branch label. */
+/*
+ * check_name_argument
+ *		Raise an error if value is not a valid revision id (is_label false)
+ *		or branch label (is_label true).
+ */
 static void
-check_name_argument(const char *what, const char *value)
+check_name_argument(bool is_label, const char *value)
 {
 	NameCheck	check = pgrev_check_name(value, strlen(value));
 
-	if (check != NAME_OK)
+	if (check == NAME_OK)
+		return;
+	if (is_label)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, quote_input(value)),
+				 errmsg("invalid branch label \"%s\"", quote_input(value)),
 				 errdetail_internal("%s", name_problem(check)),
-				 errhint("A %s is 1 to 63 letters, digits or underscores.", what)));
+				 errhint("A branch label is 1 to 63 letters, digits or underscores.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid revision id \"%s\"", quote_input(value)),
+			 errdetail_internal("%s", name_problem(check)),
+			 errhint("A revision id is 1 to 63 letters, digits or underscores.")));
 }
 
 /*
@@ -106,7 +116,7 @@ id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what)
 	foreach(lc, ids)
 	{
 		CHECK_FOR_INTERRUPTS();
-		check_name_argument("revision id", lfirst(lc));
+		check_name_argument(false, lfirst(lc));
 	}
 	/* Duplicates sit side by side once sorted: O(n log n) for long arrays. */
 	sorted = list_copy(ids);
@@ -178,13 +188,6 @@ same_ids(List *ids, ArrayType *stored)
 		if (strcmp(lfirst(a), lfirst(b)) != 0)
 		return false;
 	return true;
-}
-
-/* 'revision "x"', or 'the new revision' while its id is not generated yet. */
-static char *
-describe_revision(Registration *reg)
-{
-	return reg->id ? psprintf("revision \"%s\"", reg->id) : pstrdup("the new revision");
 }
 
 /* A new random id of 12 hex digits that is not registered yet. */
@@ -319,8 +322,11 @@ register_revision(Registration *reg)
 
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cannot choose the parent of %s: there are %d heads",
-							describe_revision(reg), list_length(heads)),
+					 reg->id ?
+					 errmsg("cannot choose the parent of revision \"%s\": there are %d heads",
+							reg->id, list_length(heads)) :
+					 errmsg("cannot choose the parent of the new revision: there are %d heads",
+							list_length(heads)),
 					 errdetail("Heads: %s.", join_ids(heads)),
 					 errhint("Pass down_revision, or join the heads first with rev_merge().")));
 		}
@@ -343,14 +349,18 @@ register_revision(Registration *reg)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", missing),
-				 errdetail("It is named in down_revision of %s.", describe_revision(reg)),
+				 reg->id ?
+				 errdetail("It is named in down_revision of revision \"%s\".", reg->id) :
+				 errdetail("It is named in down_revision of the new revision."),
 				 errhint("Register parents before their children.")));
 	missing = reg->depends_on != NIL ? catalog_missing_revision(depends_on) : NULL;
 	if (missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", missing),
-				 errdetail("It is named in depends_on of %s.", describe_revision(reg)),
+				 reg->id ?
+				 errdetail("It is named in depends_on of revision \"%s\".", reg->id) :
+				 errdetail("It is named in depends_on of the new revision."),
 				 errhint("Register dependencies before the revisions that need them.")));
 	if (reg->branch_label)
 	{
@@ -408,14 +418,14 @@ rev_add(PG_FUNCTION_ARGS)
 	reg.message = text_argument(fcinfo, 4);
 	reg.branch_label = text_argument(fcinfo, 5);
 	if (reg.id)
-		check_name_argument("revision id", reg.id);
+		check_name_argument(false, reg.id);
 	if (reg.upgrade == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("upgrade SQL must not be NULL"),
 				 errhint("Use '' for a revision that runs nothing.")));
 	if (reg.branch_label)
-		check_name_argument("branch label", reg.branch_label);
+		check_name_argument(true, reg.branch_label);
 	reg.parents_given = !PG_ARGISNULL(3);
 	reg.parents = id_list_argument(fcinfo, 3, "down_revision");
 	reg.depends_on_given = !PG_ARGISNULL(6);
@@ -451,7 +461,7 @@ rev_merge(PG_FUNCTION_ARGS)
 	reg.message = text_argument(fcinfo, 1);
 	reg.id = text_argument(fcinfo, 2);
 	if (reg.id)
-		check_name_argument("revision id", reg.id);
+		check_name_argument(false, reg.id);
 	reg.upgrade = "";
 	reg.downgrade = "";
 	reg.is_merge = true;
@@ -477,7 +487,7 @@ rev_drop(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("revision must not be NULL")));
-	check_name_argument("revision id", id);
+	check_name_argument(false, id);
 
 	SPI_connect();
 	lock_revisions_catalog();

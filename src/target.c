@@ -15,6 +15,7 @@
 #include "pg_revisions.h"
 
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 
 /* Longest piece of user input quoted in a message, in bytes. */
 #define TARGET_QUOTE_MAX 80
@@ -147,8 +148,11 @@ find_revision(RevGraph *graph, const char *name)
 	if (exact >= 0)
 		return exact;
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (strncmp(graph->nodes[n].id, name, len) == 0)
 			matches.items[matches.n++] = n;
+	}
 	if (matches.n == 1)
 		return matches.items[0];
 	if (matches.n == 0)
@@ -172,9 +176,12 @@ find_label(RevGraph *graph, const char *label)
 	int			n;
 
 	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (graph->nodes[n].branch_label &&
 			strcmp(graph->nodes[n].branch_label, label) == 0)
 			return n;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("branch label \"%s\" does not exist", label),
@@ -197,8 +204,11 @@ branch_members(RevGraph *graph, int label_node, bool only_applied_heads)
 	int			i;
 
 	for (i = 0; i < all.n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (member[all.items[i]])
 			result.items[result.n++] = all.items[i];
+	}
 	return result;
 }
 
@@ -239,13 +249,16 @@ walk_up(RevGraph *graph, const char *target, int start, int steps, int steps_bef
 	{
 		RevList		children = graph_children(graph, current);
 
+		CHECK_FOR_INTERRUPTS();
 		if (children.n == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("target \"%s\" is out of range", target),
-					 errdetail("Revision \"%s\" is a head, reached after %d of %d steps up.",
-							   graph->nodes[current].id, taken + steps_before,
-							   steps + steps_before)));
+					 errdetail_plural("Revision \"%s\" is a head, reached after %d of %d step up.",
+									  "Revision \"%s\" is a head, reached after %d of %d steps up.",
+									  steps + steps_before,
+									  graph->nodes[current].id, taken + steps_before,
+									  steps + steps_before)));
 		if (children.n > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -300,6 +313,7 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
 	{
 		RevList		parents = graph_parents(graph, current);
 
+		CHECK_FOR_INTERRUPTS();
 		if (parents.n == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -13,18 +13,13 @@
 # Uses the cluster in PGHOST/PGPORT/PGUSER (scripts/test.sh starts one).
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+test_name=auth_example
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 db_walk="pgrev_auth_walk_$$"
 db_fresh="pgrev_auth_fresh_$$"
 errors=$(mktemp)
 
-psql_q() { psql -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { psql -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
-fail() { echo "auth_example: FAIL: $*" >&2; exit 1; }
 # expect DB DESCRIPTION SQL EXPECTED: one query's unaligned output must match.
 expect() {
     local got

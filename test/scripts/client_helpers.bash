@@ -16,22 +16,15 @@
 #   json EXPR           evaluate a Python expression on the last stdout parsed as JSON (j)
 #   set_sql FILE UP DOWN  replace the sections of a migration file
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-if [ -z "${PG_BIN:-}" ]; then
-    PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
-fi
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 cli="$PG_BIN/pg_revisions"
 db="pgrev_${test_name}_$$"
 work=$(mktemp -d)
 unset DATABASE_URL
 export PGDATABASE=$db
 
-fail() { echo "$test_name: FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
-psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
+# Unlike common.bash's value: one SQL string, always in $db.
 value() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t -d "$db" -c "$1"; }
 
 [ -x "$cli" ] || fail "the client is not installed: $cli (make install)"

@@ -19,19 +19,14 @@
 # Uses the cluster in PGHOST/PGPORT/PGUSER (scripts/test.sh starts one).
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+test_name=diff_auth
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 PY=/usr/bin/python3
 db_live="pgrev_diff_auth_live_$$"
 db_models="pgrev_diff_auth_models_$$"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_diff_auth.XXXXXX")
 
-psql_q() { psql -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { psql -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
-fail() { echo "diff_auth: FAIL: $*" >&2; exit 1; }
 dump() { pg_dump --schema-only -n public -d "$1" | "$PY" "$root/test/diffgen/normalise.py" public; }
 # live SQL: one query's unaligned output in db_live, with the psql variable
 # models (read from stdin: psql does not interpolate variables in -c).

@@ -35,11 +35,9 @@
 # it).  Uses the cluster in PGHOST/PGPORT/PGUSER (scripts/test.sh starts one).
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+test_name=diff_roundtrip
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
@@ -55,8 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-psql_q() { psql -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { psql -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
 dump() { pg_dump --schema-only -n "$2" -d "$1" | "$PY" "$root/test/diffgen/normalise.py" "$2"; }
 
 echo "diff_roundtrip: seed $seed, $pairs pairs (rerun one with DIFF_SEED=$seed)"

@@ -8,22 +8,14 @@
 # must go on: rev_add('r4') chains onto r3 and rev_upgrade('head') applies r4.
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-if [ -z "${PG_BIN:-}" ]; then
-    PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
-fi
+test_name=dump_restore
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 db_a="pgrev_dump_a_$$"
 db_b="pgrev_dump_b_$$"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_dump.XXXXXX")
 
-psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
-# One value, unaligned, no header.
-psql_v() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
-fail() { echo "dump_restore: FAIL: $*" >&2; exit 1; }
 
 cleanup() {
     local rc=$?
@@ -53,9 +45,9 @@ then
     fail "setting up $db_a (three revisions, upgrade, downgrade -1, upgrade) failed"
 fi
 
-current=$(psql_v -d "$db_a" -c "SELECT string_agg(r, ',') FROM rev_current() AS r")
+current=$(value -d "$db_a" -c "SELECT string_agg(r, ',') FROM rev_current() AS r")
 [ "$current" = "r3" ] || fail "before the dump, rev_current() in A is '$current', expected 'r3'"
-ops=$(psql_v -d "$db_a" -c 'SELECT count(*) FROM revisions.operation')
+ops=$(value -d "$db_a" -c 'SELECT count(*) FROM revisions.operation')
 [ "$ops" -ge 3 ] || fail "before the dump, revisions.operation in A has $ops rows, expected at least 3 (upgrade, downgrade, upgrade)"
 
 "$PG_BIN/pg_dump" -Fc -f "$work/a.dump" "$db_a" || fail "pg_dump of $db_a failed"
@@ -96,14 +88,14 @@ grep -q '^ tenant_x | {r2}    |       1$' "$work/$db_b.out" || fail "tenant tena
 # The restored catalog must go on working: r4 chains onto r3 (the single head).
 psql_q -d "$db_b" -c "SELECT rev_add('r4', 'CREATE TABLE t4(id int)', 'DROP TABLE t4')" >/dev/null ||
     fail "in the restored database, rev_add('r4', ...) failed"
-parent=$(psql_v -d "$db_b" -c "SELECT array_to_string(down_revision, ',') FROM rev_history() WHERE revision = 'r4'")
+parent=$(value -d "$db_b" -c "SELECT array_to_string(down_revision, ',') FROM rev_history() WHERE revision = 'r4'")
 [ "$parent" = "r3" ] || fail "in the restored database, r4's down_revision is '$parent', expected 'r3'"
-applied=$(psql_v -d "$db_b" -c "SET client_min_messages = warning" -c "SELECT string_agg(r, ',') FROM rev_upgrade('head') AS r") ||
+applied=$(value -d "$db_b" -c "SET client_min_messages = warning" -c "SELECT string_agg(r, ',') FROM rev_upgrade('head') AS r") ||
     fail "in the restored database, rev_upgrade('head') failed"
 [ "$applied" = "r4" ] || fail "in the restored database, rev_upgrade('head') returned '$applied', expected 'r4'"
-t4=$(psql_v -d "$db_b" -c "SELECT to_regclass('public.t4') IS NOT NULL")
+t4=$(value -d "$db_b" -c "SELECT to_regclass('public.t4') IS NOT NULL")
 [ "$t4" = "t" ] || fail "in the restored database, table t4 does not exist after rev_upgrade('head')"
-dups=$(psql_v -d "$db_b" -c 'SELECT count(*) - count(DISTINCT id) FROM revisions.operation')
+dups=$(value -d "$db_b" -c 'SELECT count(*) - count(DISTINCT id) FROM revisions.operation')
 [ "$dups" = "0" ] || fail "in the restored database, revisions.operation has duplicate ids (sequence not restored?)"
 
 echo "dump_restore: OK ($ops operation rows survived pg_dump -Fc / pg_restore; r4 applied on the restored copy)"

@@ -16,22 +16,16 @@
 # starts one).
 set -euo pipefail
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-if [ -z "${PG_BIN:-}" ]; then
-    PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
-fi
+test_name=language_clients
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 clients="$PGREV_ROOT/test/clients"
 python=/usr/bin/python3         # Debian's, which python3-psycopg2 is for
 db_py="pgrev_lang_py_$$"
 db_js="pgrev_lang_js_$$"
 
-fail() { echo "language_clients: FAIL: $*" >&2; exit 1; }
-psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
 
 cleanup() {
     local rc=$?

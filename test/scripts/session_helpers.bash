@@ -13,19 +13,9 @@
 # installs an EXIT trap that ends the sessions, the clients, the database and
 # the directory.
 
-: "${PGHOST:?PGHOST must point at the test cluster}"
-: "${PGPORT:?PGPORT must point at the test cluster}"
-: "${PGUSER:?PGUSER must be a superuser of the test cluster}"
-
-if [ -z "${PG_BIN:-}" ]; then
-    PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
-fi
+# shellcheck source=test/scripts/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 bg_pids=()
-
-psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
-fail() { echo "$test_name: FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
 
 session_helpers_cleanup() {
     local rc=$? pid
