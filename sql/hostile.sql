@@ -361,7 +361,8 @@ FROM (VALUES
     (6, 'rev_record', $$rev_record('hx_later')$$),
     (7, 'rev_upgrade', $$rev_upgrade('heads')$$),
     (8, 'rev_downgrade', $$rev_downgrade('base')$$),
-    (9, 'rev_autogenerate', $$rev_autogenerate('CREATE TABLE x (id int)')$$)
+    (9, 'rev_autogenerate', $$rev_autogenerate('CREATE TABLE x (id int)')$$),
+    (10, 'rev_autogenerate_from', $$rev_autogenerate_from('pg_catalog')$$)
 ) AS v(n, f, c)
 ORDER BY n;
 SELECT message FROM tried WHERE statement LIKE 'SELECT rev_upgrade(''hx\_%' ORDER BY statement;

@@ -126,7 +126,7 @@ SELECT rev_add('defer_ok', $$SET CONSTRAINTS ALL DEFERRED;
                'SELECT 1', down_revision => '{}');
 SELECT rev_add('defer_bad', $$SET CONSTRAINTS ALL DEFERRED; INSERT INTO tx_child VALUES (2)$$,
                'SELECT 1', down_revision => '{}');
-SELECT rev_add('immediate', 'SET CONSTRAINTS ALL IMMEDIATE', 'SELECT 1', down_revision => '{}');
+SELECT rev_add('defer_all', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT 1', down_revision => '{}');
 BEGIN;
 INSERT INTO tx_late VALUES (3);     -- INITIALLY DEFERRED: checked at commit
 SELECT * FROM rev_upgrade('defer_ok');
@@ -138,18 +138,20 @@ COMMIT;
 -- A revision that leaves a deferred violation behind fails, naming itself.
 SELECT * FROM rev_upgrade('defer_bad');
 -- The caller's own SET CONSTRAINTS outlives the revisions' (not one rolled
--- back with its savepoint).
+-- back with its savepoint), and what it deferred is not checked when the
+-- revision ends.
 BEGIN;
 SET CONSTRAINTS tx_child_pid_fkey DEFERRED;
 SAVEPOINT s;
 SET CONSTRAINTS tx_late_pid_fkey IMMEDIATE;
 ROLLBACK TO s;
-SELECT * FROM rev_upgrade('immediate');
-INSERT INTO tx_child VALUES (5);    -- still deferred, as the caller set it
-INSERT INTO tx_late VALUES (6);     -- still deferred, as declared
-INSERT INTO tx_parent VALUES (5), (6);
+INSERT INTO tx_child VALUES (5);    -- pending: the caller deferred it
+SELECT * FROM rev_upgrade('defer_all');
+INSERT INTO tx_child VALUES (6);    -- still deferred, as the caller set it
+INSERT INTO tx_late VALUES (7);     -- still deferred, as declared
+INSERT INTO tx_parent VALUES (5), (6), (7);
 COMMIT;
 SELECT * FROM tx_child ORDER BY pid;
 SELECT * FROM rev_downgrade('base');
-SELECT rev_drop('defer_ok'), rev_drop('defer_bad'), rev_drop('immediate');
+SELECT rev_drop('defer_ok'), rev_drop('defer_bad'), rev_drop('defer_all');
 DROP TABLE tx_child, tx_late, tx_parent;

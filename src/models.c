@@ -177,8 +177,9 @@ check_expression(ModelsCheck *check, Node *expr)
 					check->function, name),
 			 errdetail("The models are rolled back, but sequence values and session-level "
 					   "advisory locks are not."),
-			 errhint("Models may only define objects: remove the call, or move it into a "
-					   "column default, a view or a function body, which are not run.")));
+			 errhint("Models may only define objects: remove the call, or move it where it is "
+					 "stored, not run (a default in CREATE TABLE or ALTER COLUMN ... SET DEFAULT, "
+					 "a view, a function body).")));
 }
 
 /* Check the default and constraint expressions of a column definition. */
