@@ -250,6 +250,7 @@ rev_squash(PG_FUNCTION_ARGS)
 	char	   *checksum;
 	int			existing;
 	int			n;
+	MemoryContext caller_context = CurrentMemoryContext;
 	text	   *result;
 
 	check_not_applying("rev_squash");
@@ -305,6 +306,8 @@ rev_squash(PG_FUNCTION_ARGS)
 		catalog_insert_baseline(id, message ? message : psprintf("squash of %s", top->id),
 								upgrade, downgrade, checksum, top->id);
 	}
+	/* The result must outlive SPI_finish, which frees SPI's memory. */
+	MemoryContextSwitchTo(caller_context);
 	result = cstring_to_text(id);
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
