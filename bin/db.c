@@ -101,6 +101,9 @@ named_file(const MigSet *set, const char *text)
 	return best;
 }
 
+/* What db_report is told while db_register registers the files. */
+#define DOING_REGISTER "registering the migration files"
+
 /* Print one field of an error, each line prefixed, control characters escaped. */
 static void
 print_field(const char *label, const char *value)
@@ -172,16 +175,23 @@ db_report(PGconn *conn, const PGresult *res, const MigSet *set, const char *doin
 		}
 	}
 
-	if (strcmp(state, "42883") == 0 && primary && strstr(primary, "rev_"))
+	/*
+	 * What to do next, from the SQLSTATE and what was being done, never from
+	 * the message text.  A missing function with a position in the client's
+	 * own statement (not in revision SQL, which gives an internal position)
+	 * is a rev_* function: all else it calls is pg_catalog's.
+	 */
+	if (strcmp(state, "42883") == 0 && res && PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION))
 		fprintf(stderr, "next: the pg_revisions extension is missing or too old in this database: "
 				"run \"pg_revisions init\" (or CREATE EXTENSION pg_revisions as a superuser), or "
 				"ALTER EXTENSION pg_revisions UPDATE after installing this version\n");
 	else if (strcmp(state, "42501") == 0)
 		fprintf(stderr, "next: ask a DBA to GRANT EXECUTE on the rev_* functions to your role "
 				"(README.md, Privileges)\n");
-	else if (strcmp(state, "42710") == 0 && strstr(primary, "already registered with"))
-		fprintf(stderr, "next: a registered revision never changes: restore the file as it was, "
-				"and put the change in a new revision (pg_revisions revision -m MSG)\n");
+	else if (strcmp(state, "42710") == 0 && doing && strcmp(doing, DOING_REGISTER) == 0)
+		fprintf(stderr, "next: a registered revision never changes (SQL, parents, dependencies, branch label, "
+				"transactional): restore the file as it was, and put the change in a new revision "
+				"(pg_revisions revision -m MSG); a new revision cannot take a branch label already used\n");
 }
 
 /* True when the result is a success. */
@@ -454,7 +464,7 @@ db_register(PGconn *conn, const MigSet *set, PGresult **failed)
 	}
 	if (!db_ok(res))
 	{
-		db_report(conn, res, set, "registering the migration files");
+		db_report(conn, res, set, DOING_REGISTER);
 		if (strcmp(db_sqlstate(res), "42883") == 0 && any_nontx)
 			fprintf(stderr, "note: revisions marked \"-- transactional: false\" need a pg_revisions "
 					"extension with non-transactional revisions (rev_claim, rev_record)\n");

@@ -11,8 +11,9 @@
 # 3. downgrade base through both non-transactional revisions: the client
 #    reverts exactly what rev_plan('base', 'downgrade') listed, in that order,
 #    and everything is reverted.
-# 4. upgrade and downgrade keep the plan's order in their output (the table
-#    on stdout is the plan), and a bad operation or target changes nothing.
+# 4. A target the server refuses changes nothing (exit 3); the advice that
+#    follows an error comes from its SQLSTATE and position, not its text (a
+#    function missing in revision SQL is not blamed on the extension).
 # Uses the cluster in PGHOST/PGPORT/PGUSER (scripts/test.sh starts one).
 set -euo pipefail
 
@@ -76,5 +77,22 @@ run 3 upgrade -1
 err_has 'cannot move down to target "-1"'
 [ "$(catalog_state)" = "$before" ] || fail "a refused plan changed something"
 ok "a plan the server refuses changes nothing (exit 3)"
+
+# What to do next comes from the SQLSTATE and where the error is, not its text:
+# a missing rev_* function (no extension) versus one missing in revision SQL.
+rev 9_bad.sql bad w3 true "SELECT no_such_function_here();" "SELECT 1;"
+run 3 upgrade bad
+err_has "no_such_function_here"
+! grep -q "extension is missing" "$work/err" || fail "a function missing in revision SQL blamed on the extension"
+rm "$mig/9_bad.sql"
+psql_q -d postgres -c "CREATE DATABASE ${db}_noext"
+set +e
+(cd "$work" && "$cli" -d "dbname=${db}_noext" current) >"$work/out" 2>"$work/err"
+rc=$?
+set -e
+psql_q -d postgres -c "DROP DATABASE ${db}_noext"
+[ "$rc" = 3 ] || fail "current without the extension: exit $rc"
+err_has "next: the pg_revisions extension is missing or too old in this database"
+ok "next steps: the extension missing, not a function missing in revision SQL"
 
 echo "$test_name: all checks passed"
