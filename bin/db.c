@@ -263,7 +263,7 @@ buf_str(Buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-/* Append s as a JSON string (NULL: null). */
+/* Append s as a JSON string (NULL: null), every control character escaped. */
 static void
 buf_json(Buf *b, const char *s)
 {
@@ -283,10 +283,17 @@ buf_json(Buf *b, const char *s)
 			esc[1] = (char) *p;
 			buf_add(b, esc, 2);
 		}
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7F)
 		{
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			buf_str(b, esc);
+		}
+		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		{
+			/* a C1 control (U+0080-U+009F): escaped too, terminals may obey it */
+			snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			buf_str(b, esc);
+			p++;
 		}
 		else
 			buf_add(b, (const char *) p, 1);
