@@ -53,7 +53,7 @@ plan_operation_argument(FunctionCallInfo fcinfo)
 		return REV_DOWNGRADE;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown operation \"%s\"", quote_input(operation)),
+			 errmsg("unrecognized operation \"%s\"", quote_input(operation)),
 			 errhint("Pass 'upgrade' or 'downgrade'.")));
 	pg_unreachable();
 }
