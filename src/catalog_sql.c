@@ -168,6 +168,15 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"SELECT s.generation, s.xmin FROM revisions.state s",
 		0, {0}
 	},
+	/* The SQL of several revisions, in the order of $1 (catalog_fetch_sql's batches). */
+	[Q_FETCH_SQL_MANY] = {
+		"SELECT u.n, r.upgrade_sql, r.downgrade_sql, r.checksum, r.message"
+		" FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, n),"
+		" LATERAL (SELECT r.upgrade_sql, r.downgrade_sql, r.checksum, r.message"
+		"          FROM revisions.revision r"
+		"          WHERE r.revision OPERATOR(pg_catalog.=) u.id LIMIT 1) r",
+		1, {TEXTARRAYOID}
+	},
 	/* The newest revision, the number of heads, and is it applied. */
 	[Q_NEWEST_APPLIED] = {
 		"SELECT r.revision, r.heads_count,"

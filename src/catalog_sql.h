@@ -31,6 +31,7 @@ typedef enum CatalogQuery
 	Q_BUMP_STATE,
 	Q_STATE_VERSION,
 	Q_NEWEST_APPLIED,
+	Q_FETCH_SQL_MANY,
 	NUM_CATALOG_QUERIES
 } CatalogQuery;
 

@@ -60,11 +60,16 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	MemoryContext per_revision = AllocSetContextCreate(CurrentMemoryContext,
 													   "pg_revisions revision",
 													   ALLOCSET_DEFAULT_SIZES);
+	const char **ids = palloc(sizeof(char *) * (plan.n + 1));
 	int			i;
 
+	/* The SQL of the plan's revisions is read in batches, in this order. */
+	for (i = 0; i < plan.n; i++)
+		ids[i] = graph->nodes[plan.items[i]].id;
 	begin_applying();
 	PG_TRY();
 	{
+		catalog_expect_sql(ids, plan.n, outer);
 		for (i = 0; i < plan.n; i++)
 		{
 			TimestampTz *at;
@@ -83,6 +88,7 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	}
 	PG_FINALLY();
 	{
+		catalog_expect_sql_done();
 		end_applying();
 	}
 	PG_END_TRY();

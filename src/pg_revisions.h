@@ -173,6 +173,8 @@ extern void catalog_insert_revision(const char *id, const char *message,
 									bool transactional);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
 extern void catalog_fetch_sql(const char *id, RevisionSql *out);
+extern void catalog_expect_sql(const char *const *ids, int n, MemoryContext memory_context);
+extern void catalog_expect_sql_done(void);
 extern void catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg);
 extern bool catalog_query_in_progress(void);
 extern void catalog_record_operation(const char *operation, const char *target,
