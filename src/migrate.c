@@ -108,7 +108,7 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("cannot downgrade to \"%s\": revision \"%s\" is irreversible",
-							quote_input(target), graph->nodes[plan.items[i]].id),
+							clip_for_message(target), graph->nodes[plan.items[i]].id),
 					 errdetail("It was registered without downgrade SQL. Nothing was reverted."),
 					 errhint("If its changes were undone by hand, move past it with rev_stamp().")));
 	}

@@ -209,7 +209,7 @@ extern char *graph_list_ids(RevGraph *graph, RevList list);
 extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
 						   RevPosition *pos);
 extern void check_target_text(const char *target);
-extern char *quote_input(const char *text);
+extern char *clip_for_message(const char *text);
 extern const char *name_problem(NameCheck check);
 
 /* plan.c */

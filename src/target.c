@@ -37,12 +37,12 @@ static void walk_down(RevGraph *graph, const char *target, int start, int steps,
 static void check_direction(const char *target, int steps, TargetUse use);
 
 /*
- * quote_input
+ * clip_for_message
  *		text, cut to TARGET_QUOTE_MAX bytes (on a character boundary) with
  *		"..." appended when longer, for quoting user input in messages.
  */
 char *
-quote_input(const char *text)
+clip_for_message(const char *text)
 {
 	int			len = strlen(text);
 	int			cut;
@@ -102,7 +102,7 @@ parse_target_or_error(const char *target, TargetSpec *spec)
 			break;
 		case TARGET_PARSE_BAD_NAME:
 			detail = psprintf("The revision or label part \"%s\" is invalid. %s",
-							  quote_input(pnstrdup(spec->name, spec->name_len)),
+							  clip_for_message(pnstrdup(spec->name, spec->name_len)),
 							  name_problem(spec->name_check));
 			break;
 		case TARGET_PARSE_BAD_STEPS:
@@ -114,7 +114,7 @@ parse_target_or_error(const char *target, TargetSpec *spec)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid target \"%s\"", quote_input(target)),
+			 errmsg("invalid target \"%s\"", clip_for_message(target)),
 			 errdetail_internal("%s", detail),
 			 errhint(TARGET_FORMS_HINT)));
 }
@@ -339,7 +339,7 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
  *		Fill *pos with where target points, for the given use.  Raises an
  *		error, changing nothing, for a NULL, malformed, unknown, ambiguous
  *		or out-of-range target.  The helpers it calls get the target as
- *		quoted for messages (quote_input).
+ *		quoted for messages (clip_for_message).
  */
 void
 resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *pos)
@@ -353,7 +353,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 	memset(pos, 0, sizeof(*pos));
 	name = spec.name ? pnstrdup(spec.name, spec.name_len) : NULL;
 	/* From here on, messages quote the target cut short ("+000...0001"). */
-	target = quote_input(target);
+	target = clip_for_message(target);
 
 	switch (spec.kind)
 	{
