@@ -372,7 +372,7 @@ graph_roots(RevGraph *graph)
 
 /* A list holding just node. */
 RevList
-list_make_one(int node)
+revlist_of_one(int node)
 {
 	RevList		list = {1, palloc(sizeof(int))};
 

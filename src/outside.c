@@ -176,7 +176,7 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 	 * Anything applied that needs it, directly or not (the applied state is
 	 * closed under ancestors, so the first such descendant needs it directly).
 	 */
-	needed_by = graph_descendants(graph, list_make_one(node));
+	needed_by = graph_descendants(graph, revlist_of_one(node));
 	for (k = node + 1; k < graph->nnodes; k++)
 	{
 		CHECK_FOR_INTERRUPTS();

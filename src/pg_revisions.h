@@ -202,7 +202,7 @@ extern RevList graph_current(RevGraph *graph);
 extern RevList graph_parents(RevGraph *graph, int node);
 extern RevList graph_children(RevGraph *graph, int node);
 extern RevList graph_roots(RevGraph *graph);
-extern RevList list_make_one(int node);
+extern RevList revlist_of_one(int node);
 extern char *graph_list_ids(RevGraph *graph, RevList list);
 
 /* target.c */

@@ -198,7 +198,7 @@ find_label(RevGraph *graph, const char *label)
 static RevList
 branch_members(RevGraph *graph, int label_node, bool only_applied_heads)
 {
-	bool	   *member = graph_descendants(graph, list_make_one(label_node));
+	bool	   *member = graph_descendants(graph, revlist_of_one(label_node));
 	RevList		all = only_applied_heads ? graph_current(graph) : graph_heads(graph);
 	RevList		result = {0, palloc(sizeof(int) * (all.n + 1))};
 	int			i;
@@ -269,7 +269,7 @@ walk_up(RevGraph *graph, const char *target, int start, int steps, int steps_bef
 					 errhint("Name the revision to move to, or use <label>@+N.")));
 		current = children.items[0];
 	}
-	pos->top = pos->floor = list_make_one(current);
+	pos->top = pos->floor = revlist_of_one(current);
 }
 
 /*
@@ -330,7 +330,7 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
 					 errhint("Name the revision to move to.")));
 		current = parents.items[0];
 	}
-	pos->floor = list_make_one(current);
+	pos->floor = revlist_of_one(current);
 	pos->top = graph_parents(graph, current);
 }
 
@@ -384,7 +384,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 			else if (spec.steps < 0)
 				walk_down(graph, target, node, -spec.steps, pos);
 			else
-				pos->top = pos->floor = list_make_one(node);
+				pos->top = pos->floor = revlist_of_one(node);
 			break;
 
 		case TARGET_RELATIVE:
@@ -426,7 +426,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 
 		case TARGET_LABEL_BASE:
 			node = find_label(graph, name);
-			pos->floor = list_make_one(node);
+			pos->floor = revlist_of_one(node);
 			pos->top = graph_parents(graph, node);
 			break;
 
@@ -445,7 +445,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 			else if (list.n == 1)
 				walk_down(graph, target, list.items[0], -spec.steps, pos);
 			else if (spec.steps > 0)
-				walk_up_from_base(graph, target, list_make_one(node), spec.steps, pos);
+				walk_up_from_base(graph, target, revlist_of_one(node), spec.steps, pos);
 			else
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
