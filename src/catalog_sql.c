@@ -21,7 +21,7 @@
 const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	[Q_LOAD_NODES] = {
 		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
-		" r.downgrade_sql IS NULL, a.applied_at, NOT r.transactional"
+		" r.downgrade_sql IS NULL, a.applied_at, r.transactional"
 		" FROM revisions.revision r"
 		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision",
 		1, {BOOLOID}

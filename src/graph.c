@@ -93,7 +93,7 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
-		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+		node->transactional = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
 	}
 
 	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */

@@ -130,7 +130,7 @@ check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 		RevNode    *rev = &graph->nodes[plan.items[i]];
 
 		CHECK_FOR_INTERRUPTS();
-		if (!rev->outside_transaction)
+		if (rev->transactional)
 			continue;
 		if (up)
 			ereport(ERROR,
@@ -377,7 +377,7 @@ rev_sql(PG_FUNCTION_ARGS)
 		verify_revision_sql(&stored);
 		sql = stored.upgrade;
 		appendStringInfo(&script, "\n-- revision %s (%d of %d)%s", node->id, i + 1, plan.n,
-						 node->outside_transaction ?
+						 !node->transactional ?
 						 ", outside a transaction block (transactional => false)" : "");
 		if (stored.message)
 		{

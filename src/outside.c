@@ -134,7 +134,7 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 	bool	   *needed_by;
 	int			k;
 
-	if (!rev->outside_transaction)
+	if (rev->transactional)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" runs inside a transaction", rev->id),

@@ -67,7 +67,7 @@ typedef struct RevNode
 	const char *branch_label;	/* NULL when none */
 	int64		seq;			/* registration order */
 	bool		irreversible;	/* registered without downgrade SQL */
-	bool		outside_transaction;	/* registered with transactional => false */
+	bool		transactional;	/* false: runs outside a transaction block */
 	bool		applied;
 	TimestampTz applied_at;		/* valid when applied */
 	int			parents_start;	/* into RevGraph.parents */
