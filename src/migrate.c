@@ -59,11 +59,16 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	MemoryContext per_revision = AllocSetContextCreate(CurrentMemoryContext,
 													   "pg_revisions revision",
 													   ALLOCSET_DEFAULT_SIZES);
+	const char **ids = palloc(sizeof(char *) * (plan.n + 1));
 	int			i;
 
+	/* The SQL of the plan's revisions is read in batches, in this order. */
+	for (i = 0; i < plan.n; i++)
+		ids[i] = graph->nodes[plan.items[i]].id;
 	begin_applying();
 	PG_TRY();
 	{
+		catalog_expect_sql(ids, plan.n, outer);
 		for (i = 0; i < plan.n; i++)
 		{
 			TimestampTz *at;
@@ -97,6 +102,7 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	}
 	PG_FINALLY();
 	{
+		catalog_expect_sql_done();
 		end_applying();
 	}
 	PG_END_TRY();
@@ -119,7 +125,7 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("cannot downgrade to \"%s\": revision \"%s\" is irreversible",
-							quote_input(target), graph->nodes[plan.items[i]].id),
+							clip_for_message(target), graph->nodes[plan.items[i]].id),
 					 errdetail("It was registered without downgrade SQL. Nothing was reverted."),
 					 errhint("If its changes were undone by hand, move past it with rev_stamp().")));
 	}
@@ -141,7 +147,7 @@ check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 		RevNode    *rev = &graph->nodes[plan.items[i]];
 
 		CHECK_FOR_INTERRUPTS();
-		if (!rev->outside_transaction)
+		if (rev->transactional)
 			continue;
 		if (up)
 			ereport(ERROR,
@@ -408,7 +414,7 @@ rev_sql(PG_FUNCTION_ARGS)
 		verify_revision_sql(&stored);
 		sql = stored.upgrade;
 		appendStringInfo(&script, "\n-- revision %s (%d of %d)%s", node->id, i + 1, plan.n,
-						 node->outside_transaction ?
+						 !node->transactional ?
 						 ", outside a transaction block (transactional => false)" : "");
 		if (stored.message)
 		{

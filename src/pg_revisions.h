@@ -74,7 +74,7 @@ typedef struct RevNode
 	const char *branch_label;	/* NULL when none */
 	int64		seq;			/* registration order */
 	bool		irreversible;	/* registered without downgrade SQL */
-	bool		outside_transaction;	/* registered with transactional => false */
+	bool		transactional;	/* false: runs outside a transaction block */
 	bool		applied;
 	TimestampTz applied_at;		/* valid when applied */
 	int			parents_start;	/* into RevGraph.parents */
@@ -187,6 +187,8 @@ extern void catalog_insert_baseline(const char *id, const char *message, const c
 									const char *replaces);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
 extern void catalog_fetch_sql(const char *id, RevisionSql *out);
+extern void catalog_expect_sql(const char *const *ids, int n, MemoryContext memory_context);
+extern void catalog_expect_sql_done(void);
 extern void catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg);
 extern bool catalog_query_in_progress(void);
 extern void catalog_record_operation(const char *operation, const char *target,
@@ -218,7 +220,7 @@ extern RevList graph_current(RevGraph *graph);
 extern RevList graph_parents(RevGraph *graph, int node);
 extern RevList graph_children(RevGraph *graph, int node);
 extern RevList graph_roots(RevGraph *graph);
-extern RevList list_make_one(int node);
+extern RevList revlist_of_one(int node);
 extern char *graph_list_ids(RevGraph *graph, RevList list);
 extern void graph_check_consistent(RevGraph *graph, int64 newest_heads_count);
 
@@ -226,7 +228,7 @@ extern void graph_check_consistent(RevGraph *graph, int64 newest_heads_count);
 extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
 						   RevPosition *pos);
 extern void check_target_text(const char *target);
-extern char *quote_input(const char *text);
+extern char *clip_for_message(const char *text);
 extern const char *name_problem(NameCheck check);
 
 /* plan.c */

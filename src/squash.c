@@ -273,14 +273,14 @@ rev_squash(PG_FUNCTION_ARGS)
 	if (pos.everything || pos.top.n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot squash \"%s\": it does not name one revision", quote_input(target)),
+				 errmsg("cannot squash \"%s\": it does not name one revision", clip_for_message(target)),
 				 errhint("Name the revision that the baseline replaces with all its ancestors, e.g. 'head' or an id.")));
 	top = &graph->nodes[pos.top.items[0]];
 	if (top->replaces >= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot squash \"%s\": revision \"%s\" is a baseline already",
-						quote_input(target), top->id)));
+						clip_for_message(target), top->id)));
 	replaced = graph_ancestors(graph, pos.top);
 	replaced_list.n = 0;
 	replaced_list.items = palloc(sizeof(int) * (graph->nnodes + 1));
