@@ -21,6 +21,17 @@
 -- Deploying without hurting production
 -- ---------------------------------------------------------------------------
 
+-- What rev_upgrade(target) would run, reviewed against the live catalog for
+-- statements that rewrite, scan or lock busy tables.  Runs nothing:
+-- grantable to a monitoring role.
+CREATE FUNCTION pg_catalog.rev_lint(target text DEFAULT 'heads')
+RETURNS TABLE(revision text, statement integer, severity text, rule text,
+              relation text, message text, hint text)
+AS 'MODULE_PATHNAME', 'rev_lint'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_lint(text) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Knowing what the database really is
 -- ---------------------------------------------------------------------------

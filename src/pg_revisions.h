@@ -25,6 +25,8 @@
  *	  diff_objects.c  comparing constraints, indexes, views, functions,
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  lint.c      rev_lint: the walk over a plan's statements (lint.h)
+ *	  lint_rules.c    the hazards of one statement
  *
  *-------------------------------------------------------------------------
  */
@@ -51,6 +53,11 @@
 #ifndef PGREV_VERSION
 #error "PGREV_VERSION must be defined by the Makefile (-DPGREV_VERSION=...)"
 #endif
+
+/* Settings (pg_revisions.c); the cap on pg_revisions.lock_retries. */
+#define PGREV_MAX_LOCK_RETRIES 100
+extern PGDLLIMPORT int pgrev_lock_timeout;
+extern PGDLLIMPORT int pgrev_lock_retries;
 
 /* Schema of the catalog tables (created by the install script). */
 #define PGREV_SCHEMA "revisions"
