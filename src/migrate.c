@@ -69,7 +69,7 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 			TimestampTz *at;
 
 			MemoryContextSwitchTo(per_revision);
-			apply_revision(graph, plan.items[i], dir, i + 1, plan.n);
+			apply_revision_retrying(graph, plan.items[i], dir, i + 1, plan.n);
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(per_revision);
 

@@ -27,6 +27,7 @@
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
  *	  lint.c      rev_lint: the walk over a plan's statements (lint.h)
  *	  lint_rules.c    the hazards of one statement
+ *	  retry.c     a revision in a subtransaction, retried on lock timeouts
  *
  *-------------------------------------------------------------------------
  */
@@ -254,6 +255,11 @@ extern void check_lexer_setting(const char *revision, SqlStatement *statement);
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
+extern const char *apply_failed_statement(void);
+
+/* retry.c */
+extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
+									int position, int total);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
