@@ -31,13 +31,14 @@ OBJS = \
 	src/autogen.o \
 	src/lint.o \
 	src/lint_rules.o \
-	src/retry.o
+	src/retry.o \
+	src/each.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen lint lock_retries
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen lint lock_retries upgrade_each
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

@@ -32,6 +32,14 @@ LANGUAGE C VOLATILE;
 
 REVOKE ALL ON FUNCTION pg_catalog.rev_lint(text) FROM PUBLIC;
 
+-- rev_upgrade with a commit after each revision: locks released revision by
+-- revision, histories too big for one transaction's lock table.
+CREATE PROCEDURE pg_catalog.rev_upgrade_each(target text DEFAULT 'heads')
+AS 'MODULE_PATHNAME', 'rev_upgrade_each'
+LANGUAGE C;
+
+REVOKE ALL ON PROCEDURE pg_catalog.rev_upgrade_each(text) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Knowing what the database really is
 -- ---------------------------------------------------------------------------

@@ -35,7 +35,6 @@ static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
 static void check_reversible(RevGraph *graph, RevList plan, const char *target);
-static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
 /* The target argument as a C string, NULL for SQL NULL. */
@@ -107,8 +106,9 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
  * Refuse, before running anything, a plan that holds a revision registered
  * with transactional => false: it must run outside any transaction block
  * (outside.c), which a call running in the caller's transaction cannot do.
+ * Also used by each.c.
  */
-static void
+void
 check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 {
 	bool		up = (dir == REV_UPGRADE);

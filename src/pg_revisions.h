@@ -28,6 +28,7 @@
  *	  lint.c      rev_lint: the walk over a plan's statements (lint.h)
  *	  lint_rules.c    the hazards of one statement
  *	  retry.c     a revision in a subtransaction, retried on lock timeouts
+ *	  each.c      rev_upgrade_each: one transaction per revision
  *
  *-------------------------------------------------------------------------
  */
@@ -256,6 +257,9 @@ extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
 extern const char *apply_failed_statement(void);
+
+/* migrate.c */
+extern void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 
 /* retry.c */
 extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
