@@ -32,13 +32,14 @@ OBJS = \
 	src/lint.o \
 	src/lint_rules.o \
 	src/retry.o \
-	src/each.o
+	src/each.o \
+	src/rehearse.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen lint lock_retries upgrade_each
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen lint lock_retries upgrade_each rehearse
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

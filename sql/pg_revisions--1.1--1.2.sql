@@ -40,6 +40,17 @@ LANGUAGE C;
 
 REVOKE ALL ON PROCEDURE pg_catalog.rev_upgrade_each(text) FROM PUBLIC;
 
+-- What rev_upgrade(target) would run, run on the real data in a
+-- subtransaction always rolled back: the locks each statement takes on
+-- existing relations, rewrites, durations.  Runs revision SQL: a migrator's.
+CREATE FUNCTION pg_catalog.rev_rehearse(target text DEFAULT 'heads')
+RETURNS TABLE(revision text, statement integer, command text, relation text,
+              lock_mode text, rewrote boolean, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'rev_rehearse'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_rehearse(text) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Knowing what the database really is
 -- ---------------------------------------------------------------------------

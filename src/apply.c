@@ -43,6 +43,9 @@ static bool applying = false;
 /* The text of the statement running now (NULL between statements). */
 static const char *running_statement = NULL;
 
+/* Called around each statement apply_revision runs, when set. */
+static ApplyObserver *observer = NULL;
+
 static void apply_error_context(void *arg);
 static const char *statement_outside_transaction(Node *stmt);
 
@@ -235,9 +238,13 @@ run_statement(SqlStatement *statement, void *arg)
 {
 	LexerSettings *start = (LexerSettings *) arg;
 
+	if (observer && observer->before)
+		observer->before(statement, observer->arg);
 	running_statement = statement->text;
 	sql_run_statement(statement, NULL);
 	running_statement = NULL;
+	if (observer && observer->after)
+		observer->after(statement, observer->arg);
 	if (standard_conforming_strings != start->standard_conforming_strings ||
 		backslash_quote != start->backslash_quote)
 		ereport(ERROR,
@@ -344,4 +351,16 @@ const char *
 apply_failed_statement(void)
 {
 	return running_statement;
+}
+
+/*
+ * apply_set_observer
+ *		Have observer's functions called before and after each statement
+ *		apply_revision runs (rehearse.c), or stop with NULL.  The caller
+ *		clears it on error too.
+ */
+void
+apply_set_observer(ApplyObserver *new_observer)
+{
+	observer = new_observer;
 }

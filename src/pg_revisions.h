@@ -29,6 +29,7 @@
  *	  lint_rules.c    the hazards of one statement
  *	  retry.c     a revision in a subtransaction, retried on lock timeouts
  *	  each.c      rev_upgrade_each: one transaction per revision
+ *	  rehearse.c  rev_rehearse: the plan run and rolled back, locks reported
  *
  *-------------------------------------------------------------------------
  */
@@ -248,6 +249,14 @@ typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
 extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
 extern void sql_run_statement(SqlStatement *statement, void *arg);
 
+/* Functions called around each statement a revision runs (apply.c). */
+typedef struct ApplyObserver
+{
+	SqlStatementVisitor before;
+	SqlStatementVisitor after;
+	void	   *arg;
+} ApplyObserver;
+
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 						   int position, int total);
@@ -257,6 +266,7 @@ extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
 extern const char *apply_failed_statement(void);
+extern void apply_set_observer(ApplyObserver *new_observer);
 
 /* migrate.c */
 extern void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
