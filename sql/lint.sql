@@ -152,7 +152,8 @@ INSERT INTO fixture (id, sql) VALUES
 ('s55', 'ALTER TABLE lint_part ADD COLUMN z int'),
 ('s56', 'CREATE TABLE lint_new4 (id int); INSERT INTO lint_new4 SELECT 1; ALTER TABLE lint_new4 ADD COLUMN t timestamptz DEFAULT clock_timestamp(), ALTER COLUMN id TYPE text, ADD CHECK (id <> '''')'),
 ('s57', 'ALTER TABLE lint_child ALTER COLUMN other_id TYPE int'),
-('s58', 'ALTER TABLE lint_big ADD COLUMN s6 int DEFAULT lint_not_yet()');
+('s58', 'ALTER TABLE lint_big ADD COLUMN s6 int DEFAULT lint_not_yet()'),
+('s65', 'CREATE INDEX lint_part_k ON ONLY lint_part (k)');
 
 INSERT INTO fixture (id, sql, transactional) VALUES
 ('s59', 'CREATE INDEX CONCURRENTLY lint_big_b ON lint_big (b)', false),

@@ -17,7 +17,8 @@
  * builds or drops an index while blocking writes; a warning when it breaks
  * running clients or is risky.  Tables (and indexes) created earlier in
  * the same plan are never flagged for locking: the walk remembers them.
- * The rules, their names and the lock each takes are in lint_rules.c.
+ * The rules, their names and the lock each takes are in lint_rules.c;
+ * the catalog facts they need (sizes, indexes, constraints) are here.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,9 +30,11 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
@@ -193,6 +196,88 @@ lint_existing_table(LintState *state, RangeVar *rv, LintTable *out)
 	out->size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
 																   Int64GetDatum(out->bytes))));
 	return true;
+}
+
+/*
+ * has_not_null_check
+ *		Does relid have a validated CHECK (column IS NOT NULL) on attnum, so
+ *		that SET NOT NULL skips its scan?
+ */
+bool
+lint_has_not_null_check(Oid relid, AttrNumber attnum)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	bool		found = false;
+	uint64		i;
+
+	if (SPI_execute_with_args("SELECT c.conbin::pg_catalog.text FROM pg_catalog.pg_constraint c "
+							  "WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
+							  "AND c.contype OPERATOR(pg_catalog.=) 'c' AND c.convalidated",
+							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the constraints of relation %u", relid);
+	for (i = 0; i < SPI_processed && !found; i++)
+	{
+		char	   *bin = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		Node	   *expr;
+
+		CHECK_FOR_INTERRUPTS();
+		if (bin == NULL)
+			continue;
+		expr = stringToNode(bin);
+		if (IsA(expr, NullTest) && ((NullTest *) expr)->nulltesttype == IS_NOT_NULL &&
+			IsA(((NullTest *) expr)->arg, Var) &&
+			((Var *) ((NullTest *) expr)->arg)->varattno == attnum)
+			found = true;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return found;
+}
+
+/*
+ * has_index_on
+ *		Does relid have a valid, non-partial index whose leading columns are
+ *		exactly the named columns (in any order)?  An unknown column counts
+ *		as indexed (nothing to say about it).
+ */
+bool
+lint_has_index_on(Oid relid, List *columns)
+{
+	Oid			types[3] = {OIDOID, INT2ARRAYOID, INT4OID};
+	Datum		values[3];
+	Datum	   *attnums;
+	ListCell   *lc;
+	int			n = 0;
+	bool		found;
+	bool		isnull;
+	Datum		result;
+
+	if (columns == NIL)
+		return true;
+	attnums = palloc(sizeof(Datum) * list_length(columns));
+	foreach(lc, columns)
+	{
+		AttrNumber	attnum = get_attnum(relid, strVal(lfirst(lc)));
+
+		if (attnum == InvalidAttrNumber)
+			return true;
+		attnums[n++] = Int16GetDatum(attnum);
+	}
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = PointerGetDatum(construct_array(attnums, n, INT2OID, 2, true, TYPALIGN_SHORT));
+	values[2] = Int32GetDatum(n);
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_index i "
+							  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisvalid "
+							  "AND i.indpred IS NULL "
+							  "AND (pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')"
+							  "::pg_catalog.int2[])[1:$3] OPERATOR(pg_catalog.@>) $2)",
+							  3, types, values, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read the indexes of relation %u", relid);
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	found = !isnull && DatumGetBool(result);
+	SPI_freetuptable(SPI_tuptable);
+	return found;
 }
 
 /*

@@ -9,6 +9,7 @@
 #ifndef PGREV_LINT_H
 #define PGREV_LINT_H
 
+#include "access/attnum.h"
 #include "access/tupdesc.h"
 #include "storage/lockdefs.h"
 #include "utils/tuplestore.h"
@@ -53,6 +54,8 @@ extern bool lint_existing_table(LintState *state, RangeVar *rv, LintTable *out);
 extern const char *lint_lock_name(LOCKMODE mode);
 extern const char *lint_lock_blocks(LOCKMODE mode);
 extern void lint_took_lock(LintState *state, LintTable *table, LOCKMODE mode);
+extern bool lint_has_not_null_check(Oid relid, AttrNumber attnum);
+extern bool lint_has_index_on(Oid relid, List *columns);
 
 /* lint_rules.c */
 extern void lint_rules(LintState *state, Node *stmt);

@@ -34,10 +34,10 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/primnodes.h"
@@ -67,8 +67,6 @@ static void hazard(LintState *state, LintTable *table, LOCKMODE mode, const char
 static bool default_is_volatile(Node *raw);
 static bool is_serial(TypeName *type);
 static bool type_change_rewrites(Oid old_type, int32 old_typmod, Oid new_type, int32 new_typmod);
-static bool has_not_null_check(Oid relid, AttrNumber attnum);
-static bool has_index_on(Oid relid, List *columns);
 static void lint_constraint(LintState *state, LintTable *table, LOCKMODE mode,
 							Constraint *con, const char *column);
 static void lint_add_column(LintState *state, LintTable *table, LOCKMODE mode, ColumnDef *col);
@@ -192,88 +190,6 @@ type_change_rewrites(Oid old_type, int32 old_typmod, Oid new_type, int32 new_typ
 }
 
 /*
- * has_not_null_check
- *		Does relid have a validated CHECK (column IS NOT NULL) on attnum, so
- *		that SET NOT NULL skips its scan?
- */
-static bool
-has_not_null_check(Oid relid, AttrNumber attnum)
-{
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(relid)};
-	bool		found = false;
-	uint64		i;
-
-	if (SPI_execute_with_args("SELECT c.conbin::pg_catalog.text FROM pg_catalog.pg_constraint c "
-							  "WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
-							  "AND c.contype OPERATOR(pg_catalog.=) 'c' AND c.convalidated",
-							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the constraints of relation %u", relid);
-	for (i = 0; i < SPI_processed && !found; i++)
-	{
-		char	   *bin = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		Node	   *expr;
-
-		CHECK_FOR_INTERRUPTS();
-		if (bin == NULL)
-			continue;
-		expr = stringToNode(bin);
-		if (IsA(expr, NullTest) && ((NullTest *) expr)->nulltesttype == IS_NOT_NULL &&
-			IsA(((NullTest *) expr)->arg, Var) &&
-			((Var *) ((NullTest *) expr)->arg)->varattno == attnum)
-			found = true;
-	}
-	SPI_freetuptable(SPI_tuptable);
-	return found;
-}
-
-/*
- * has_index_on
- *		Does relid have a valid, non-partial index whose leading columns are
- *		exactly the named columns (in any order)?  An unknown column counts
- *		as indexed (nothing to say about it).
- */
-static bool
-has_index_on(Oid relid, List *columns)
-{
-	Oid			types[3] = {OIDOID, INT2ARRAYOID, INT4OID};
-	Datum		values[3];
-	Datum	   *attnums;
-	ListCell   *lc;
-	int			n = 0;
-	bool		found;
-	bool		isnull;
-	Datum		result;
-
-	if (columns == NIL)
-		return true;
-	attnums = palloc(sizeof(Datum) * list_length(columns));
-	foreach(lc, columns)
-	{
-		AttrNumber	attnum = get_attnum(relid, strVal(lfirst(lc)));
-
-		if (attnum == InvalidAttrNumber)
-			return true;
-		attnums[n++] = Int16GetDatum(attnum);
-	}
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = PointerGetDatum(construct_array(attnums, n, INT2OID, 2, true, TYPALIGN_SHORT));
-	values[2] = Int32GetDatum(n);
-	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_index i "
-							  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisvalid "
-							  "AND i.indpred IS NULL "
-							  "AND (pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')"
-							  "::pg_catalog.int2[])[1:$3] OPERATOR(pg_catalog.@>) $2)",
-							  3, types, values, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not read the indexes of relation %u", relid);
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	found = !isnull && DatumGetBool(result);
-	SPI_freetuptable(SPI_tuptable);
-	return found;
-}
-
-/*
  * lint_constraint
  *		A constraint added to an existing table (ALTER TABLE ADD CONSTRAINT,
  *		or on a column ADD COLUMN adds: column names it).
@@ -320,7 +236,7 @@ lint_constraint(LintState *state, LintTable *table, LOCKMODE mode, Constraint *c
 					columns = list_make1(makeString(pstrdup(column)));
 				if (lint_existing_table(state, con->pktable, &referenced))
 					lint_took_lock(state, &referenced, ShareRowExclusiveLock);
-				if (column || !has_index_on(table->oid, columns))
+				if (column || !lint_has_index_on(table->oid, columns))
 					lint_emit(state, "warning", "foreign-key-without-index", table->name,
 							  psprintf("No index of table %s starts with the columns of foreign "
 									   "key %s: every DELETE or key UPDATE on the referenced "
@@ -496,7 +412,7 @@ lint_alter_table(LintState *state, AlterTableStmt *alter)
 						ReleaseSysCache(attribute);
 					}
 					if (attnum != InvalidAttrNumber && !already &&
-						!has_not_null_check(table.oid, attnum))
+						!lint_has_not_null_check(table.oid, attnum))
 						hazard(state, &table, mode, "set-not-null",
 							   psprintf("Setting column %s NOT NULL", quote_identifier(cmd->name)),
 							   "scans",
@@ -681,11 +597,14 @@ lint_rules(LintState *state, Node *stmt)
 				if (!index->concurrent && lint_existing_table(state, index->relation, &table))
 				{
 					lint_took_lock(state, &table, ShareLock);
-					hazard(state, &table, ShareLock, "create-index",
-						   index->unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX",
-						   "builds an index on",
-						   "CREATE INDEX CONCURRENTLY in a revision registered with "
-						   "transactional => false.");
+					/* ON ONLY a partitioned table: an invalid index of the parent alone */
+					if (index->relation->inh ||
+						get_rel_relkind(table.oid) != RELKIND_PARTITIONED_TABLE)
+						hazard(state, &table, ShareLock, "create-index",
+							   index->unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX",
+							   "builds an index on",
+							   "CREATE INDEX CONCURRENTLY in a revision registered with "
+							   "transactional => false.");
 				}
 				if (index->idxname)
 					lint_remember_created(state, index->relation, index->idxname);

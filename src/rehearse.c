@@ -156,6 +156,7 @@ read_held_locks(RehearseState *state, bool before, List **taken)
 		Oid			relid;
 		LOCKMODE	mode;
 
+		CHECK_FOR_INTERRUPTS();
 		if (lock->pid != MyProcPid || lock->locktag.locktag_type != LOCKTAG_RELATION ||
 			lock->locktag.locktag_field1 != MyDatabaseId)
 			continue;
@@ -237,6 +238,7 @@ after_statement(SqlStatement *statement, void *arg)
 	{
 		HeapTuple	tuple;
 
+		CHECK_FOR_INTERRUPTS();
 		if (known->held == 0 && !list_member_ptr(taken[0], known))
 			continue;			/* not locked: cannot have been rewritten */
 		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(known->oid));
