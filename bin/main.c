@@ -32,6 +32,14 @@ usage(FILE *out)
 			"                            for an empty database); the database must be at the heads;\n"
 			"                            no difference: no file (alembic revision --autogenerate)\n"
 			"  upgrade [TARGET]          register the files and apply up to TARGET (default: heads)\n"
+			"          [--lock-timeout DURATION [--lock-retries N]] [--each]\n"
+			"                            wait at most DURATION (100ms, 2s) for each lock, retry a\n"
+			"                            revision that timed out N times; --each: commit after\n"
+			"                            each revision (CALL rev_upgrade_each)\n"
+			"  lint [TARGET]             review what upgrade would run for statements that block or\n"
+			"                            rewrite busy tables; exit 1 on an error finding (for CI)\n"
+			"  rehearse [TARGET]         run what upgrade would run and roll it back: the locks each\n"
+			"                            statement takes on existing tables, rewrites, durations\n"
 			"  downgrade TARGET          register the files and revert down to TARGET (-1, REV, base, ...)\n"
 			"  stamp TARGET              set the applied state to TARGET without running SQL\n"
 			"  current                   the applied heads of the database\n"
@@ -60,7 +68,7 @@ usage(FILE *out)
 			"Exit codes:\n"
 			"  0  success\n"
 			"  1  revisions pending (check, revision --autogenerate), the schema differs from the\n"
-			"     models (check --models), or problems found (verify)\n"
+			"     models (check --models), problems found (verify), or an error finding (lint)\n"
 			"  2  usage: bad arguments, bad migration files, an ambiguous head, a missing models file\n"
 			"  3  database error: connection failure, SQL error (a failing models file too), an\n"
 			"     edited registered file\n");
@@ -114,7 +122,8 @@ main(int argc, char **argv)
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
 	const char *format = "text", *value, *models = NULL, *schema = NULL;
-	bool		nontx = false, autogen = false;
+	bool		nontx = false, autogen = false, each = false;
+	const char *lock_timeout = NULL, *lock_retries = NULL;
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
 
@@ -211,6 +220,26 @@ main(int argc, char **argv)
 				continue;
 			}
 		}
+		if (command && strcmp(command, "upgrade") == 0)
+		{
+			if ((r = take(argc, argv, &i, NULL, "--lock-timeout", &value)) != 0 ||
+				(r = take(argc, argv, &i, NULL, "--lock-retries", &value)) != 0)
+			{
+				if (r < 0)
+					return bad_usage("missing value after", a);
+				if (strncmp(a, "--lock-timeout", 14) == 0)
+					lock_timeout = value;
+				else
+					lock_retries = value;
+				continue;
+			}
+			if (strcmp(a, "--each") == 0)
+			{
+				each = true;
+				i++;
+				continue;
+			}
+		}
 		/* "-1" and "-2" are downgrade targets, not options */
 		if (a[0] == '-' && a[1] != '\0' && !(command && a[1] >= '0' && a[1] <= '9'))
 			return bad_usage(command ? "unknown option for this command:" : "unknown option", a);
@@ -264,7 +293,21 @@ main(int argc, char **argv)
 	if (strcmp(command, "upgrade") == 0)
 	{
 		ARGS(0, 1);
+		if ((r = deploy_lock_settings(lock_timeout, lock_retries)) != EXIT_OK)
+			return r;
+		if (each)
+			return cmd_upgrade_each(&opts, npos ? pos[0] : "heads");
 		return cmd_upgrade(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "lint") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_lint(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "rehearse") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_rehearse(&opts, npos ? pos[0] : "heads");
 	}
 	if (strcmp(command, "downgrade") == 0)
 	{

@@ -167,6 +167,13 @@ extern int	cmd_revision(const Options *opts, const char *message, const char *he
 						 const char *branch_label, const char *depends_on, bool nontransactional);
 extern int	cmd_merge(const Options *opts, const char *message, char **revs, int nrevs);
 extern int	cmd_upgrade(const Options *opts, const char *target);
+
+/* deploy.c */
+extern int	deploy_lock_settings(const char *timeout, const char *retries);
+extern int	cmd_lint(const Options *opts, const char *target);
+extern int	cmd_rehearse(const Options *opts, const char *target);
+extern int	cmd_upgrade_each(const Options *opts, const char *target);
+
 extern int	cmd_downgrade(const Options *opts, const char *target);
 extern int	cmd_stamp(const Options *opts, const char *target);
 extern int	cmd_current(const Options *opts);

@@ -32,6 +32,36 @@ REVOKE ALL ON FUNCTION pg_catalog.rev_plan(text, text) FROM PUBLIC;
 -- Deploying without hurting production
 -- ---------------------------------------------------------------------------
 
+-- What rev_upgrade(target) would run, reviewed against the live catalog for
+-- statements that rewrite, scan or lock busy tables.  Runs nothing:
+-- grantable to a monitoring role.
+CREATE FUNCTION pg_catalog.rev_lint(target text DEFAULT 'heads')
+RETURNS TABLE(revision text, statement integer, severity text, rule text,
+              relation text, message text, hint text)
+AS 'MODULE_PATHNAME', 'rev_lint'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_lint(text) FROM PUBLIC;
+
+-- rev_upgrade with a commit after each revision: locks released revision by
+-- revision, histories too big for one transaction's lock table.
+CREATE PROCEDURE pg_catalog.rev_upgrade_each(target text DEFAULT 'heads')
+AS 'MODULE_PATHNAME', 'rev_upgrade_each'
+LANGUAGE C;
+
+REVOKE ALL ON PROCEDURE pg_catalog.rev_upgrade_each(text) FROM PUBLIC;
+
+-- What rev_upgrade(target) would run, run on the real data in a
+-- subtransaction always rolled back: the locks each statement takes on
+-- existing relations, rewrites, durations.  Runs revision SQL: a migrator's.
+CREATE FUNCTION pg_catalog.rev_rehearse(target text DEFAULT 'heads')
+RETURNS TABLE(revision text, statement integer, command text, relation text,
+              lock_mode text, rewrote boolean, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'rev_rehearse'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_rehearse(text) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Knowing what the database really is
 -- ---------------------------------------------------------------------------

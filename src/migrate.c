@@ -35,7 +35,6 @@ PG_FUNCTION_INFO_V1(rev_sql);
 static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
-static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
 /* The target argument as a C string, NULL for SQL NULL. */
@@ -49,7 +48,8 @@ target_argument(FunctionCallInfo fcinfo)
  * run_plan
  *		Apply or revert the revisions of plan, in order, each in a memory
  *		context reset afterwards so a long plan runs in bounded memory.
- *		Appends each id to *done and its completion time to *done_at.
+ *		Appends each id to *done and its completion time to *done_at
+ *		(note_done: a baseline appends the revisions it replaces).
  *		Caller holds the catalog lock and is connected to SPI.
  */
 static void
@@ -75,29 +75,13 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(per_revision);
-			apply_revision(graph, plan.items[i], dir, i + 1, plan.n);
+			apply_revision_retrying(graph, plan.items[i], dir, i + 1, plan.n);
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(per_revision);
 
 			at = palloc(sizeof(TimestampTz));
 			*at = GetCurrentTimestamp();
-			if (graph->nodes[plan.items[i]].replaces >= 0)
-			{
-				/* A baseline: the revisions it replaces are now applied. */
-				RevList		replaced = plan_replaced(graph, plan.items[i]);
-				int			k;
-
-				for (k = 0; k < replaced.n; k++)
-				{
-					*done = lappend(*done, (void *) graph->nodes[replaced.items[k]].id);
-					*done_at = lappend(*done_at, at);
-				}
-			}
-			else
-			{
-				*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
-				*done_at = lappend(*done_at, at);
-			}
+			note_done(graph, plan.items[i], at, done, done_at);
 		}
 	}
 	PG_FINALLY();
@@ -107,6 +91,28 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	}
 	PG_END_TRY();
 	MemoryContextDelete(per_revision);
+}
+
+/*
+ * note_done
+ *		Append to *done, and at to *done_at, the ids that running
+ *		graph->nodes[node] moved: the node's own, or for a baseline
+ *		(rev_squash) the revisions it replaces, oldest first, which it
+ *		makes applied.  For run_plan and rev_upgrade_each (each.c).
+ */
+void
+note_done(RevGraph *graph, int node, TimestampTz *at, List **done, List **done_at)
+{
+	RevList		ids = revlist_of_one(node);
+	int			k;
+
+	if (graph->nodes[node].replaces >= 0)
+		ids = plan_replaced(graph, node);
+	for (k = 0; k < ids.n; k++)
+	{
+		*done = lappend(*done, (void *) graph->nodes[ids.items[k]].id);
+		*done_at = lappend(*done_at, at);
+	}
 }
 
 /*
@@ -135,8 +141,9 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
  * Refuse, before running anything, a plan that holds a revision registered
  * with transactional => false: it must run outside any transaction block
  * (outside.c), which a call running in the caller's transaction cannot do.
+ * Also used by each.c.
  */
-static void
+void
 check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 {
 	bool		up = (dir == REV_UPGRADE);

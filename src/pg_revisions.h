@@ -32,6 +32,11 @@
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
  *	  models.c    what those models may do, checked before they run
+ *	  lint.c      rev_lint: the walk over a plan's statements (lint.h)
+ *	  lint_rules.c    the hazards of one statement
+ *	  retry.c     a revision in a subtransaction, retried on lock timeouts
+ *	  each.c      rev_upgrade_each: one transaction per revision
+ *	  rehearse.c  rev_rehearse: the plan run and rolled back, locks reported
  *
  *-------------------------------------------------------------------------
  */
@@ -58,6 +63,11 @@
 #ifndef PGREV_VERSION
 #error "PGREV_VERSION must be defined by the Makefile (-DPGREV_VERSION=...)"
 #endif
+
+/* Settings (pg_revisions.c); the cap on pg_revisions.lock_retries. */
+#define PGREV_MAX_LOCK_RETRIES 100
+extern PGDLLIMPORT int pgrev_lock_timeout;
+extern PGDLLIMPORT int pgrev_lock_retries;
 
 /* Schema of the catalog tables (created by the install script). */
 #define PGREV_SCHEMA "revisions"
@@ -277,6 +287,14 @@ typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
 extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
 extern void sql_run_statement(SqlStatement *statement, void *arg);
 
+/* Functions called around each statement a revision runs (apply.c). */
+typedef struct ApplyObserver
+{
+	SqlStatementVisitor before;
+	SqlStatementVisitor after;
+	void	   *arg;
+} ApplyObserver;
+
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 						   int position, int total);
@@ -293,6 +311,16 @@ extern void restore_constraint_mode(void);
 
 /* autogen.c */
 extern char *scratch_schema_name(void);
+extern const char *apply_failed_statement(void);
+extern void apply_set_observer(ApplyObserver *new_observer);
+
+/* migrate.c */
+extern void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
+extern void note_done(RevGraph *graph, int node, TimestampTz *at, List **done, List **done_at);
+
+/* retry.c */
+extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
+									int position, int total);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
