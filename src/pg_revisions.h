@@ -25,6 +25,7 @@
  *	  diff_objects.c  comparing constraints, indexes, views, functions,
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  revtest.c   rev_test: apply, revert, re-apply each revision, rolled back
  *
  *-------------------------------------------------------------------------
  */
