@@ -13,6 +13,7 @@
  *   inspect.c    the read-only commands (current, heads, history, sql,
  *                check, verify)
  *   output.c     result tables: aligned text or JSON
+ *   test_cmd.c   test: the files tested by rev_test in a scratch database
  *
  * Exit codes (also in --help and README.md): 0 ok, 1 revisions pending or a
  * check failed, 2 usage (bad arguments, bad migration files), 3 database
@@ -159,6 +160,9 @@ extern int	cmd_history(const Options *opts);
 extern int	cmd_sql(const Options *opts, const char *target);
 extern int	cmd_check(const Options *opts, const char *models_path, const char *schema);
 extern int	cmd_verify(const Options *opts);
+
+/* test_cmd.c */
+extern int	cmd_test(const Options *opts, const char *target);
 
 /* small helpers (files.c) */
 extern void *xmalloc(size_t n);
