@@ -29,7 +29,9 @@ OBJS = \
 	src/diff_tables.o \
 	src/diff_objects.o \
 	src/autogen.o \
-	src/revtest.o
+	src/revtest.o \
+	src/revtest_model.o \
+	src/revtest_footprint.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
@@ -75,3 +77,4 @@ clean-client:
 # PGXS does not track header dependencies: rebuild what includes a changed header.
 $(OBJS): src/pg_revisions.h src/syntax.h src/compat.h src/catalog_sql.h
 src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/autogen.o: src/diff.h
+src/revtest.o src/revtest_model.o src/revtest_footprint.o: src/diff.h src/revtest.h

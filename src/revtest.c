@@ -9,9 +9,10 @@
  * revision (test downgrade_leaves_no_trace), apply it again and compare
  * with the first application (test reapply_same).  The revision SQL runs
  * through apply_revision (apply.c), the applier rev_upgrade uses; the
- * schema is read by diff_read_schema and compared by diff_statements, the
- * engine behind rev_diff, so "what differs" is the statements that would
- * repair it.  An irreversible revision gets one row (reversible, false) and
+ * schema is read by diff_read_schema (whole once, then only where a step
+ * touched it: revtest_model.c) and compared by diff_statements, the engine
+ * behind rev_diff, so "what differs" is the statements that would repair
+ * it.  An irreversible revision gets one row (reversible, false) and
  * is applied once to go on; a revision registered with transactional =>
  * false cannot run inside a transaction block: it gets one row
  * (transactional, passed NULL: not tested) and is skipped.
@@ -25,7 +26,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "pg_revisions.h"
+#include "revtest.h"
 
 #include "access/xact.h"
 #include "executor/spi.h"
@@ -56,6 +57,8 @@ typedef struct TestRun
 	Oid			live;
 	const char *live_name;
 	List	   *rows;
+	SchemaModel model;			/* the live schema, kept between steps */
+	DiffReadPlans *plans;		/* the schema reader's queries, planned once */
 } TestRun;
 
 static void add_row(TestRun *run, const char *revision, const char *test,
@@ -106,14 +109,60 @@ repair_statements(DiffSchema *now, DiffSchema *wanted)
 	return buf.data;
 }
 
-/* Compare the schema now with the one wanted and keep the row of test. */
+/*
+ * Compare the schema now with the one wanted and keep the row of test:
+ * the touched part first (revtest_model.c), the whole for the statements
+ * that would repair a difference.
+ */
 static void
 compare(TestRun *run, const char *revision, const char *test,
 		DiffSchema *now, DiffSchema *wanted)
 {
-	char	   *detail = repair_statements(now, wanted);
+	char	   *detail = NULL;
 
+	if (model_differs(&run->model, now, wanted))
+		detail = repair_statements(now, wanted);
+#ifdef REVTEST_VERIFY
+	if ((detail == NULL) != (repair_statements(now, wanted) == NULL))
+		elog(WARNING, "rev_test: comparing the touched part disagrees with the whole");
+#endif
 	add_row(run, revision, test, detail == NULL ? 1 : 0, detail);
+}
+
+/* Drop what the hooks captured: the schema is back as it was before it. */
+static void
+forget_footprint(void)
+{
+	bool		functions;
+	bool		everything;
+
+	list_free_deep(footprint_take(&functions, &everything));
+}
+
+/*
+ * after_step
+ *		The live schema after the step that just ended, from the schema
+ *		before it (revtest_model.c).  Built with -DREVTEST_VERIFY, also read
+ *		whole and compared, a WARNING naming any difference (for testing the
+ *		footprint).
+ */
+static DiffSchema *
+after_step(TestRun *run, DiffSchema *before)
+{
+	DiffSchema *now = model_after_step(&run->model, before);
+
+#ifdef REVTEST_VERIFY
+	{
+		DiffSchema *whole = diff_read_schema(run->live, run->live_name);
+		char	   *missed = repair_statements(now, whole);
+
+		if (missed == NULL)
+			missed = repair_statements(whole, now);
+		if (missed)
+			elog(WARNING, "rev_test model differs from the schema: %s", missed);
+	}
+#endif
+	return now;
 }
 
 /*
@@ -143,16 +192,17 @@ try_revert_and_reapply(TestRun *run, RevGraph *graph, int node, int position, in
 		DiffSchema *reapplied;
 
 		apply_revision(graph, node, REV_DOWNGRADE, position, total);
-		reverted = diff_read_schema(run->live, run->live_name);
+		reverted = after_step(run, applied);
 		compare(run, id, step, reverted, before);
 		step = "reapply_same";
 		apply_revision(graph, node, REV_UPGRADE, position, total);
-		reapplied = diff_read_schema(run->live, run->live_name);
+		reapplied = after_step(run, reverted);
 		compare(run, id, step, reapplied, applied);
 
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		forget_footprint();
 	}
 	PG_CATCH();
 	{
@@ -164,6 +214,7 @@ try_revert_and_reapply(TestRun *run, RevGraph *graph, int node, int position, in
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		forget_footprint();
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
 		add_row(run, id, step, 0,
@@ -182,8 +233,10 @@ try_revert_and_reapply(TestRun *run, RevGraph *graph, int node, int position, in
  *		schema, then revert and re-apply it in a nested subtransaction
  *		(try_revert_and_reapply) that puts the schema back as the first
  *		application left it.  That schema is the state before the next
- *		revision, so each revision costs three reads; two memory contexts
- *		take turns so that memory stays bounded by two revisions' worth.
+ *		revision.  The schema is read whole once; after each step only what
+ *		the step touched is read again (revtest_model.c).  Two memory
+ *		contexts take turns for the models' arrays, so memory stays bounded
+ *		by two revisions' worth.
  *		The caller has started the subtransaction that undoes all of it, is
  *		connected to SPI and has called begin_applying().
  */
@@ -197,8 +250,9 @@ test_plan(TestRun *run, RevGraph *graph, RevList plan)
 	DiffSchema *before;
 	int			i;
 
-	MemoryContextSwitchTo(previous);
-	before = diff_read_schema(run->live, run->live_name);
+	model_init(&run->model, run->live, run->live_name, run->keep, run->plans);
+	before = model_read_all(&run->model);
+	footprint_start(run->live, run->keep);
 
 	for (i = 0; i < plan.n; i++)
 	{
@@ -217,8 +271,9 @@ test_plan(TestRun *run, RevGraph *graph, RevList plan)
 		}
 
 		MemoryContextSwitchTo(current);
+		model_forget_touched(&run->model);
 		apply_revision(graph, plan.items[i], REV_UPGRADE, i + 1, plan.n);
-		applied = diff_read_schema(run->live, run->live_name);
+		applied = after_step(run, before);
 		if (rev->irreversible)
 			add_row(run, rev->id, "reversible", 0,
 					"Registered without downgrade SQL: it cannot be reverted. "
@@ -227,8 +282,8 @@ test_plan(TestRun *run, RevGraph *graph, RevList plan)
 			try_revert_and_reapply(run, graph, plan.items[i], i + 1, plan.n, before, applied);
 
 		/* The schema is as the first application left it: the next "before". */
-		before = applied;
 		MemoryContextSwitchTo(run->keep);
+		before = model_compact(&run->model, applied);
 		MemoryContextReset(previous);
 		swap = previous;
 		previous = current;
@@ -257,6 +312,7 @@ run_in_rolled_back_subtransaction(TestRun *run, RevGraph *graph, RevList plan)
 	PG_TRY();
 	{
 		test_plan(run, graph, plan);
+		footprint_stop();
 		end_applying();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(run->keep);
@@ -266,6 +322,7 @@ run_in_rolled_back_subtransaction(TestRun *run, RevGraph *graph, RevList plan)
 	{
 		ErrorData  *edata;
 
+		footprint_stop();
 		end_applying();
 		MemoryContextSwitchTo(run->keep);
 		edata = CopyErrorData();
@@ -308,6 +365,7 @@ rev_test(PG_FUNCTION_ARGS)
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 	plan = plan_upgrade(graph, &pos);
+	run.plans = plan.n > 0 ? diff_read_prepare() : NULL;
 
 	run_in_rolled_back_subtransaction(&run, graph, plan);
 
