@@ -119,6 +119,38 @@ SELECT revision, test, passed FROM rev_test('heads', 'rt');
 SELECT to_regclass('rt.mine') IS NOT NULL AS mine_kept, to_regclass('rt.tx') AS not_created;
 ROLLBACK;
 
+-- Only what a step touched is read again (the object access hook): leftovers
+-- made through every route are still caught.
+SELECT rev_stamp('rt_tx');
+CREATE SCHEMA rt_elsewhere;
+CREATE TABLE rt_elsewhere.moved (id int);
+SELECT rev_add('fp_dynamic', $r$DO $$ BEGIN EXECUTE 'CREATE TABLE dyn (id int)'; EXECUTE 'CREATE INDEX dyn_id ON dyn (id)'; END $$$r$,
+               'DROP INDEX dyn_id');
+SELECT rev_add('fp_default', 'ALTER TABLE base ALTER COLUMN v SET DEFAULT 7', 'SELECT 1');
+SELECT rev_add('fp_not_null', 'ALTER TABLE base ALTER COLUMN v SET NOT NULL', 'SELECT 1');
+SELECT rev_add('fp_type', 'ALTER TABLE base ALTER COLUMN v TYPE bigint', 'SELECT 1');
+SELECT rev_add('fp_enum_value', $$CREATE TYPE color AS ENUM ('red'); ALTER TYPE color ADD VALUE 'blue'$$,
+               $$DROP TYPE color; CREATE TYPE color AS ENUM ('red')$$);
+SELECT rev_add('fp_rename', 'ALTER TABLE base RENAME TO base2', 'SELECT 1');
+SELECT rev_add('fp_set_schema', 'ALTER TABLE rt_elsewhere.moved SET SCHEMA rt', 'SELECT 1');
+SELECT rev_add('fp_function', 'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$',
+               'DROP FUNCTION touch()');
+SELECT rev_add('fp_trigger', 'CREATE TRIGGER base2_touch BEFORE UPDATE ON base2 FOR EACH ROW EXECUTE FUNCTION touch()',
+               'SELECT 1');
+SELECT rev_add('fp_view', 'CREATE VIEW v AS SELECT id FROM base2', 'SELECT 1');
+SELECT rev_add('fp_view_replaced', 'CREATE OR REPLACE VIEW v AS SELECT id, v FROM base2', 'SELECT 1');
+SELECT rev_add('fp_function_body', 'CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.id = 0; RETURN NEW; END$$',
+               'SELECT 1');
+SELECT rev_add('fp_sequence', 'ALTER SEQUENCE seq INCREMENT BY 5', 'SELECT 1');
+SELECT rev_add('fp_child', 'CREATE TABLE child (id int)', 'DROP TABLE child');
+SELECT rev_add('fp_foreign_key', 'ALTER TABLE child ADD CONSTRAINT child_base2 FOREIGN KEY (id) REFERENCES base2 (id)',
+               'SELECT 1');
+SELECT rev_add('fp_comment', $$COMMENT ON COLUMN base2.v IS 'value'$$, 'SELECT 1');
+SELECT revision, test, passed, detail FROM rev_test('heads', 'rt')
+WHERE test = 'downgrade_leaves_no_trace';
+DROP TABLE rt_elsewhere.moved;
+DROP SCHEMA rt_elsewhere;
+
 -- Privileges: not granted to PUBLIC.
 SELECT has_function_privilege('public', 'rev_test(text, name)', 'EXECUTE') AS public_can_execute;
 
