@@ -5,8 +5,9 @@
  *	  stored in catalog tables and run transactionally inside the server.
  *
  * The SQL-callable functions live in register.c, migrate.c and inspect.c;
- * pg_revisions.h lists what every other file does.  There are no GUCs and
- * no hooks, so there is no _PG_init.
+ * pg_revisions.h lists what every other file does.  There are no GUCs, and
+ * the only hooks are installed by rev_test on first use
+ * (revtest_footprint.c), so there is no _PG_init.
  *
  *-------------------------------------------------------------------------
  */

@@ -27,6 +27,7 @@
 #include "revtest.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -95,6 +96,7 @@ merge_set(DiffSet *out, DiffSet *base, DiffSet *part, bool by_table, char **name
 	out->items = palloc(sizeof(DiffItem) * (base->n + part->n + 1));
 	while (i < base->n || j < part->n)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (i < base->n &&
 			has_name(names, n, by_table ? base->items[i].table : base->items[i].name))
 			i++;
@@ -222,8 +224,11 @@ subset(DiffSet *out, DiffSet *in, bool by_table, char **names, int n)
 	out->items = palloc(sizeof(DiffItem) * (in->n + 1));
 	out->n = 0;
 	for (int i = 0; i < in->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (has_name(names, n, by_table ? in->items[i].table : in->items[i].name))
 			out->items[out->n++] = in->items[i];
+	}
 }
 
 /* The part of s that belongs to the owners in names, with every function. */
