@@ -52,6 +52,9 @@ usage(FILE *out)
 			"                            also when the schema differs from the models, printing the\n"
 			"                            statements autogenerate would write (alembic check)\n"
 			"  verify                    registered SQL vs its checksum, and files vs what is registered\n"
+			"  test [TARGET]             in a scratch database (created from template0, then dropped):\n"
+			"                            apply, downgrade, apply again each revision up to TARGET,\n"
+			"                            comparing the schema; exit 1 when a test failed\n"
 			"\n"
 			"Options:\n"
 			"  -d, --dbname CONNINFO     connection string or postgresql:// URL\n"
@@ -350,6 +353,11 @@ main(int argc, char **argv)
 	{
 		ARGS(0, 0);
 		return cmd_verify(&opts);
+	}
+	if (strcmp(command, "test") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_test(&opts, npos ? pos[0] : "heads");
 	}
 	return bad_usage("unknown command", command);
 }

@@ -15,6 +15,7 @@
  *                check, verify)
  *   output.c     result tables: aligned text or JSON
  *   escape.c     control characters in foreign text shown as \xNN
+ *   test_cmd.c   test: the files tested by rev_test in a scratch database
  *
  * Exit codes (also in --help and README.md): 0 ok, 1 revisions pending or a
  * check failed, 2 usage (bad arguments, bad migration files), 3 database
@@ -182,6 +183,9 @@ extern int	cmd_history(const Options *opts);
 extern int	cmd_sql(const Options *opts, const char *target);
 extern int	cmd_check(const Options *opts, const char *models_path, const char *schema);
 extern int	cmd_verify(const Options *opts);
+
+/* test_cmd.c */
+extern int	cmd_test(const Options *opts, const char *target);
 
 /* small helpers (files.c) */
 extern void *xmalloc(size_t n);

@@ -111,6 +111,17 @@ CREATE TRIGGER catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON r
 -- Testing migrations like code
 -- ---------------------------------------------------------------------------
 
+-- The "stairway" test of every revision rev_upgrade(target) would apply:
+-- apply, revert, compare; apply again, compare; all inside a subtransaction
+-- that is always rolled back (src/revtest.c).  passed is NULL for a revision
+-- that was not tested (registered with transactional => false).
+CREATE FUNCTION pg_catalog.rev_test(target text DEFAULT 'heads', live_schema name DEFAULT 'public')
+RETURNS TABLE(revision text, test text, passed boolean, detail text)
+AS 'MODULE_PATHNAME', 'rev_test'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION pg_catalog.rev_test(text, name) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- Tenants and fleets
 -- ---------------------------------------------------------------------------

@@ -12,7 +12,8 @@
  *	                             lock is rolled back alone and tried again
  *	  pg_revisions.tenant        whose applied state the functions use (tenants.c)
  * and installs one hook, ProcessUtility_hook, which notes SET CONSTRAINTS
- * (constraints.c).
+ * (constraints.c).  rev_test installs the object access hook on first
+ * use (revtest_footprint.c).
  *
  *-------------------------------------------------------------------------
  */

@@ -37,6 +37,9 @@
  *	  retry.c     a revision in a subtransaction, retried on lock timeouts
  *	  each.c      rev_upgrade_each: one transaction per revision
  *	  rehearse.c  rev_rehearse: the plan run and rolled back, locks reported
+ *	  revtest.c   rev_test: apply, revert, re-apply each revision, rolled back
+ *	  revtest_model.c  the live schema kept between rev_test's steps
+ *	  revtest_footprint.c  what a step touched (object access hook)
  *
  *-------------------------------------------------------------------------
  */
@@ -325,6 +328,10 @@ extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
+typedef struct DiffReadPlans DiffReadPlans;
+extern DiffReadPlans *diff_read_prepare(void);
+extern DiffSchema *diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners,
+										   DiffReadPlans *plans, bool functions);
 extern List *diff_statements(DiffSchema *from, DiffSchema *to);
 extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 
