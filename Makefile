@@ -28,13 +28,14 @@ OBJS = \
 	src/diff_qualify.o \
 	src/diff_tables.o \
 	src/diff_objects.o \
-	src/autogen.o
+	src/autogen.o \
+	src/drift.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen drift
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

@@ -327,3 +327,10 @@ end_applying(void)
 {
 	applying = false;
 }
+
+/* Is revision SQL being run right now (the drift ledger skips its DDL)? */
+bool
+applying_revisions(void)
+{
+	return applying;
+}

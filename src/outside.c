@@ -51,6 +51,17 @@ static List *split_statements(const char *revision, const char *sql);
 static void drop_claim(void);
 static void claim_xact_callback(XactEvent event, void *arg);
 
+/*
+ * outside_claim_held
+ *		Does this session hold the claim on a non-transactional revision
+ *		(the drift ledger does not record the statements it runs then)?
+ */
+bool
+outside_claim_held(void)
+{
+	return has_claim;
+}
+
 /* Release this session's claim and forget it.  The caller holds it. */
 static void
 drop_claim(void)

@@ -25,6 +25,8 @@
  *	  diff_objects.c  comparing constraints, indexes, views, functions,
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  drift.c     the drift ledger (event triggers), rev_drift
+ *	  verify.c    rev_verify_schema: the history replayed in a scratch schema
  *
  *-------------------------------------------------------------------------
  */
@@ -235,6 +237,9 @@ typedef struct SqlStatement
 
 typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
 
+/* outside.c */
+extern bool outside_claim_held(void);
+
 /* statements.c */
 extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
 extern void sql_run_statement(SqlStatement *statement, void *arg);
@@ -247,11 +252,18 @@ extern void check_lexer_setting(const char *revision, SqlStatement *statement);
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
+extern bool applying_revisions(void);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
 extern List *diff_statements(DiffSchema *from, DiffSchema *to);
 extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* autogen.c: running SQL in a scratch schema that never outlives the call */
+typedef void (*ScratchStep) (Oid scratch, void *arg);
+extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
+extern bool scratch_running(void);
+extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command);
 
 #endif							/* PG_REVISIONS_H */
