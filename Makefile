@@ -29,13 +29,14 @@ OBJS = \
 	src/diff_tables.o \
 	src/diff_objects.o \
 	src/autogen.o \
-	src/drift.o
+	src/drift.o \
+	src/verify.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen drift
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen drift verify
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
@@ -74,4 +75,4 @@ clean-client:
 
 # PGXS does not track header dependencies: rebuild what includes a changed header.
 $(OBJS): src/pg_revisions.h src/syntax.h src/compat.h src/catalog_sql.h
-src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/autogen.o: src/diff.h
+src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/autogen.o src/verify.o: src/diff.h

@@ -68,8 +68,49 @@ RETURNS TABLE(at timestamptz, role name, application text, command text,
 AS 'MODULE_PATHNAME', 'rev_drift'
 LANGUAGE C VOLATILE;
 
+-- What would turn live_schema into the schema the history up to target
+-- builds from nothing (replayed in a scratch schema, always rolled back).
+CREATE FUNCTION pg_catalog.rev_verify_schema(target text DEFAULT NULL,
+                                             live_schema name DEFAULT 'public')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'rev_verify_schema'
+LANGUAGE C VOLATILE;
+
+-- rev_stamp gains verify: every 1.0 call stays valid, but the function is
+-- recreated with a new signature, so EXECUTE grants on the old one are gone:
+-- the WARNING below lists the roles to grant again (a GRANT made here would
+-- count as the extension's own and be left out of pg_dump).
+DO $$
+DECLARE
+    grantees text;
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ', ' ORDER BY r.rolname)
+      INTO grantees
+      FROM pg_catalog.pg_proc p,
+           pg_catalog.aclexplode(p.proacl) AS a,
+           pg_catalog.pg_roles r
+     WHERE p.oid OPERATOR(pg_catalog.=) 'pg_catalog.rev_stamp(text)'::pg_catalog.regprocedure
+       AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+       AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+       AND r.oid OPERATOR(pg_catalog.=) a.grantee;
+    IF grantees IS NOT NULL THEN
+        RAISE WARNING 'pg_revisions 1.2: rev_stamp has a new signature; grant it again to: %', grantees
+            USING HINT = pg_catalog.format('GRANT EXECUTE ON FUNCTION rev_stamp(text, boolean) TO %s;',
+                                           grantees);
+    END IF;
+END
+$$;
+
+DROP FUNCTION pg_catalog.rev_stamp(text);
+CREATE FUNCTION pg_catalog.rev_stamp(target text, verify boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'rev_stamp'
+LANGUAGE C VOLATILE;
+
 REVOKE ALL ON FUNCTION
-    pg_catalog.rev_drift(timestamptz)
+    pg_catalog.rev_drift(timestamptz),
+    pg_catalog.rev_verify_schema(text, name),
+    pg_catalog.rev_stamp(text, boolean)
 FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------

@@ -266,4 +266,7 @@ extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use
 extern bool scratch_running(void);
 extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command);
 
+/* verify.c */
+extern List *verify_schema(const char *target, Oid live, const char *live_name);
+
 #endif							/* PG_REVISIONS_H */
