@@ -152,13 +152,17 @@ extern int	cmd_revision(const Options *opts, const char *message, const char *he
 extern int	cmd_merge(const Options *opts, const char *message, char **revs, int nrevs);
 extern int	cmd_upgrade(const Options *opts, const char *target);
 extern int	cmd_downgrade(const Options *opts, const char *target);
-extern int	cmd_stamp(const Options *opts, const char *target);
+extern int	cmd_stamp(const Options *opts, const char *target, bool verify);
 extern int	cmd_current(const Options *opts);
 extern int	cmd_heads(const Options *opts);
 extern int	cmd_history(const Options *opts);
 extern int	cmd_sql(const Options *opts, const char *target);
 extern int	cmd_check(const Options *opts, const char *models_path, const char *schema);
 extern int	cmd_verify(const Options *opts);
+
+/* drift.c */
+extern int	cmd_drift(const Options *opts, const char *since);
+extern int	check_drift(PGconn *conn);
 
 /* small helpers (files.c) */
 extern void *xmalloc(size_t n);
