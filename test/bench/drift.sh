@@ -45,21 +45,33 @@ cleanup() {
     rm -rf "$WORK"
     exit "$rc"
 }
-trap cleanup EXIT
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 pgrev_cluster_start >/dev/null
+# pgrev_cluster_start sets its own EXIT trap; ours stops the cluster too.
+trap cleanup EXIT
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench_ledger" -c "CREATE DATABASE bench_plain"
 "${PSQL[@]}" -d bench_ledger -c "CREATE EXTENSION pg_revisions"
 
-for i in $(seq 1 "$N"); do
-    printf 'CREATE TABLE bench.t_%d (id bigint PRIMARY KEY, name text, created timestamptz);\n' "$i"
-done >"$WORK/create.sql"
+# The N CREATE TABLEs, between two readings of the backend's CPU time
+# (utime + stime in clock ticks, from /proc): on a busy machine the wall time
+# is noisy, the CPU the backend spent much less so.
+{
+    echo "SELECT pg_catalog.pg_backend_pid() AS pid \\gset"
+    echo "\\setenv BENCH_PID :pid"
+    echo "\\! awk '{ print \$14 + \$15 }' /proc/\$BENCH_PID/stat >>$WORK/cpu_before"
+    for i in $(seq 1 "$N"); do
+        printf 'CREATE TABLE bench.t_%d (id bigint PRIMARY KEY, name text, created timestamptz);\n' "$i"
+    done
+    echo "\\! awk '{ print \$14 + \$15 }' /proc/\$BENCH_PID/stat >>$WORK/cpu_after"
+} >"$WORK/create.sql"
+TICK=$(getconf CLK_TCK)
 
-# One timed round in one database: N CREATE TABLEs, autocommit; prints ms.
+# One timed round in one database: N CREATE TABLEs, autocommit; prints the
+# wall time and the backend's CPU time, in ms.
 round() {
     local db=$1 start
     "${PSQL[@]}" -d "$db" -c "DROP SCHEMA IF EXISTS bench CASCADE" -c "CREATE SCHEMA bench" \
@@ -68,25 +80,33 @@ round() {
         "${PSQL[@]}" -d "$db" -c "TRUNCATE revisions.drift"
     fi
     "${PSQL[@]}" -d "$db" -c "CHECKPOINT"
+    : >"$WORK/cpu_before"; : >"$WORK/cpu_after"
     start=$(now_ns)
     "${PSQL[@]}" -d "$db" -f "$WORK/create.sql"
-    awk -v a="$start" -v b="$(now_ns)" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
+    awk -v a="$start" -v b="$(now_ns)" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }' >>"$WORK/$2"
+    paste "$WORK/cpu_before" "$WORK/cpu_after" | awk -v t="$TICK" '{ printf "%.0f\n", ($2 - $1) * 1000 / t }' >>"$WORK/$2_cpu"
 }
 
-: >"$WORK/ledger" ; : >"$WORK/plain"
+: >"$WORK/ledger"; : >"$WORK/plain"; : >"$WORK/ledger_cpu"; : >"$WORK/plain_cpu"
 for r in $(seq 1 "$RUNS"); do
     if [ $((r % 2)) -eq 1 ]; then
-        round bench_ledger >>"$WORK/ledger"; round bench_plain >>"$WORK/plain"
+        round bench_ledger ledger; round bench_plain plain
     else
-        round bench_plain >>"$WORK/plain"; round bench_ledger >>"$WORK/ledger"
+        round bench_plain plain; round bench_ledger ledger
     fi
 done
 rows=$("${PSQL[@]}" -At -d bench_ledger -c "SELECT count(*) FROM revisions.drift WHERE command = 'CREATE TABLE'")
 [ "$rows" = "$N" ] || { echo "drift.sh: FAIL: the ledger recorded $rows CREATE TABLEs, expected $N" >&2; exit 1; }
 
-with=$(median <"$WORK/ledger")
-without=$(median <"$WORK/plain")
+report() {
+    local what=$1 suffix=$2 with without
+    with=$(median <"$WORK/ledger$suffix")
+    without=$(median <"$WORK/plain$suffix")
+    echo "  $what with the ledger:   $(tr '\n' ' ' <"$WORK/ledger$suffix")ms  median $with ms"
+    echo "  $what without (no ext.): $(tr '\n' ' ' <"$WORK/plain$suffix")ms  median $without ms"
+    awk -v w="$with" -v o="$without" -v what="$what" \
+        'BEGIN { printf "  %s overhead: %+.1f%% (median with / median without)\n", what, (w / o - 1) * 100 }'
+}
 echo "drift ledger: $N CREATE TABLEs (each with a primary key), $RUNS alternating rounds, fsync=on"
-echo "  with the ledger:    $(tr '\n' ' ' <"$WORK/ledger")ms  median $with ms"
-echo "  without (no ext.):  $(tr '\n' ' ' <"$WORK/plain")ms  median $without ms"
-awk -v w="$with" -v o="$without" 'BEGIN { printf "  overhead: %+.1f%% (median with / median without)\n", (w / o - 1) * 100 }'
+report "wall time:  " ""
+report "backend CPU:" "_cpu"
