@@ -9,11 +9,14 @@
  * pgrev_drift_record: on ddl_command_end it records one row per command
  * collected by the server (pg_event_trigger_ddl_commands), on sql_drop one
  * row per object the command named (pg_event_trigger_dropped_objects,
- * "original" objects only).  Each row is written by a kept, schema-qualified
- * query run as the extension owner (SECURITY_LOCAL_USERID_CHANGE, as
- * catalog.c does), never as the role running the DDL, which gets no right
- * over the ledger: it can neither read, forge nor erase a row.  A row is
- * part of the DDL's transaction: a failed statement leaves none.
+ * "original" objects only).  Both server functions are called directly and
+ * each row is inserted through the table access method by this C code, with
+ * no SQL and no privilege check: the role running the DDL gets no right over
+ * the ledger (it can neither read, forge nor erase a row), and DDL pays no
+ * query's planning or executor start-up.  A row is part of the DDL's
+ * transaction: a failed statement leaves none.  rev_drift reads the ledger
+ * with a kept query run as the extension owner (SECURITY_LOCAL_USERID_CHANGE,
+ * as catalog.c does).
  *
  * Not recorded:
  *	  - DDL run while rev_upgrade/rev_downgrade apply revisions (apply.c);
@@ -44,15 +47,20 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "tcop/cmdtag.h"
+#include "utils/lsyscache.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -65,49 +73,40 @@ PG_FUNCTION_INFO_V1(rev_drift);
 /* Rows of rev_drift copied from SPI per fetch. */
 #define DRIFT_FETCH 1000
 
-/* The queries, each prepared once per backend and kept. */
-typedef enum DriftQuery
+/* rev_drift's query, prepared once per backend and kept. */
+static const char *const drift_read_sql =
+"SELECT d.at, d.role, d.application, d.command, d.object_type, d.object_identity"
+" FROM revisions.drift d"
+" WHERE $1 IS NULL OR d.at OPERATOR(pg_catalog.>=) $1"
+" ORDER BY d.at, d.id";
+static SPIPlanPtr drift_read_plan = NULL;
+
+/* Columns of revisions.drift (the 1.2 update script). */
+#define DRIFT_NATTS 7
+enum
 {
-	DQ_COMMANDS,				/* ddl_command_end */
-	DQ_DROPPED,					/* sql_drop */
-	DQ_READ,					/* rev_drift */
-	NUM_DRIFT_QUERIES
-} DriftQuery;
-
-static const char *const drift_sql[NUM_DRIFT_QUERIES] = {
-	"INSERT INTO revisions.drift (at, role, application, command, object_type, object_identity)"
-	" SELECT $1, $2, $3, c.command_tag, c.object_type, c.object_identity"
-	" FROM pg_catalog.pg_event_trigger_ddl_commands() c"
-	" WHERE NOT c.in_extension"
-	" AND c.schema_name IS DISTINCT FROM 'pg_temp'::pg_catalog.text",
-
-	"INSERT INTO revisions.drift (at, role, application, command, object_type, object_identity)"
-	" SELECT $1, $2, $3, $4, d.object_type, d.object_identity"
-	" FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-	" WHERE d.original AND NOT d.is_temporary",
-
-	"SELECT d.at, d.role, d.application, d.command, d.object_type, d.object_identity"
-	" FROM revisions.drift d"
-	" WHERE $1 IS NULL OR d.at OPERATOR(pg_catalog.>=) $1"
-	" ORDER BY d.at, d.id"
+	DRIFT_ID, DRIFT_AT, DRIFT_ROLE, DRIFT_APPLICATION, DRIFT_COMMAND, DRIFT_OBJECT_TYPE,
+	DRIFT_OBJECT_IDENTITY
 };
 
-static const int drift_nargs[NUM_DRIFT_QUERIES] = {3, 4, 1};
-static Oid	drift_argtypes[NUM_DRIFT_QUERIES][4] = {
-	{TIMESTAMPTZOID, NAMEOID, TEXTOID},
-	{TIMESTAMPTZOID, NAMEOID, TEXTOID, TEXTOID},
-	{TIMESTAMPTZOID}
-};
-
-static SPIPlanPtr drift_plans[NUM_DRIFT_QUERIES];
+/* Columns of the server's functions read here (1-based, as in pg_proc.dat). */
+#define DDL_COMMAND_TAG 4
+#define DDL_OBJECT_TYPE 5
+#define DDL_SCHEMA_NAME 6
+#define DDL_OBJECT_IDENTITY 7
+#define DDL_IN_EXTENSION 8
+#define DROPPED_ORIGINAL 4
+#define DROPPED_IS_TEMPORARY 6
+#define DROPPED_OBJECT_TYPE 7
+#define DROPPED_OBJECT_IDENTITY 10
 
 /* The extension owner, cached for one transaction (InvalidOid: none). */
 static Oid	owner_oid = InvalidOid;
 static LocalTransactionId owner_lxid = InvalidLocalTransactionId;
 
 static Oid	drift_owner(bool for_trigger);
-static SPIPlanPtr drift_plan(DriftQuery query);
 static bool drift_skipped(CommandTag tag);
+static Tuplestorestate *call_event_function(Oid function, TupleDesc *desc);
 
 /*
  * drift_owner
@@ -172,29 +171,6 @@ drift_owner(bool for_trigger)
 }
 
 /*
- * drift_plan
- *		The kept plan of query, prepared on first use.  Call it as the
- *		extension owner: parse analysis checks privileges.
- */
-static SPIPlanPtr
-drift_plan(DriftQuery query)
-{
-	if (drift_plans[query] == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(drift_sql[query], drift_nargs[query],
-									   drift_argtypes[query]);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for pg_revisions drift query %d: %s",
-				 (int) query, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		drift_plans[query] = plan;
-	}
-	return drift_plans[query];
-}
-
-/*
  * drift_skipped
  *		Is the DDL now ending one the ledger leaves out (see the file
  *		header)?
@@ -217,20 +193,55 @@ drift_skipped(CommandTag tag)
 }
 
 /*
+ * call_event_function
+ *		Call pg_event_trigger_ddl_commands() or
+ *		pg_event_trigger_dropped_objects() (function, by OID) as the
+ *		executor calls a set-returning function in materialize mode; its
+ *		rows and their descriptor, in CurrentMemoryContext.  Only inside an
+ *		event trigger of the matching event.
+ */
+static Tuplestorestate *
+call_event_function(Oid function, TupleDesc *desc)
+{
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo;
+	LOCAL_FCINFO(fcinfo, 0);
+
+	fmgr_info(function, &flinfo);
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = CreateStandaloneExprContext();
+	rsinfo.allowedModes = (int) SFRM_Materialize;
+	rsinfo.returnMode = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	FreeExprContext(rsinfo.econtext, true);
+	if (rsinfo.returnMode != SFRM_Materialize || rsinfo.setDesc == NULL)
+		elog(ERROR, "function %u did not return a materialized set", function);
+	*desc = rsinfo.setDesc;
+	return rsinfo.setResult;	/* NULL: no rows */
+}
+
+/*
  * pgrev_drift_record() RETURNS event_trigger
  *		The drift ledger's event trigger function, for ddl_command_end and
- *		sql_drop (see the file header).  Writes as the extension owner.
+ *		sql_drop (see the file header): one row of revisions.drift per
+ *		object the server reports for the command.
  */
 Datum
 pgrev_drift_record(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
 	bool		dropping;
-	Oid			owner;
-	Oid			saved_userid;
-	int			saved_sec_context;
-	Datum		values[4];
-	int			rc;
+	Tuplestorestate *rows;
+	TupleDesc	desc;
+	TupleTableSlot *in;
+	TupleTableSlot *out;
+	Relation	rel;
+	Oid			relid;
+	Oid			seqid;
+	Datum		values[DRIFT_NATTS];
+	bool		nulls[DRIFT_NATTS] = {false};
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -239,28 +250,71 @@ pgrev_drift_record(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 	if (drift_skipped(trigdata->tag))
 		PG_RETURN_NULL();
+	if (!OidIsValid(drift_owner(true)))
+		PG_RETURN_NULL();
 	dropping = (strcmp(trigdata->event, "sql_drop") == 0);
-
-	/* Who ran it, before becoming the owner. */
-	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
-	values[1] = CStringGetDatum(GetUserNameFromId(GetUserId(), false));
-	values[1] = DirectFunctionCall1(namein, values[1]);
-	values[2] = CStringGetTextDatum(application_name ? application_name : "");
-	values[3] = CStringGetTextDatum(GetCommandTagName(trigdata->tag));
-
-	owner = drift_owner(true);
-	if (!OidIsValid(owner))
+	rows = call_event_function(dropping ? F_PG_EVENT_TRIGGER_DROPPED_OBJECTS :
+							   F_PG_EVENT_TRIGGER_DDL_COMMANDS, &desc);
+	if (rows == NULL)
 		PG_RETURN_NULL();
 
-	SPI_connect();
-	GetUserIdAndSecContext(&saved_userid, &saved_sec_context);
-	SetUserIdAndSecContext(owner, saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	rc = SPI_execute_plan(drift_plan(dropping ? DQ_DROPPED : DQ_COMMANDS), values, NULL,
-						  false, 0);
-	SetUserIdAndSecContext(saved_userid, saved_sec_context);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not record DDL in the drift ledger: %s", SPI_result_code_string(rc));
-	SPI_finish();
+	/* What every row of this command shares. */
+	values[DRIFT_AT] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[DRIFT_ROLE] = DirectFunctionCall1(namein,
+											 CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	values[DRIFT_APPLICATION] = CStringGetTextDatum(application_name ? application_name : "");
+
+	relid = get_relname_relid("drift", get_namespace_oid(PGREV_SCHEMA, false));
+	seqid = get_relname_relid("drift_id_seq", get_namespace_oid(PGREV_SCHEMA, false));
+	if (!OidIsValid(relid) || !OidIsValid(seqid))
+		elog(ERROR, "pg_revisions drift ledger is missing: %s.drift", PGREV_SCHEMA);
+	rel = table_open(relid, RowExclusiveLock);
+	if (RelationGetDescr(rel)->natts != DRIFT_NATTS)
+		elog(ERROR, "pg_revisions drift ledger %s.drift has %d columns, expected %d",
+			 PGREV_SCHEMA, RelationGetDescr(rel)->natts, DRIFT_NATTS);
+	in = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	out = table_slot_create(rel, NULL);
+	while (tuplestore_gettupleslot(rows, true, false, in))
+	{
+		bool		isnull;
+		int			type_column = dropping ? DROPPED_OBJECT_TYPE : DDL_OBJECT_TYPE;
+		int			identity_column = dropping ? DROPPED_OBJECT_IDENTITY : DDL_OBJECT_IDENTITY;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dropping)
+		{
+			if (!DatumGetBool(slot_getattr(in, DROPPED_ORIGINAL, &isnull)) ||
+				DatumGetBool(slot_getattr(in, DROPPED_IS_TEMPORARY, &isnull)))
+				continue;
+			values[DRIFT_COMMAND] = CStringGetTextDatum(GetCommandTagName(trigdata->tag));
+		}
+		else
+		{
+			Datum		schema = slot_getattr(in, DDL_SCHEMA_NAME, &isnull);
+
+			bool		no_schema = isnull;
+
+			if (DatumGetBool(slot_getattr(in, DDL_IN_EXTENSION, &isnull)))
+				continue;
+			if (!no_schema && strcmp(TextDatumGetCString(schema), "pg_temp") == 0)
+				continue;
+			values[DRIFT_COMMAND] = slot_getattr(in, DDL_COMMAND_TAG, &nulls[DRIFT_COMMAND]);
+		}
+		values[DRIFT_OBJECT_TYPE] = slot_getattr(in, type_column, &nulls[DRIFT_OBJECT_TYPE]);
+		values[DRIFT_OBJECT_IDENTITY] = slot_getattr(in, identity_column,
+													  &nulls[DRIFT_OBJECT_IDENTITY]);
+		values[DRIFT_ID] = Int64GetDatum(nextval_internal(seqid, false));
+
+		ExecClearTuple(out);
+		memcpy(out->tts_values, values, sizeof(values));
+		memcpy(out->tts_isnull, nulls, sizeof(nulls));
+		ExecStoreVirtualTuple(out);
+		simple_table_tuple_insert(rel, out);
+	}
+	ExecDropSingleTupleTableSlot(out);
+	ExecDropSingleTupleTableSlot(in);
+	table_close(rel, RowExclusiveLock);
+	tuplestore_end(rows);
 	PG_RETURN_NULL();
 }
 
@@ -290,7 +344,19 @@ rev_drift(PG_FUNCTION_ARGS)
 	owner = drift_owner(false);
 	GetUserIdAndSecContext(&saved_userid, &saved_sec_context);
 	SetUserIdAndSecContext(owner, saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	portal = SPI_cursor_open(NULL, drift_plan(DQ_READ), values, nulls, true);
+	if (drift_read_plan == NULL)
+	{
+		Oid			argtypes[1] = {TIMESTAMPTZOID};
+		SPIPlanPtr	plan = SPI_prepare(drift_read_sql, 1, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for pg_revisions' drift ledger: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		drift_read_plan = plan;
+	}
+	portal = SPI_cursor_open(NULL, drift_read_plan, values, nulls, true);
 	SetUserIdAndSecContext(saved_userid, saved_sec_context);
 	for (;;)
 	{
