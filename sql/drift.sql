@@ -131,6 +131,14 @@ RESET ROLE;
 UPDATE revisions.drift SET role = 'someone';
 -- Called directly, outside an event trigger: refused.
 SELECT revisions.drift_record();
+-- A library of another version than the installed extension never blocks
+-- DDL: a WARNING, no row (until ALTER EXTENSION ... UPDATE).
+TRUNCATE revisions.drift;
+UPDATE pg_extension SET extversion = '1.1' WHERE extname = 'pg_revisions';
+CREATE TABLE drift_unrecorded (id int);
+DROP TABLE drift_unrecorded;
+UPDATE pg_extension SET extversion = '1.2' WHERE extname = 'pg_revisions';
+SELECT count(*) AS unrecorded FROM rev_drift();
 
 DROP TABLE drift_items, drift_later, drift_dynamic, drift_after_claim;
 DROP FUNCTION drift_f();

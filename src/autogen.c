@@ -76,6 +76,8 @@ typedef struct ModelsContext
 static void models_error_context(void *arg);
 static void run_model_statement(SqlStatement *statement, void *arg);
 static void check_no_escape(Oid scratch, const char *function);
+static void fill_models(Oid scratch, void *arg);
+static void diff_models(Oid scratch, void *arg);
 static void autogenerate(const char *function, const char *models, Oid live,
 						 const char *live_name, List **up, List **down);
 static char *join_statements(List *statements);

@@ -250,12 +250,13 @@ pgrev_drift_record(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 	if (drift_skipped(trigdata->tag))
 		PG_RETURN_NULL();
-	if (!OidIsValid(drift_owner(true)))
-		PG_RETURN_NULL();
 	dropping = (strcmp(trigdata->event, "sql_drop") == 0);
 	rows = call_event_function(dropping ? F_PG_EVENT_TRIGGER_DROPPED_OBJECTS :
 							   F_PG_EVENT_TRIGGER_DDL_COMMANDS, &desc);
-	if (rows == NULL)
+	/* Nothing to record (a DROP's ddl_command_end): nothing to look up. */
+	if (rows == NULL || tuplestore_tuple_count(rows) == 0)
+		PG_RETURN_NULL();
+	if (!OidIsValid(drift_owner(true)))
 		PG_RETURN_NULL();
 
 	/* What every row of this command shares. */

@@ -49,6 +49,7 @@ typedef struct VerifyRun
 } VerifyRun;
 
 static void replay_error_context(void *arg);
+static char *without_concurrently(const char *text);
 static void replay_statement(SqlStatement *statement, void *arg);
 static void replay_history(Oid scratch, void *arg);
 static void compare_with_live(Oid scratch, void *arg);
