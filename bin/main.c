@@ -41,7 +41,9 @@ usage(FILE *out)
 			"  rehearse [TARGET]         run what upgrade would run and roll it back: the locks each\n"
 			"                            statement takes on existing tables, rewrites, durations\n"
 			"  downgrade TARGET          register the files and revert down to TARGET (-1, REV, base, ...)\n"
-			"  stamp TARGET              set the applied state to TARGET without running SQL\n"
+			"  stamp TARGET [--verify]   set the applied state to TARGET without running SQL; with\n"
+			"                            --verify only if schema public is what the history up to\n"
+			"                            TARGET builds (else exit 3, the differences listed)\n"
 			"  current                   the applied heads of the database\n"
 			"  heads                     the heads of the revision graph\n"
 			"  history                   every revision, newest first\n"
@@ -50,7 +52,10 @@ usage(FILE *out)
 			"  check [--models FILE [--schema NAME]]\n"
 			"                            exit 1 when revisions are pending (for CI); with --models,\n"
 			"                            also when the schema differs from the models, printing the\n"
-			"                            statements autogenerate would write (alembic check)\n"
+			"                            statements autogenerate would write (alembic check); also\n"
+			"                            exit 1 when DDL was run outside pg_revisions since the last\n"
+			"                            applied revision (what and by whom on stderr)\n"
+			"  drift [--since TIME]      DDL run outside pg_revisions, oldest first (the drift ledger)\n"
 			"  verify                    registered SQL vs its checksum, and files vs what is registered\n"
 			"  test [TARGET]             in a scratch database (created from template0, then dropped):\n"
 			"                            apply, downgrade, apply again each revision up to TARGET,\n"
@@ -71,7 +76,8 @@ usage(FILE *out)
 			"Exit codes:\n"
 			"  0  success\n"
 			"  1  revisions pending (check, revision --autogenerate), the schema differs from the\n"
-			"     models (check --models), problems found (verify), or an error finding (lint)\n"
+			"     models (check --models), DDL run outside pg_revisions since the last applied\n"
+			"     revision (check), problems found (verify), or an error finding (lint)\n"
 			"  2  usage: bad arguments, bad migration files, an ambiguous head, a missing models file\n"
 			"  3  database error: connection failure, SQL error (a failing models file too), an\n"
 			"     edited registered file\n");
@@ -125,8 +131,9 @@ main(int argc, char **argv)
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
 	const char *format = "text", *value, *models = NULL, *schema = NULL;
-	bool		nontx = false, autogen = false, each = false;
+	bool		nontx = false, autogen = false, each = false, verify = false;
 	const char *lock_timeout = NULL, *lock_retries = NULL;
+	const char *since = NULL;
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
 
@@ -243,6 +250,20 @@ main(int argc, char **argv)
 				continue;
 			}
 		}
+		if (command && strcmp(command, "stamp") == 0 && strcmp(a, "--verify") == 0)
+		{
+			verify = true;
+			i++;
+			continue;
+		}
+		if (command && strcmp(command, "drift") == 0 &&
+			(r = take(argc, argv, &i, NULL, "--since", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			since = value;
+			continue;
+		}
 		/* "-1" and "-2" are downgrade targets, not options */
 		if (a[0] == '-' && a[1] != '\0' && !(command && a[1] >= '0' && a[1] <= '9'))
 			return bad_usage(command ? "unknown option for this command:" : "unknown option", a);
@@ -320,7 +341,7 @@ main(int argc, char **argv)
 	if (strcmp(command, "stamp") == 0)
 	{
 		ARGS(1, 1);
-		return cmd_stamp(&opts, pos[0]);
+		return cmd_stamp(&opts, pos[0], verify);
 	}
 	if (strcmp(command, "sql") == 0)
 	{
@@ -348,6 +369,11 @@ main(int argc, char **argv)
 		if (schema && !models)
 			return bad_usage("--schema goes with", "--models FILE");
 		return cmd_check(&opts, models, schema ? schema : "public");
+	}
+	if (strcmp(command, "drift") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_drift(&opts, since);
 	}
 	if (strcmp(command, "verify") == 0)
 	{

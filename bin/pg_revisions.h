@@ -176,7 +176,7 @@ extern int	cmd_rehearse(const Options *opts, const char *target);
 extern int	cmd_upgrade_each(const Options *opts, const char *target);
 
 extern int	cmd_downgrade(const Options *opts, const char *target);
-extern int	cmd_stamp(const Options *opts, const char *target);
+extern int	cmd_stamp(const Options *opts, const char *target, bool verify);
 extern int	cmd_current(const Options *opts);
 extern int	cmd_heads(const Options *opts);
 extern int	cmd_history(const Options *opts);
@@ -186,6 +186,10 @@ extern int	cmd_verify(const Options *opts);
 
 /* test_cmd.c */
 extern int	cmd_test(const Options *opts, const char *target);
+
+/* drift.c */
+extern int	cmd_drift(const Options *opts, const char *since);
+extern int	check_drift(PGconn *conn);
 
 /* small helpers (files.c) */
 extern void *xmalloc(size_t n);

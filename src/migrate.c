@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -276,10 +277,52 @@ rev_downgrade(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Statements of a failed verification shown in DETAIL; the rest are counted. */
+#define STAMP_DETAIL_STATEMENTS 20
+
 /*
- * rev_stamp(target text) RETURNS SETOF text
+ * check_schema_matches
+ *		For rev_stamp(target, verify => true): refuse (55000) when the
+ *		schema "public" is not what the history up to target builds, the
+ *		statements that would make it so in DETAIL.  The caller holds the
+ *		catalog lock and is connected to SPI.
+ */
+static void
+check_schema_matches(const char *target)
+{
+	List	   *diffs = verify_schema(target, get_namespace_oid("public", false), "public");
+	StringInfoData detail;
+	ListCell   *lc;
+	int			shown = 0;
+
+	if (diffs == NIL)
+		return;
+	initStringInfo(&detail);
+	foreach(lc, diffs)
+	{
+		if (shown == STAMP_DETAIL_STATEMENTS)
+		{
+			appendStringInfo(&detail, "\n... and %d more", list_length(diffs) - shown);
+			break;
+		}
+		appendStringInfo(&detail, "%s%s;", shown > 0 ? "\n" : "", (char *) lfirst(lc));
+		shown++;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg_plural("cannot stamp \"%s\": schema \"public\" differs from its history by %d statement",
+						   "cannot stamp \"%s\": schema \"public\" differs from its history by %d statements",
+						   list_length(diffs), clip_for_message(target), list_length(diffs)),
+			 errdetail("Statements that would make it match:\n%s", detail.data),
+			 errhint("Nothing was stamped. SELECT * FROM rev_verify_schema('%s') lists the differences; "
+					 "fix the schema, or stamp without verify.", clip_for_message(target))));
+}
+
+/*
+ * rev_stamp(target text, verify boolean DEFAULT false) RETURNS SETOF text
  *		Make the applied state exactly target and its ancestors, running no
- *		revision SQL; return the new current heads.
+ *		revision SQL; return the new current heads.  With verify, first
+ *		check that schema "public" is what that history builds.
  */
 Datum
 rev_stamp(PG_FUNCTION_ARGS)
@@ -293,15 +336,28 @@ rev_stamp(PG_FUNCTION_ARGS)
 	List	   *added_at = NIL;
 	List	   *removed = NIL;
 	int			n;
+	bool		verify = false;
 
 	check_not_applying("rev_stamp");
 	check_target_text(target);
+	/* The 1.0 and 1.1 SQL functions pass one argument. */
+	if (PG_NARGS() > 1)
+	{
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("verify must not be NULL"),
+					 errhint("Pass true to check the schema first, false to stamp as is.")));
+		verify = PG_GETARG_BOOL(1);
+	}
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_applied_state();
 	/* Not the cached graph: the applied flags are changed below. */
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
+	if (verify)
+		check_schema_matches(target);
 	stamped = plan_stamp(graph, &pos);
 
 	for (n = graph->nnodes - 1; n >= 0; n--)

@@ -40,6 +40,8 @@
  *	  revtest.c   rev_test: apply, revert, re-apply each revision, rolled back
  *	  revtest_model.c  the live schema kept between rev_test's steps
  *	  revtest_footprint.c  what a step touched (object access hook)
+ *	  drift.c     the drift ledger (event triggers), rev_drift
+ *	  verify.c    rev_verify_schema: the history replayed in a scratch schema
  *
  *-------------------------------------------------------------------------
  */
@@ -286,6 +288,9 @@ typedef struct SqlStatement
 
 typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
 
+/* outside.c */
+extern bool outside_claim_held(void);
+
 /* statements.c */
 extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
 extern void sql_run_statement(SqlStatement *statement, void *arg);
@@ -337,5 +342,14 @@ extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *
 
 /* models.c */
 extern void check_models(const char *function, const char *models);
+
+/* autogen.c: running SQL in a scratch schema that never outlives the call */
+typedef void (*ScratchStep) (Oid scratch, void *arg);
+extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
+extern bool scratch_running(void);
+extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command);
+
+/* verify.c */
+extern List *verify_schema(const char *target, Oid live, const char *live_name);
 
 #endif							/* PG_REVISIONS_H */
