@@ -370,6 +370,21 @@ diff_read_schema(Oid nsp, const char *out)
 }
 
 /*
+ * diff_empty_schema
+ *		The model of a schema with no objects, its definitions qualified
+ *		with "out" (what a schema is diffed against to build it from
+ *		nothing, rev_squash).
+ */
+DiffSchema *
+diff_empty_schema(const char *out)
+{
+	DiffSchema *s = palloc0(sizeof(DiffSchema));
+
+	s->out = pstrdup(out);
+	return s;
+}
+
+/*
  * diff_read_prepare
  *		Plan the queries of diff_read_schema_owners once, for reading given
  *		owners many times (rev_test).  The plans live until SPI_finish; the

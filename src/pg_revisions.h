@@ -333,6 +333,7 @@ extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
+extern DiffSchema *diff_empty_schema(const char *out);
 typedef struct DiffReadPlans DiffReadPlans;
 extern DiffReadPlans *diff_read_prepare(void);
 extern DiffSchema *diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners,
@@ -351,5 +352,7 @@ extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandI
 
 /* verify.c */
 extern List *verify_schema(const char *target, Oid live, const char *live_name);
+extern DiffSchema *replay_schema(RevGraph *graph, RevList plan, const char *live_name,
+								 const char *caller);
 
 #endif							/* PG_REVISIONS_H */

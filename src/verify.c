@@ -44,15 +44,15 @@ typedef struct VerifyRun
 	RevList		plan;
 	CommandId  *first_command;	/* per plan step */
 	const char *live_name;
-	DiffSchema *live;
-	List	   *statements;		/* the result */
+	const char *caller;			/* the SQL function, for messages */
+	DiffSchema *built;			/* the result: the scratch schema, read */
 } VerifyRun;
 
 static void replay_error_context(void *arg);
 static char *without_concurrently(const char *text);
 static void replay_statement(SqlStatement *statement, void *arg);
 static void replay_history(Oid scratch, void *arg);
-static void compare_with_live(Oid scratch, void *arg);
+static void read_replayed(Oid scratch, void *arg);
 
 /* Name the revision being replayed. */
 static void
@@ -183,13 +183,13 @@ replay_history(Oid scratch, void *arg)
 }
 
 /*
- * compare_with_live
+ * read_replayed
  *		Refuse a replay that reached outside the scratch schema, naming the
- *		revision that last wrote the object; else diff the live schema
- *		against the scratch one.  A scratch_run use step.
+ *		revision that last wrote the object; else read the scratch schema
+ *		as standing for the live one.  A scratch_run use step.
  */
 static void
-compare_with_live(Oid scratch, void *arg)
+read_replayed(Oid scratch, void *arg)
 {
 	VerifyRun  *run = (VerifyRun *) arg;
 	char	   *kind;
@@ -208,12 +208,38 @@ compare_with_live(Oid scratch, void *arg)
 				(errcode(ERRCODE_INVALID_SCHEMA_DEFINITION),
 				 errmsg("revision \"%s\" created or changed %s %s outside the scratch schema",
 						revision, kind, name),
-				 errdetail("rev_verify_schema replays the history in a scratch schema standing for "
+				 errdetail("%s replays the history in a scratch schema standing for "
 						   "schema \"%s\"; SQL that names another schema cannot be compared.",
-						   run->live_name),
+						   run->caller, run->live_name),
 				 errhint("Write revisions with unqualified names, without SET search_path or CREATE SCHEMA.")));
 	}
-	run->statements = diff_statements(run->live, diff_read_schema(scratch, run->live_name));
+	run->built = diff_read_schema(scratch, run->live_name);
+}
+
+/*
+ * replay_schema
+ *		Replay the upgrade SQL of plan's revisions, oldest first, in a
+ *		scratch schema standing for schema live_name (as the caller, in a
+ *		subtransaction always rolled back: nothing of it outlives the call)
+ *		and return what was built, read by the diff engine and qualified
+ *		with live_name.  SQL reaching outside the scratch schema is an error
+ *		naming the revision; caller names the SQL function in it.  The
+ *		caller is connected to SPI; the result is allocated in
+ *		CurrentMemoryContext.
+ */
+DiffSchema *
+replay_schema(RevGraph *graph, RevList plan, const char *live_name, const char *caller)
+{
+	VerifyRun	run;
+
+	memset(&run, 0, sizeof(run));
+	run.graph = graph;
+	run.plan = plan;
+	run.first_command = palloc0(sizeof(CommandId) * (plan.n + 1));
+	run.live_name = live_name;
+	run.caller = caller;
+	scratch_run(live_name, replay_history, read_replayed, &run);
+	return run.built;
 }
 
 /*
@@ -228,7 +254,7 @@ verify_schema(const char *target, Oid live, const char *live_name)
 {
 	RevGraph   *graph = catalog_load_graph(false);
 	RevPosition pos;
-	VerifyRun	run;
+	DiffSchema *current;
 	int			n;
 
 	if (target == NULL)
@@ -242,14 +268,9 @@ verify_schema(const char *target, Oid live, const char *live_name)
 	for (n = 0; n < graph->nnodes; n++)
 		graph->nodes[n].applied = false;
 
-	memset(&run, 0, sizeof(run));
-	run.graph = graph;
-	run.plan = plan_upgrade(graph, &pos);
-	run.first_command = palloc0(sizeof(CommandId) * (run.plan.n + 1));
-	run.live_name = live_name;
-	run.live = diff_read_schema(live, live_name);
-	scratch_run(live_name, replay_history, compare_with_live, &run);
-	return run.statements;
+	current = diff_read_schema(live, live_name);
+	return diff_statements(current, replay_schema(graph, plan_upgrade(graph, &pos), live_name,
+												  "rev_verify_schema"));
 }
 
 /*
