@@ -40,7 +40,7 @@ REGRESS = install ids add targets upgrade transactional statements outside updat
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic drift_sessions
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 # One version string, from the control file, for the library and the client
