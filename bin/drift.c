@@ -57,7 +57,8 @@ cmd_drift(const Options *opts, const char *since)
  * check_drift: for `check`, in its open transaction.  Lists on stderr the DDL
  * recorded since the last applied revision (what, by whom, from where, when)
  * and returns how many; 0 when the extension has no ledger (before 1.2) or
- * the role may not read it (a note says so); -1 on a database error.
+ * the role may not call rev_drift() or rev_history() (a note says so); -1 on
+ * a database error.
  */
 int
 check_drift(PGconn *conn)
@@ -66,6 +67,7 @@ check_drift(PGconn *conn)
 	int			n;
 
 	res = PQexec(conn, "SELECT p IS NOT NULL AND pg_catalog.has_function_privilege(p, 'EXECUTE') "
+				 "AND pg_catalog.has_function_privilege('pg_catalog.rev_history()', 'EXECUTE') "
 				 "FROM pg_catalog.to_regprocedure('pg_catalog.rev_drift(timestamptz)') AS p");
 	if (!db_ok(res))
 	{
@@ -75,8 +77,8 @@ check_drift(PGconn *conn)
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 	{
-		fprintf(stderr, "pg_revisions: drift not checked: rev_drift() is missing (extension older than 1.2) "
-				"or not granted to this role\n");
+		fprintf(stderr, "pg_revisions: drift not checked: rev_drift() is missing (extension older than 1.2), "
+				"or it or rev_history() is not granted to this role\n");
 		PQclear(res);
 		return 0;
 	}

@@ -60,10 +60,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "tcop/cmdtag.h"
-#include "utils/lsyscache.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 

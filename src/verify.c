@@ -195,8 +195,16 @@ read_replayed(Oid scratch, void *arg)
 	char	   *kind;
 	char	   *name;
 	CommandId	command;
+	bool		escaped;
+	int			nest_level;
 
-	if (scratch_first_escape(scratch, &kind, &name, &command))
+	/* With only pg_catalog on the path, every name comes out qualified. */
+	nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	escaped = scratch_first_escape(scratch, &kind, &name, &command);
+	AtEOXact_GUC(false, nest_level);
+	if (escaped)
 	{
 		const char *revision = "?";
 		int			i;

@@ -70,18 +70,28 @@ PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 } >"$WORK/history.sql"
 "${PSQL[@]}" -d bench_verify -f "$WORK/history.sql" >/dev/null
 
+# Each call timed in the session (no connection cost), with the backend's CPU
+# time around it (utime + stime from /proc, in clock ticks): on a busy machine
+# the wall time mostly measures the wait for a CPU.
 {
+    echo "SELECT pg_catalog.pg_backend_pid() AS pid \\gset"
+    echo "\\setenv BENCH_PID :pid"
     for r in $(seq 1 "$RUNS"); do
+        echo "\\! awk '{ print \$14 + \$15 }' /proc/\$BENCH_PID/stat >>$WORK/cpu_before"
         echo "SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset"
         echo "SELECT count(*) AS rows FROM rev_verify_schema('head') \\gset"
         echo "SELECT round((extract(epoch FROM clock_timestamp()) - :t0) * 1000, 1) AS ms, :rows AS rows;"
+        echo "\\! awk '{ print \$14 + \$15 }' /proc/\$BENCH_PID/stat >>$WORK/cpu_after"
     done
 } >"$WORK/calls.sql"
+: >"$WORK/cpu_before"; : >"$WORK/cpu_after"
 "${PSQL[@]}" -At -F ' ' -d bench_verify -f "$WORK/calls.sql" >"$WORK/times"
+paste "$WORK/cpu_before" "$WORK/cpu_after" | awk -v t="$(getconf CLK_TCK)" '{ printf "%.0f\n", ($2 - $1) * 1000 / t }' >"$WORK/cpu"
 if awk '$2 != 0 { bad = 1 } END { exit !bad }' "$WORK/times"; then
     echo "verify.sh: FAIL: rev_verify_schema('head') returned rows on the schema the history built" >&2
     exit 1
 fi
-median=$(cut -d' ' -f1 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "rev_verify_schema('head') on a $N-revision history ($((N / 5)) tables), $RUNS calls in one session, fsync=on"
-echo "  ms: $(cut -d' ' -f1 "$WORK/times" | tr '\n' ' ')(first on cold caches)  median $median ms"
+echo "  ms: $(cut -d' ' -f1 "$WORK/times" | tr '\n' ' ')(first on cold caches)  median $(cut -d' ' -f1 "$WORK/times" | median) ms"
+echo "  backend CPU ms: $(tr '\n' ' ' <"$WORK/cpu")median $(median <"$WORK/cpu") ms"

@@ -78,4 +78,22 @@ run 0 -m "$work/migrations" upgrade head
 run 0 -m "$work/migrations" check
 ok "a revision adopting the hand-made index makes check pass"
 
+# A CI role granted what check needs but not rev_drift: check still works,
+# says that drift was not checked, and exits on the pending revisions alone.
+ci_role="pgrev_ci_check_$$"
+cleanup_drift() {
+    psql_q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS $ci_role" >/dev/null 2>&1 || true
+    client_helpers_cleanup
+}
+trap cleanup_drift EXIT
+psql_q -d "$db" -c "CREATE ROLE $ci_role LOGIN" \
+    -c "GRANT EXECUTE ON FUNCTION rev_add(text, text, text, text[], text, text, text[], boolean), rev_pending(text), rev_history() TO $ci_role"
+psql_q -d "$db" -c "CREATE TABLE another_hand_made (id int)"
+run 0 -d "dbname=$db user=$ci_role" -m "$work/migrations" check
+err_has "drift not checked: rev_drift() is missing (extension older than 1.2), or it or rev_history() is not granted to this role"
+run 1 -m "$work/migrations" check
+err_has "CREATE TABLE  table public.another_hand_made by $PGUSER"
+psql_q -d "$db" -c "DROP TABLE another_hand_made" -c "REVOKE ALL ON FUNCTION rev_add(text, text, text, text[], text, text, text[], boolean), rev_pending(text), rev_history() FROM $ci_role"
+ok "a role that may not read the ledger: check says drift was not checked"
+
 echo "client_drift: all checks passed"
