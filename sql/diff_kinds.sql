@@ -30,3 +30,27 @@ SELECT policyname, permissive, roles, cmd, qual, with_check FROM pg_policies WHE
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
 SELECT policyname, permissive, roles, cmd, qual, with_check FROM pg_policies WHERE schemaname = 'a' ORDER BY 1;
+
+-- Domains (with a check calling a function of the schema, a default, NOT
+-- NULL) and composite types: created before the tables using them, after
+-- the functions they call; changed in place; dropped after the columns
+-- using them.
+SELECT pg_temp.setup(
+$$CREATE DOMAIN code AS text CHECK (length(VALUE) < 10);
+  CREATE DOMAIN old_d AS int;
+  CREATE TYPE pair AS (x int, y int, gone text);
+  CREATE TABLE t (id int, c code, o old_d)$$,
+$$CREATE FUNCTION is_upper(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT s = upper(s)';
+  CREATE DOMAIN code AS text DEFAULT 'A' NOT NULL CONSTRAINT short CHECK (length(VALUE) < 5)
+      CONSTRAINT upper_case CHECK (is_upper(VALUE));
+  CREATE DOMAIN money_amount AS numeric(12,2) CHECK (VALUE >= 0);
+  CREATE TYPE pair AS (x int, y bigint, label text);
+  CREATE TYPE point3 AS (x float8, y float8, z float8);
+  CREATE TABLE t (id int, c code, m money_amount, p point3);
+  COMMENT ON DOMAIN money_amount IS 'never negative'$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+INSERT INTO a.t (id, m, p) VALUES (1, 2.5, ROW(1, 2, 3));
+SELECT * FROM a.t;
+SELECT * FROM rev_diff('a', 'c');
+SELECT pg_temp.backward();

@@ -55,6 +55,8 @@ struct DiffItem
 	char		storage;		/* columns: attstorage, and their type's */
 	char		typstorage;
 	char		compression;	/* columns: attcompression, or '\0' */
+	Oid		   *conoids;		/* domains: their constraints */
+	int			nconoids;
 	bool		rls;			/* tables: row level security enabled, forced */
 	bool		force_rls;
 	bool		late_default;	/* default or generation expression calls a
@@ -113,6 +115,7 @@ struct DiffSchema
 	DiffSet		functions;		/* key "name(identity arguments)" */
 	DiffSet		triggers;		/* key "table.trigger" */
 	DiffSet		policies;		/* key "table.policy"; def: from AS on */
+	DiffSet		types;			/* domains (sub 'd') and composite types ('c') */
 };
 
 /* The phases of a generated script, in the order they run. */
@@ -203,6 +206,9 @@ extern void diff_clamp_sequence(DiffOutput *o, DiffStage stage, const char *qseq
 
 /* diff_tables.c: tables, columns, sequences, enums */
 extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* diff_types.c: domains and composite types */
+extern void diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
 extern void diff_mark_functions(DiffSchema *from, DiffSchema *to);

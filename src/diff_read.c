@@ -180,6 +180,34 @@ static const char *const policies_query =
 " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
 " WHERE" TABLE_FILTER;
 
+/*
+ * Domains (base type, collation, default, NOT NULL, constraints as
+ * "name\x01definition") and composite types (attributes as "name\x01type").
+ */
+static const char *const types_query =
+"SELECT t.typname, t.typtype, pg_catalog.format_type(t.typbasetype, t.typtypmod),"
+" CASE WHEN t.typcollation <> b.typcollation THEN"
+"  (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+"   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
+"   WHERE co.oid = t.typcollation) END,"
+" pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typnotnull,"
+" CASE t.typtype WHEN 'd' THEN ARRAY(SELECT co.conname || E'\\x01' || pg_catalog.pg_get_constraintdef(co.oid)"
+"   FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname)"
+"  ELSE ARRAY(SELECT pg_catalog.quote_ident(a.attname) || E'\\x01' ||"
+"   pg_catalog.format_type(a.atttypid, a.atttypmod) ||"
+"   CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' ||"
+"    (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+"     FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
+"     WHERE co.oid = a.attcollation) ELSE '' END"
+"   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
+"   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) END,"
+" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid, t.typrelid,"
+" ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname)"
+" FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
+" WHERE t.typnamespace = $1 AND (t.typtype = 'd' OR (t.typtype = 'c' AND"
+"  (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
+
 /* What the readers share while reading one schema. */
 typedef struct Reader
 {
@@ -197,6 +225,7 @@ static char *make_key(const char *a, const char *b);
 static int	compare_items(const void *a, const void *b);
 static void sort_set(DiffSet *set);
 static void read_labels(int row, int col, DiffItem *item);
+static void read_oids(int row, int col, DiffItem *item);
 static char *trim_end(char *text);
 
 /*
@@ -298,6 +327,25 @@ trim_end(char *text)
 	while (len > 0 && (text[len - 1] == ';' || isspace((unsigned char) text[len - 1])))
 		text[--len] = '\0';
 	return text;
+}
+
+/* Column col of row, an oid[], into item->conoids. */
+static void
+read_oids(int row, int col, DiffItem *item)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+	Datum	   *elems;
+	int			i;
+
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(value), OIDOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &elems, NULL, &item->nconoids);
+	item->conoids = palloc(sizeof(Oid) * (item->nconoids + 1));
+	for (i = 0; i < item->nconoids; i++)
+		item->conoids[i] = DatumGetObjectId(elems[i]);
 }
 
 /* Column col of row, a text[], into item->labels. */
@@ -521,6 +569,29 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 4);
 		it->oid = oid_column(i, 5);
 	}
+
+	n = run_query(&r, types_query, &s->types);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->types.items[i];
+		int			j;
+
+		CHECK_FOR_INTERRUPTS();
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->sub = column(i, 2)[0];
+		it->type = qualified(&r, i, 3);
+		it->extra = qualified(&r, i, 4);	/* collation */
+		it->defexpr = qualified(&r, i, 5);
+		it->notnull = column(i, 6)[0] == 't';
+		read_labels(i, 7, it);
+		for (j = 0; j < it->nlabels; j++)
+			it->labels[j] = diff_requalify(it->labels[j], r.name, r.out);
+		it->comment = column(i, 8);
+		it->oid = oid_column(i, 9);
+		it->defoid = oid_column(i, 10);	/* composite: its relation */
+		read_oids(i, 11, it);
+	}
 	SPI_freetuptable(SPI_tuptable);
 
 	sort_set(&s->tables);
@@ -533,6 +604,7 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->functions);
 	sort_set(&s->triggers);
 	sort_set(&s->policies);
+	sort_set(&s->types);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;

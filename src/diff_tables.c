@@ -684,6 +684,7 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	int			i;
 
 	diff_enums(from, to, o);
+	diff_types(from, to, o);
 	diff_sequences(from, to, o);
 	for (i = 0; i < from->tables.n; i++)
 	{
