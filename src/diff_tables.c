@@ -351,9 +351,11 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 		/* no cast between the types (date -> int, int -> enum): through text */
 		direct = find_coercion_pathway(t->typid, f->typid, COERCION_EXPLICIT,
 									   &funcid) != COERCION_PATH_NONE;
-		diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s%s::%s",
-				  qtable, qcol, t->type, t->extra ? " COLLATE " : "", t->extra ? t->extra : "",
-				  qcol, direct ? "" : "::text", t->type);
+		/* the column stops needing its old type: a drop of it waits for this */
+		diff_for(diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s%s::%s",
+						   qtable, qcol, t->type, t->extra ? " COLLATE " : "", t->extra ? t->extra : "",
+						   qcol, direct ? "" : "::text", t->type),
+				 f);
 		ftable->altered = true;
 	}
 

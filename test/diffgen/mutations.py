@@ -533,12 +533,100 @@ def mut_reader(r, m):
     return 'add reader %s of %s (%s)' % (rd.name, t.name, rd.kind)
 
 
+DOMAIN_BASES = {'integer': ('VALUE > 0', '1'), 'text': ('length(VALUE) < 50', "'d'"),
+                'numeric(10,2)': ('VALUE >= 0', '0')}
+
+
+def mut_domain(r, m):
+    """A domain (check, default, NOT NULL) added with a column using it,
+    changed in place, or dropped (its columns go back to the base type)."""
+    if m.domains and r.random() < 0.6:
+        d = r.choice(m.domains)
+        what = r.choice(['drop', 'check', 'default', 'not null'])
+        check, default = DOMAIN_BASES[d.base]
+        if what == 'drop':
+            m.domains.remove(d)
+            for t in m.tables:
+                for c in t.cols:
+                    if c.type == d.name:
+                        c.type = d.base
+            return 'drop domain %s' % d.name
+        if what == 'check':
+            d.check = None if d.check else check
+        elif what == 'default':
+            d.default = None if d.default else default
+        else:
+            d.not_null = not d.not_null
+        return 'domain %s %s' % (d.name, what)
+    base = r.choice(sorted(DOMAIN_BASES))
+    check, default = DOMAIN_BASES[base]
+    d = Obj(name=m.fresh('d'), base=base, check=check if r.random() < 0.7 else None,
+            default=default if r.random() < 0.4 else None, not_null=r.random() < 0.3)
+    m.domains.append(d)
+    t = pick(r, m.tables)
+    if t:
+        t.next_col += 1
+        t.cols.append(Obj(name='c%d' % t.next_col, type=d.name, default=None, not_null=False, identity=None,
+                          generated=None, comment=None))
+    return 'add domain %s%s' % (d.name, ' used by %s' % t.name if t else '')
+
+
+def mut_composite(r, m):
+    """A composite type added, dropped, or its attributes added, dropped,
+    retyped."""
+    if m.composites and r.random() < 0.6:
+        ct = r.choice(m.composites)
+        what = r.choice(['drop', 'add', 'remove', 'retype'])
+        if what == 'drop':
+            m.composites.remove(ct)
+        elif what == 'add':
+            ct.attrs.append((m.fresh('a'), r.choice(['integer', 'text', 'boolean'])))
+        elif what == 'remove' and len(ct.attrs) > 1:
+            ct.attrs.pop(r.randrange(len(ct.attrs)))
+        elif what == 'retype':
+            i = r.randrange(len(ct.attrs))
+            ct.attrs[i] = (ct.attrs[i][0], 'bigint' if ct.attrs[i][1] != 'bigint' else 'integer')
+        else:
+            return None
+        return 'composite %s %s' % (ct.name, what)
+    ct = Obj(name=m.fresh('ct'), attrs=[(m.fresh('a'), r.choice(['integer', 'text', 'date']))
+                                        for _ in range(r.randint(1, 3))])
+    m.composites.append(ct)
+    return 'add composite type %s' % ct.name
+
+
+def mut_rls(r, m):
+    """Row level security of a table (ENABLE, FORCE) and its policies."""
+    t = pick(r, m.tables)
+    if not t:
+        return None
+    mine = [p for p in m.policies if p.table == t.name]
+    what = r.choice(['enable', 'force', 'add policy', 'drop policy', 'change policy'])
+    if what == 'enable':
+        t.rls = not getattr(t, 'rls', False)
+    elif what == 'force':
+        t.force_rls = not getattr(t, 'force_rls', False)
+    elif what == 'add policy' or not mine:
+        c = r.choice(t.cols)
+        m.policies.append(Obj(name=m.fresh('pol'), table=t.name, cmd=r.choice(['ALL', 'SELECT', 'UPDATE']),
+                              expr='%s IS NOT NULL' % c.name, permissive=r.random() < 0.7))
+        what = 'add policy'
+    elif what == 'drop policy':
+        m.policies.remove(r.choice(mine))
+    else:
+        p = r.choice(mine)
+        p.permissive = not p.permissive
+        p.cmd = r.choice(['ALL', 'SELECT', 'DELETE'])
+    return 'rls %s %s' % (t.name, what)
+
+
 def mut_teardown(r, m):
     """Everything dropped: the whole schema torn down (and, in reverse,
     built from empty)."""
     if not m.tables:
         return None
-    for attr in ('enums', 'seqs', 'funcs', 'tables', 'indexes', 'views', 'triggers', 'readers'):
+    for attr in ('enums', 'seqs', 'funcs', 'tables', 'indexes', 'views', 'triggers', 'readers', 'domains',
+                 'composites', 'policies'):
         setattr(m, attr, [])
     return 'tear down everything'
 
@@ -580,4 +668,7 @@ MUTATIONS = [
     ('table options', mut_table_options),
     ('routine needing a table', mut_reader),
     ('tear down', mut_teardown),
+    ('domain', mut_domain),
+    ('composite type', mut_composite),
+    ('row level security', mut_rls),
 ]
