@@ -54,3 +54,21 @@ INSERT INTO a.t (id, m, p) VALUES (1, 2.5, ROW(1, 2, 3));
 SELECT * FROM a.t;
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
+
+-- Extensions the models need: CREATE EXTENSION IF NOT EXISTS in the live
+-- schema, first; never dropped (the downgrade keeps it, and once installed
+-- the models' CREATE EXTENSION IF NOT EXISTS does nothing).
+DROP SCHEMA IF EXISTS live CASCADE;
+CREATE SCHEMA live;
+SELECT upgrade, downgrade FROM rev_autogenerate_sql(
+$$CREATE EXTENSION IF NOT EXISTS citext;
+  CREATE TABLE person (id int PRIMARY KEY, email citext NOT NULL UNIQUE)$$, 'live');
+DO $$ BEGIN EXECUTE (SELECT upgrade FROM rev_autogenerate_sql(
+$m$CREATE EXTENSION IF NOT EXISTS citext;
+  CREATE TABLE person (id int PRIMARY KEY, email citext NOT NULL UNIQUE)$m$, 'live')); END $$;
+SELECT extname, extnamespace::regnamespace FROM pg_extension WHERE extname = 'citext';
+INSERT INTO live.person VALUES (1, 'A@example.org');
+SELECT id FROM live.person WHERE email OPERATOR(live.=) 'a@EXAMPLE.org'::live.citext;
+SELECT * FROM rev_check($$CREATE EXTENSION IF NOT EXISTS citext;
+  CREATE TABLE person (id int PRIMARY KEY, email citext NOT NULL UNIQUE)$$, 'live');
+DROP SCHEMA live CASCADE;

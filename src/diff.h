@@ -116,11 +116,13 @@ struct DiffSchema
 	DiffSet		triggers;		/* key "table.trigger" */
 	DiffSet		policies;		/* key "table.policy"; def: from AS on */
 	DiffSet		types;			/* domains (sub 'd') and composite types ('c') */
+	DiffSet		extensions;		/* installed in the schema */
 };
 
 /* The phases of a generated script, in the order they run. */
 typedef enum DiffStage
 {
+	STAGE_CREATE_EXTENSION,		/* needs nothing of the schema */
 	STAGE_DROP_TRIGGER,
 	STAGE_DROP_VIEW,
 	STAGE_DROP_ATOMIC_FUNCTION,

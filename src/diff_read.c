@@ -208,6 +208,9 @@ static const char *const types_query =
 "  (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
+static const char *const extensions_query =
+"SELECT x.extname FROM pg_catalog.pg_extension x WHERE x.extnamespace = $1";
+
 /* What the readers share while reading one schema. */
 typedef struct Reader
 {
@@ -592,6 +595,14 @@ diff_read_schema(Oid nsp, const char *out)
 		it->defoid = oid_column(i, 10);	/* composite: its relation */
 		read_oids(i, 11, it);
 	}
+
+	n = run_query(&r, extensions_query, &s->extensions);
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		s->extensions.items[i].name = column(i, 1);
+		s->extensions.items[i].key = s->extensions.items[i].name;
+	}
 	SPI_freetuptable(SPI_tuptable);
 
 	sort_set(&s->tables);
@@ -605,6 +616,7 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->triggers);
 	sort_set(&s->policies);
 	sort_set(&s->types);
+	sort_set(&s->extensions);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * diff_types.c
- *	  The statements for domains (with their constraints) and composite
- *	  types.  Enum types are in diff_tables.c, with the columns they
- *	  rebuild.
+ *	  The statements for extensions (created, never dropped), domains (with
+ *	  their constraints) and composite types.  Enum types are in
+ *	  diff_tables.c, with the columns they rebuild.
  *
  * A domain's default, NOT NULL and constraints change in place with ALTER
  * DOMAIN; a new base type (or collation) drops and creates it, which only
@@ -186,12 +186,26 @@ alter_composite(DiffOutput *o, DiffItem *f, DiffItem *t)
 
 /*
  * diff_types
- *		Domains and composite types: created, dropped, changed.
+ *		Extensions the target has in the schema and the source has not:
+ *		CREATE EXTENSION IF NOT EXISTS, first (it needs nothing of the
+ *		schema; IF NOT EXISTS: it may be installed in another schema).  One
+ *		the source has and the target has not is never dropped: the models
+ *		of rev_autogenerate may well need it while their CREATE EXTENSION IF
+ *		NOT EXISTS did nothing.  Then domains and composite types: created,
+ *		dropped, changed.
  */
 void
 diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 {
 	int			i;
+
+	for (i = 0; i < to->extensions.n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (to->extensions.items[i].match < 0)
+			diff_emit(o, STAGE_CREATE_EXTENSION, NULL, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s",
+					  quote_identifier(to->extensions.items[i].name), o->out);
+	}
 
 	for (i = 0; i < from->types.n; i++)
 	{
