@@ -72,3 +72,31 @@ SELECT id FROM live.person WHERE email OPERATOR(live.=) 'a@EXAMPLE.org'::live.ci
 SELECT * FROM rev_check($$CREATE EXTENSION IF NOT EXISTS citext;
   CREATE TABLE person (id int PRIMARY KEY, email citext NOT NULL UNIQUE)$$, 'live');
 DROP SCHEMA live CASCADE;
+
+-- Partitioned tables and partitions: created with PARTITION BY and
+-- PARTITION OF (sub-partitioned too), their indexes, keys and columns from
+-- the parent; a partition dropped (with its rows), moved to a new bound
+-- (DETACH, ATTACH).
+SELECT pg_temp.setup(
+$$CREATE TABLE m (id int, at date, v text) PARTITION BY RANGE (at);
+  CREATE TABLE m_2020 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+  CREATE TABLE m_2021 PARTITION OF m FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+  CREATE TABLE m_old PARTITION OF m FOR VALUES FROM ('2000-01-01') TO ('2010-01-01')$$,
+$$CREATE TABLE m (id int, at date, v text, n int) PARTITION BY RANGE (at);
+  CREATE INDEX m_v ON m (v);
+  ALTER TABLE m ADD CONSTRAINT m_pk PRIMARY KEY (id, at, v);
+  CREATE TABLE m_2020 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+  CREATE TABLE m_2021 PARTITION OF m FOR VALUES FROM ('2021-01-01') TO ('2023-01-01');
+  CREATE TABLE m_2023 PARTITION OF m FOR VALUES FROM ('2023-01-01') TO ('2024-01-01') PARTITION BY LIST (v);
+  CREATE TABLE m_2023_x PARTITION OF m_2023 FOR VALUES IN ('x');
+  CREATE TABLE l (k text) PARTITION BY LIST (k);
+  CREATE TABLE l_ab PARTITION OF l FOR VALUES IN ('a', 'b');
+  CREATE TABLE l_rest PARTITION OF l DEFAULT;
+  COMMENT ON TABLE m_2023 IS 'partitioned partition'$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+INSERT INTO a.m VALUES (1, '2022-06-01', 'y', 1), (2, '2023-02-01', 'x', 2);
+SELECT tableoid::regclass, * FROM a.m ORDER BY id;
+SELECT * FROM rev_diff('a', 'c');
+DELETE FROM a.m;
+SELECT pg_temp.backward();

@@ -104,7 +104,8 @@ typedef struct DiffSet
 struct DiffSchema
 {
 	const char *out;			/* the schema name the definitions use */
-	DiffSet		tables;
+	DiffSet		tables;			/* sub: relkind ('p': partitioned, def: its
+								 * key); partitions are apart */
 	DiffSet		columns;		/* key "table.column"; columns of one table are
 								 * contiguous, sorted by name */
 	DiffSet		constraints;	/* key "table.constraint" */
@@ -117,6 +118,8 @@ struct DiffSchema
 	DiffSet		policies;		/* key "table.policy"; def: from AS on */
 	DiffSet		types;			/* domains (sub 'd') and composite types ('c') */
 	DiffSet		extensions;		/* installed in the schema */
+	DiffSet		partitions;		/* table: the parent; def: the bound; extra:
+								 * the partition key of a partitioned one */
 };
 
 /* The phases of a generated script, in the order they run. */

@@ -290,10 +290,10 @@ diff_read_depends(DiffSchema *s)
 {
 	DiffSet    *sets[] = {&s->tables, &s->columns, &s->constraints, &s->indexes,
 		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers, &s->policies,
-	&s->types};
+	&s->types, &s->partitions};
 	Oid			catalogs[] = {RelationRelationId, RelationRelationId, ConstraintRelationId,
 		RelationRelationId, RelationRelationId, TypeRelationId, RelationRelationId,
-	ProcedureRelationId, TriggerRelationId, PolicyRelationId, TypeRelationId};
+	ProcedureRelationId, TriggerRelationId, PolicyRelationId, TypeRelationId, RelationRelationId};
 	HASHCTL		ctl;
 	HTAB	   *map;
 	Datum	   *classes;
@@ -363,7 +363,8 @@ diff_read_depends(DiffSchema *s)
 				for (j = 0; j < it->nconoids; j++)
 					want(classes, objects, &nwanted, ConstraintRelationId, it->conoids[j]);
 			}
-			else if (sets[k] != &s->sequences && sets[k] != &s->enums && sets[k] != &s->tables)
+			else if (sets[k] != &s->sequences && sets[k] != &s->enums && sets[k] != &s->tables &&
+					 sets[k] != &s->partitions)
 				want(classes, objects, &nwanted, catalogs[k], it->oid);
 		}
 

@@ -38,15 +38,26 @@
 "   pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY o)" \
 "  FROM pg_catalog.unnest(c.reloptions) o)"
 
-/* Plain tables of the schema (not partitions). */
+/* Plain and partitioned tables of the schema (not partitions). */
 #define TABLE_FILTER \
-	" c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relispartition" \
+	" c.relnamespace = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition" \
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
 "SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
-RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity"
+RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity, c.relkind,"
+" CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
+
+/* Partitions (of partitioned tables of the schema): parent, bound, key. */
+static const char *const partitions_query =
+"SELECT c.relname, p.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
+" CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,"
+" pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
+" JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+" WHERE c.relnamespace = $1 AND c.relispartition AND c.relkind IN ('r', 'p')"
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
 static const char *const columns_query =
 "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
@@ -92,7 +103,7 @@ static const char *const indexes_query =
 " pg_catalog.obj_description(i.oid, 'pg_class'), i.oid"
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
-" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm') AND NOT c.relispartition"
+" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition"
 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid"
 "  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
@@ -230,6 +241,7 @@ static void sort_set(DiffSet *set);
 static void read_labels(int row, int col, DiffItem *item);
 static void read_oids(int row, int col, DiffItem *item);
 static char *trim_end(char *text);
+static char *only_removed(char *def);
 
 /*
  * run_query
@@ -321,6 +333,22 @@ sort_set(DiffSet *set)
 	}
 }
 
+/*
+ * only_removed
+ *		An index of a partitioned table deparses as CREATE INDEX ... ON ONLY
+ *		t, which creates it on t alone, invalid: without ONLY it is created
+ *		on the partitions too, as the models did.
+ */
+static char *
+only_removed(char *def)
+{
+	char	   *only = strstr(def, " ON ONLY ");
+
+	if (only)
+		memmove(only + 3, only + 8, strlen(only + 8) + 1);
+	return def;
+}
+
 /* Strip the trailing semicolon and white space of a deparsed statement. */
 static char *
 trim_end(char *text)
@@ -410,6 +438,23 @@ diff_read_schema(Oid nsp, const char *out)
 		it->options = column(i, 4);
 		it->rls = column(i, 5)[0] == 't';
 		it->force_rls = column(i, 6)[0] == 't';
+		it->sub = column(i, 7)[0];
+		it->def = qualified(&r, i, 8);	/* partition key */
+	}
+
+	n = run_query(&r, partitions_query, &s->partitions);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->partitions.items[i];
+
+		CHECK_FOR_INTERRUPTS();
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->table = column(i, 2);
+		it->def = qualified(&r, i, 3);	/* bound */
+		it->extra = qualified(&r, i, 4);	/* its own partition key */
+		it->comment = column(i, 5);
+		it->oid = oid_column(i, 6);
 	}
 
 	n = run_query(&r, columns_query, &s->columns);
@@ -475,6 +520,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
 		it->oid = oid_column(i, 6);
+		if (it->sub == 'p')
+			it->def = only_removed(it->def);
 	}
 
 	n = run_query(&r, sequences_query, &s->sequences);
@@ -617,6 +664,7 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->policies);
 	sort_set(&s->types);
 	sort_set(&s->extensions);
+	sort_set(&s->partitions);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;
