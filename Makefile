@@ -30,6 +30,7 @@ OBJS = \
 	src/diff_depend.o \
 	src/diff_order.o \
 	src/diff_types.o \
+	src/diff_partitions.o \
 	src/autogen.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
@@ -75,4 +76,4 @@ clean-client:
 
 # PGXS does not track header dependencies: rebuild what includes a changed header.
 $(OBJS): src/pg_revisions.h src/syntax.h src/compat.h src/catalog_sql.h
-src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/diff_depend.o src/diff_order.o src/diff_types.o src/autogen.o: src/diff.h
+src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/diff_depend.o src/diff_order.o src/diff_types.o src/diff_partitions.o src/autogen.o: src/diff.h

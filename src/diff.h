@@ -212,7 +212,10 @@ extern void diff_clamp_sequence(DiffOutput *o, DiffStage stage, const char *qseq
 /* diff_tables.c: tables, columns, sequences, enums */
 extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
-/* diff_types.c: domains and composite types */
+/* diff_partitions.c */
+extern void diff_partitions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* diff_types.c: extensions, domains and composite types */
 extern void diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
