@@ -100,3 +100,13 @@ SELECT tableoid::regclass, * FROM a.m ORDER BY id;
 SELECT * FROM rev_diff('a', 'c');
 DELETE FROM a.m;
 SELECT pg_temp.backward();
+
+-- A sub-partition whose name sorts before its parent's is created after it
+-- (the dependency graph, not the names, orders them).
+SELECT pg_temp.setup($$ $$,
+$$CREATE TABLE z_m (id int, k text) PARTITION BY LIST (k);
+  CREATE TABLE z_part PARTITION OF z_m FOR VALUES IN ('a', 'b') PARTITION BY LIST (id);
+  CREATE TABLE a_sub PARTITION OF z_part FOR VALUES IN (1)$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT pg_temp.backward();

@@ -8,8 +8,9 @@
  * functions and types its rule reads, a function the types of its
  * arguments and result (a table's row type is the table) and, with a
  * BEGIN ATOMIC body, what the body reads; a default, a constraint, an
- * index or a trigger the functions, sequences and columns it uses; a
- * column its type; a foreign key the key constraint it references.  The
+ * index, a trigger or a policy the functions, sequences and columns it
+ * uses; a column its type; a foreign key the key constraint it references;
+ * a domain what its checks call; a partition its parent.  The
  * query normalises the catalog rows to the items of diff.h: a view's
  * rewrite rule stands for the view, an array type or a row type for its
  * element type or relation, an index backing a key for the constraint.
@@ -363,8 +364,7 @@ diff_read_depends(DiffSchema *s)
 				for (j = 0; j < it->nconoids; j++)
 					want(classes, objects, &nwanted, ConstraintRelationId, it->conoids[j]);
 			}
-			else if (sets[k] != &s->sequences && sets[k] != &s->enums && sets[k] != &s->tables &&
-					 sets[k] != &s->partitions)
+			else if (sets[k] != &s->sequences && sets[k] != &s->enums && sets[k] != &s->tables)
 				want(classes, objects, &nwanted, catalogs[k], it->oid);
 		}
 
