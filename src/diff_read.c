@@ -34,9 +34,10 @@
 
 /* A relation's storage parameters or view options, as "name='value', ...". */
 #define RELOPTIONS \
+" CASE WHEN c.reloptions IS NOT NULL THEN" \
 " (SELECT pg_catalog.string_agg(pg_catalog.split_part(o, '=', 1) || '=' ||" \
 "   pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY o)" \
-"  FROM pg_catalog.unnest(c.reloptions) o)"
+"  FROM pg_catalog.unnest(c.reloptions) o) END"
 
 /* Plain and partitioned tables of the schema (not partitions). */
 #define TABLE_FILTER \
