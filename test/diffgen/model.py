@@ -55,6 +55,7 @@ class Model:
         self.domains = []    # Obj(name, base, check, default, not_null): columns may use them
         self.composites = [] # Obj(name, attrs [(name, type)]): used by no column
         self.policies = []   # Obj(name, table, cmd, expr, permissive); table.rls, table.force_rls
+        self.ptables = []    # Obj(name, cols, parts [Obj(name, lo, hi)], index): partitioned by RANGE (k)
         self.counter = {}    # kind -> last number used, for fresh names
 
     def fresh(self, prefix):
@@ -101,6 +102,13 @@ class Model:
             out.append('CREATE TYPE %s AS (%s);' % (ct.name, ', '.join('%s %s' % a for a in ct.attrs)))
         for t in self.tables:
             out.append(table_ddl(t))
+        for pt in self.ptables:
+            out.append('CREATE TABLE %s (id integer, k integer NOT NULL%s) PARTITION BY RANGE (k);'
+                       % (pt.name, ''.join(', %s text' % c for c in pt.cols)))
+            for p in pt.parts:
+                out.append('CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d);' % (p.name, pt.name, p.lo, p.hi))
+            if pt.index:
+                out.append('CREATE INDEX %s ON %s (k);' % (pt.index, pt.name))
         for t in self.tables:
             for fk in t.fks:
                 out.append('ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE %s%s%s;'

@@ -620,13 +620,48 @@ def mut_rls(r, m):
     return 'rls %s %s' % (t.name, what)
 
 
+def mut_partitions(r, m):
+    """Partitioned tables (RANGE on k, one slot of 10 values per partition):
+    added or dropped; their partitions added, dropped, their bound moved
+    (DETACH, ATTACH); their columns and index added or dropped."""
+    if not m.ptables or r.random() < 0.2:
+        pt = Obj(name=m.fresh('pt'), cols=[], parts=[], index=None)
+        for i in r.sample(range(6), r.randint(1, 3)):
+            pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10))
+        m.ptables.append(pt)
+        return 'add partitioned table %s' % pt.name
+    pt = r.choice(m.ptables)
+    what = r.choice(['drop', 'add part', 'drop part', 'bound', 'column', 'index'])
+    used = {p.lo // 10 for p in pt.parts}
+    if what == 'drop':
+        m.ptables.remove(pt)
+    elif what == 'add part' and len(used) < 6:
+        i = r.choice([x for x in range(6) if x not in used])
+        pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10))
+    elif what == 'drop part' and pt.parts:
+        pt.parts.remove(r.choice(pt.parts))
+    elif what == 'bound' and pt.parts:
+        p = r.choice(pt.parts)
+        p.hi = p.lo + 5 if p.hi == p.lo + 10 else p.lo + 10
+    elif what == 'column':
+        if pt.cols and r.random() < 0.5:
+            pt.cols.pop()
+        else:
+            pt.cols.append(m.fresh('pc'))
+    elif what == 'index':
+        pt.index = None if pt.index else m.fresh('ixp')
+    else:
+        return None
+    return 'partitioned table %s %s' % (pt.name, what)
+
+
 def mut_teardown(r, m):
     """Everything dropped: the whole schema torn down (and, in reverse,
     built from empty)."""
     if not m.tables:
         return None
     for attr in ('enums', 'seqs', 'funcs', 'tables', 'indexes', 'views', 'triggers', 'readers', 'domains',
-                 'composites', 'policies'):
+                 'composites', 'policies', 'ptables'):
         setattr(m, attr, [])
     return 'tear down everything'
 
@@ -671,4 +706,5 @@ MUTATIONS = [
     ('domain', mut_domain),
     ('composite type', mut_composite),
     ('row level security', mut_rls),
+    ('partitions', mut_partitions),
 ]

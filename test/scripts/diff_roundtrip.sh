@@ -11,9 +11,10 @@
 # reordered), domains, composite types, views (also over views; options and
 # check options), materialized views (and their indexes), functions (also
 # called by defaults and checks), procedures, routines needing a table (BEGIN
-# ATOMIC body, row type argument), triggers (UPDATE OF, WHEN), comments, and
-# the whole schema torn down; every kind of mutation is made in at least one
-# pair once DIFF_PAIRS is at least the number of kinds (39).
+# ATOMIC body, row type argument), triggers (UPDATE OF, WHEN), comments,
+# partitioned tables (partitions added, dropped, their bounds moved), and the
+# whole schema torn down; every kind of mutation is made in at least one pair
+# once DIFF_PAIRS is at least the number of kinds (40).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
