@@ -251,10 +251,10 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 	DiffOutput	o;
 	DiffSet    *a[] = {&from->tables, &from->columns, &from->constraints, &from->indexes,
 		&from->sequences, &from->enums, &from->views, &from->functions, &from->triggers,
-	&from->policies};
+	&from->policies, &from->types, &from->extensions, &from->partitions};
 	DiffSet    *b[] = {&to->tables, &to->columns, &to->constraints, &to->indexes,
 		&to->sequences, &to->enums, &to->views, &to->functions, &to->triggers,
-	&to->policies};
+	&to->policies, &to->types, &to->extensions, &to->partitions};
 	int			k;
 
 	Assert(strcmp(from->out, to->out) == 0);

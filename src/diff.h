@@ -55,6 +55,8 @@ struct DiffItem
 	char		storage;		/* columns: attstorage, and their type's */
 	char		typstorage;
 	char		compression;	/* columns: attcompression, or '\0' */
+	Oid		   *conoids;		/* domains: their constraints */
+	int			nconoids;
 	bool		rls;			/* tables: row level security enabled, forced */
 	bool		force_rls;
 	bool		late_default;	/* default or generation expression calls a
@@ -102,7 +104,8 @@ typedef struct DiffSet
 struct DiffSchema
 {
 	const char *out;			/* the schema name the definitions use */
-	DiffSet		tables;
+	DiffSet		tables;			/* sub: relkind ('p': partitioned, def: its
+								 * key); partitions are apart */
 	DiffSet		columns;		/* key "table.column"; columns of one table are
 								 * contiguous, sorted by name */
 	DiffSet		constraints;	/* key "table.constraint" */
@@ -113,11 +116,16 @@ struct DiffSchema
 	DiffSet		functions;		/* key "name(identity arguments)" */
 	DiffSet		triggers;		/* key "table.trigger" */
 	DiffSet		policies;		/* key "table.policy"; def: from AS on */
+	DiffSet		types;			/* domains (sub 'd') and composite types ('c') */
+	DiffSet		extensions;		/* installed in the schema */
+	DiffSet		partitions;		/* table: the parent; def: the bound; extra:
+								 * the partition key of a partitioned one */
 };
 
 /* The phases of a generated script, in the order they run. */
 typedef enum DiffStage
 {
+	STAGE_CREATE_EXTENSION,		/* needs nothing of the schema */
 	STAGE_DROP_TRIGGER,
 	STAGE_DROP_VIEW,
 	STAGE_DROP_ATOMIC_FUNCTION,
@@ -203,6 +211,12 @@ extern void diff_clamp_sequence(DiffOutput *o, DiffStage stage, const char *qseq
 
 /* diff_tables.c: tables, columns, sequences, enums */
 extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* diff_partitions.c */
+extern void diff_partitions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/* diff_types.c: extensions, domains and composite types */
+extern void diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
 extern void diff_mark_functions(DiffSchema *from, DiffSchema *to);

@@ -8,8 +8,9 @@
  * functions and types its rule reads, a function the types of its
  * arguments and result (a table's row type is the table) and, with a
  * BEGIN ATOMIC body, what the body reads; a default, a constraint, an
- * index or a trigger the functions, sequences and columns it uses; a
- * column its type; a foreign key the key constraint it references.  The
+ * index, a trigger or a policy the functions, sequences and columns it
+ * uses; a column its type; a foreign key the key constraint it references;
+ * a domain what its checks call; a partition its parent.  The
  * query normalises the catalog rows to the items of diff.h: a view's
  * rewrite rule stands for the view, an array type or a row type for its
  * element type or relation, an index backing a key for the constraint.
@@ -289,10 +290,11 @@ void
 diff_read_depends(DiffSchema *s)
 {
 	DiffSet    *sets[] = {&s->tables, &s->columns, &s->constraints, &s->indexes,
-		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers, &s->policies};
+		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers, &s->policies,
+	&s->types, &s->partitions};
 	Oid			catalogs[] = {RelationRelationId, RelationRelationId, ConstraintRelationId,
 		RelationRelationId, RelationRelationId, TypeRelationId, RelationRelationId,
-	ProcedureRelationId, TriggerRelationId, PolicyRelationId};
+	ProcedureRelationId, TriggerRelationId, PolicyRelationId, TypeRelationId, RelationRelationId};
 	HASHCTL		ctl;
 	HTAB	   *map;
 	Datum	   *classes;
@@ -307,10 +309,13 @@ diff_read_depends(DiffSchema *s)
 	int			rc;
 	int			k;
 	int			i;
+	int			j;
 
 	set_parents(s);
 	for (k = 0; k < (int) lengthof(sets); k++)
 		total += sets[k]->n;
+	for (i = 0; i < s->types.n; i++)
+		total += s->types.items[i].nconoids + 1;
 	classes = palloc(sizeof(Datum) * (total + 1));
 	objects = palloc(sizeof(Datum) * (total + 1));
 
@@ -335,6 +340,11 @@ diff_read_depends(DiffSchema *s)
 				enter(map, AttrDefaultRelationId, it->defoid, 0, it, true, false);
 			if (sets[k] == &s->views && OidIsValid(it->defoid))
 				enter(map, RewriteRelationId, it->defoid, 0, it, false, false);
+			/* a composite type's relation; a domain's constraints */
+			if (sets[k] == &s->types && OidIsValid(it->defoid))
+				enter(map, RelationRelationId, it->defoid, 0, it, false, false);
+			for (j = 0; sets[k] == &s->types && j < it->nconoids; j++)
+				enter(map, ConstraintRelationId, it->conoids[j], 0, it, false, false);
 			if (!involved(it))
 				continue;
 			if (column)
@@ -347,6 +357,13 @@ diff_read_depends(DiffSchema *s)
 			}
 			else if (sets[k] == &s->views)
 				want(classes, objects, &nwanted, RewriteRelationId, it->defoid);
+			else if (sets[k] == &s->types)
+			{
+				want(classes, objects, &nwanted, TypeRelationId, it->oid);
+				want(classes, objects, &nwanted, RelationRelationId, it->defoid);
+				for (j = 0; j < it->nconoids; j++)
+					want(classes, objects, &nwanted, ConstraintRelationId, it->conoids[j]);
+			}
 			else if (sets[k] != &s->sequences && sets[k] != &s->enums && sets[k] != &s->tables)
 				want(classes, objects, &nwanted, catalogs[k], it->oid);
 		}

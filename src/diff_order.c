@@ -163,10 +163,10 @@ diff_order(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 {
 	DiffSet    *fsets[] = {&from->tables, &from->columns, &from->constraints, &from->indexes,
 		&from->sequences, &from->enums, &from->views, &from->functions, &from->triggers,
-	&from->policies};
+	&from->policies, &from->types, &from->extensions, &from->partitions};
 	DiffSet    *tsets[] = {&to->tables, &to->columns, &to->constraints, &to->indexes,
 		&to->sequences, &to->enums, &to->views, &to->functions, &to->triggers,
-	&to->policies};
+	&to->policies, &to->types, &to->extensions, &to->partitions};
 	int			n = list_length(o->stmts);
 	DiffStmt  **byseq = palloc(sizeof(DiffStmt *) * (n + 1));
 	binaryheap *ready = binaryheap_allocate(n + 1, compare_stmts, NULL);

@@ -34,9 +34,10 @@
 
 /* A relation's storage parameters or view options, as "name='value', ...". */
 #define RELOPTIONS \
+" CASE WHEN c.reloptions IS NOT NULL THEN" \
 " (SELECT pg_catalog.string_agg(pg_catalog.split_part(o, '=', 1) || '=' ||" \
 "   pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY o)" \
-"  FROM pg_catalog.unnest(c.reloptions) o)"
+"  FROM pg_catalog.unnest(c.reloptions) o) END"
 
 /*
  * Only the objects of the owners named by $2 (a name[]; NULL: all), owner
@@ -45,16 +46,28 @@
  */
 #define OWNER_FILTER(owner) " AND ($2 IS NULL OR " owner " = ANY ($2))"
 
-/* Plain tables of the schema (not partitions). */
+/* Plain and partitioned tables of the schema (not partitions). */
 #define TABLE_FILTER \
-	" c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relispartition" \
+	" c.relnamespace = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition" \
 	OWNER_FILTER("c.relname") \
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
 "SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
-RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity"
+RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity, c.relkind,"
+" CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
+
+/* Partitions (of partitioned tables of the schema): parent, bound, key. */
+static const char *const partitions_query =
+"SELECT c.relname, p.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
+" CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,"
+" pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
+" JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+" WHERE c.relnamespace = $1 AND c.relispartition AND c.relkind IN ('r', 'p')"
+OWNER_FILTER("c.relname")
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
 static const char *const columns_query =
 "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
@@ -100,7 +113,7 @@ static const char *const indexes_query =
 " pg_catalog.obj_description(i.oid, 'pg_class'), i.oid"
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
-" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm') AND NOT c.relispartition"
+" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition"
 OWNER_FILTER("c.relname")
 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid"
 "  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))"
@@ -191,11 +204,44 @@ static const char *const policies_query =
 " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
 " WHERE" TABLE_FILTER;
 
+/*
+ * Domains (base type, collation, default, NOT NULL, constraints as
+ * "name\x01definition") and composite types (attributes as "name\x01type").
+ */
+static const char *const types_query =
+"SELECT t.typname, t.typtype, pg_catalog.format_type(t.typbasetype, t.typtypmod),"
+" CASE WHEN t.typcollation <> b.typcollation THEN"
+"  (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+"   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
+"   WHERE co.oid = t.typcollation) END,"
+" pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typnotnull,"
+" CASE t.typtype WHEN 'd' THEN ARRAY(SELECT co.conname || E'\\x01' || pg_catalog.pg_get_constraintdef(co.oid)"
+"   FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname)"
+"  ELSE ARRAY(SELECT pg_catalog.quote_ident(a.attname) || E'\\x01' ||"
+"   pg_catalog.format_type(a.atttypid, a.atttypmod) ||"
+"   CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' ||"
+"    (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+"     FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
+"     WHERE co.oid = a.attcollation) ELSE '' END"
+"   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
+"   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) END,"
+" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid, t.typrelid,"
+" ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname)"
+" FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
+" WHERE t.typnamespace = $1 AND (t.typtype = 'd' OR (t.typtype = 'c' AND"
+"  (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
+OWNER_FILTER("t.typname")
+NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
+
+static const char *const extensions_query =
+"SELECT x.extname FROM pg_catalog.pg_extension x WHERE x.extnamespace = $1";
+
 /* The queries in the order diff_read_schema_owners runs them. */
 enum
 {
 	Q_TABLES, Q_COLUMNS, Q_CONSTRAINTS, Q_INDEXES, Q_SEQUENCES, Q_ENUMS, Q_VIEWS,
-	Q_FUNCTIONS, Q_TRIGGERS, Q_POLICIES, NUM_QUERIES
+	Q_FUNCTIONS, Q_TRIGGERS, Q_POLICIES, Q_PARTITIONS, Q_TYPES, Q_EXTENSIONS,
+	NUM_QUERIES
 };
 
 /*
@@ -227,7 +273,9 @@ static char *make_key(const char *a, const char *b);
 static int	compare_items(const void *a, const void *b);
 static void sort_set(DiffSet *set);
 static void read_labels(int row, int col, DiffItem *item);
+static void read_oids(int row, int col, DiffItem *item);
 static char *trim_end(char *text);
+static char *only_removed(char *def);
 
 /*
  * run_query
@@ -324,6 +372,22 @@ sort_set(DiffSet *set)
 	}
 }
 
+/*
+ * only_removed
+ *		An index of a partitioned table deparses as CREATE INDEX ... ON ONLY
+ *		t, which creates it on t alone, invalid: without ONLY it is created
+ *		on the partitions too, as the models did.
+ */
+static char *
+only_removed(char *def)
+{
+	char	   *only = strstr(def, " ON ONLY ");
+
+	if (only)
+		memmove(only + 3, only + 8, strlen(only + 8) + 1);
+	return def;
+}
+
 /* Strip the trailing semicolon and white space of a deparsed statement. */
 static char *
 trim_end(char *text)
@@ -333,6 +397,25 @@ trim_end(char *text)
 	while (len > 0 && (text[len - 1] == ';' || isspace((unsigned char) text[len - 1])))
 		text[--len] = '\0';
 	return text;
+}
+
+/* Column col of row, an oid[], into item->conoids. */
+static void
+read_oids(int row, int col, DiffItem *item)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+	Datum	   *elems;
+	int			i;
+
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(value), OIDOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &elems, NULL, &item->nconoids);
+	item->conoids = palloc(sizeof(Oid) * (item->nconoids + 1));
+	for (i = 0; i < item->nconoids; i++)
+		item->conoids[i] = DatumGetObjectId(elems[i]);
 }
 
 /* Column col of row, a text[], into item->labels. */
@@ -395,7 +478,7 @@ diff_read_prepare(void)
 {
 	const char *const texts[NUM_QUERIES] = {tables_query, columns_query, constraints_query,
 		indexes_query, sequences_query, enums_query, views_query, functions_query,
-	triggers_query, policies_query};
+	triggers_query, policies_query, partitions_query, types_query, extensions_query};
 	Oid			argtypes[2] = {OIDOID, NAMEARRAYOID};
 	DiffReadPlans *p = palloc0(sizeof(DiffReadPlans));
 	int			nest_level = NewGUCNestLevel();
@@ -483,6 +566,23 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		it->options = column(i, 4);
 		it->rls = column(i, 5)[0] == 't';
 		it->force_rls = column(i, 6)[0] == 't';
+		it->sub = column(i, 7)[0];
+		it->def = qualified(&r, i, 8);	/* partition key */
+	}
+
+	n = run_query(&r, Q_PARTITIONS, partitions_query, &s->partitions, false);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->partitions.items[i];
+
+		CHECK_FOR_INTERRUPTS();
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->table = column(i, 2);
+		it->def = qualified(&r, i, 3);	/* bound */
+		it->extra = qualified(&r, i, 4);	/* its own partition key */
+		it->comment = column(i, 5);
+		it->oid = oid_column(i, 6);
 	}
 
 	n = run_query(&r, Q_COLUMNS, columns_query, &s->columns, false);
@@ -548,6 +648,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
 		it->oid = oid_column(i, 6);
+		if (it->sub == 'p')
+			it->def = only_removed(it->def);
 	}
 
 	n = run_query(&r, Q_SEQUENCES, sequences_query, &s->sequences, false);
@@ -646,6 +748,37 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		it->comment = column(i, 4);
 		it->oid = oid_column(i, 5);
 	}
+
+	n = run_query(&r, Q_TYPES, types_query, &s->types, false);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->types.items[i];
+		int			j;
+
+		CHECK_FOR_INTERRUPTS();
+		it->name = column(i, 1);
+		it->key = it->name;
+		it->sub = column(i, 2)[0];
+		it->type = qualified(&r, i, 3);
+		it->extra = qualified(&r, i, 4);	/* collation */
+		it->defexpr = qualified(&r, i, 5);
+		it->notnull = column(i, 6)[0] == 't';
+		read_labels(i, 7, it);
+		for (j = 0; j < it->nlabels; j++)
+			it->labels[j] = diff_requalify(it->labels[j], r.name, r.out);
+		it->comment = column(i, 8);
+		it->oid = oid_column(i, 9);
+		it->defoid = oid_column(i, 10);	/* composite: its relation */
+		read_oids(i, 11, it);
+	}
+
+	n = run_query(&r, Q_EXTENSIONS, extensions_query, &s->extensions, true);
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		s->extensions.items[i].name = column(i, 1);
+		s->extensions.items[i].key = s->extensions.items[i].name;
+	}
 	SPI_freetuptable(SPI_tuptable);
 
 	sort_set(&s->tables);
@@ -658,6 +791,9 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 	sort_set(&s->functions);
 	sort_set(&s->triggers);
 	sort_set(&s->policies);
+	sort_set(&s->types);
+	sort_set(&s->extensions);
+	sort_set(&s->partitions);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;

@@ -216,6 +216,8 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 		first = false;
 	}
 	appendStringInfoString(&buf, first ? ")" : "\n)");
+	if (table->def)
+		appendStringInfo(&buf, " PARTITION BY %s", table->def);
 	if (table->options)
 		appendStringInfo(&buf, " WITH (%s)", table->options);
 	diff_for(diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data), table);
@@ -351,9 +353,11 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 		/* no cast between the types (date -> int, int -> enum): through text */
 		direct = find_coercion_pathway(t->typid, f->typid, COERCION_EXPLICIT,
 									   &funcid) != COERCION_PATH_NONE;
-		diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s%s::%s",
-				  qtable, qcol, t->type, t->extra ? " COLLATE " : "", t->extra ? t->extra : "",
-				  qcol, direct ? "" : "::text", t->type);
+		/* the column stops needing its old type: a drop of it waits for this */
+		diff_for(diff_emit(o, STAGE_ALTER_COLUMN, loss, "ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s USING %s%s::%s",
+						   qtable, qcol, t->type, t->extra ? " COLLATE " : "", t->extra ? t->extra : "",
+						   qcol, direct ? "" : "::text", t->type),
+				 f);
 		ftable->altered = true;
 	}
 
@@ -684,6 +688,7 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	int			i;
 
 	diff_enums(from, to, o);
+	diff_types(from, to, o);
 	diff_sequences(from, to, o);
 	for (i = 0; i < from->tables.n; i++)
 	{
@@ -711,4 +716,5 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		if (to->tables.items[i].match < 0)
 			create_table(to, &to->tables.items[i], o);
 	}
+	diff_partitions(from, to, o);
 }

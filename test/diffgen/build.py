@@ -17,6 +17,8 @@ def pick(r, items):
 def family_of(model, typ):
     if model.enum(typ):
         return 'enum'
+    if model.domain(typ):
+        return family_of(model, model.domain(typ).base)
     for fam, types in FAMILIES.items():
         if typ in types:
             return fam
@@ -334,6 +336,7 @@ def drop_column(m, t, colname):
     t.checks = [k for k in t.checks if k.col != colname]
     t.fks = [f for f in t.fks if f.col != colname]
     m.triggers = [tr for tr in m.triggers if not (tr.table == t.name and colname in tr.cols)]
+    m.policies = [p for p in m.policies if not (p.table == t.name and mentions(p.expr, colname))]
     for c in list(t.cols):
         if c.generated and mentions(c.generated, colname):
             drop_column(m, t, c.name)
@@ -374,6 +377,7 @@ def drop_table(m, t):
     prune_views(m)
     m.triggers = [tr for tr in m.triggers if tr.table != t.name]
     m.readers = [rd for rd in m.readers if rd.table != t.name]
+    m.policies = [p for p in m.policies if p.table != t.name]
 
 
 def drop_seq(m, s):

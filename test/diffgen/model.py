@@ -52,6 +52,10 @@ class Model:
         self.views = []      # Obj(name, table, cols, where, mat, comment)
         self.triggers = []   # Obj(name, table, timing, events, level, func, comment)
         self.readers = []    # Obj(name, table, kind): routines needing a table (reader_ddl)
+        self.domains = []    # Obj(name, base, check, default, not_null): columns may use them
+        self.composites = [] # Obj(name, attrs [(name, type)]): used by no column
+        self.policies = []   # Obj(name, table, cmd, expr, permissive); table.rls, table.force_rls
+        self.ptables = []    # Obj(name, cols, parts [Obj(name, lo, hi)], index): partitioned by RANGE (k)
         self.counter = {}    # kind -> last number used, for fresh names
 
     def fresh(self, prefix):
@@ -63,6 +67,9 @@ class Model:
 
     def enum(self, name):
         return next((e for e in self.enums if e.name == name), None)
+
+    def domain(self, name):
+        return next((d for d in self.domains if d.name == name), None)
 
     def view(self, name):
         return next((v for v in self.views if v.name == name), None)
@@ -86,8 +93,22 @@ class Model:
                        % (s.name, s.astype, s.inc, s.minv, s.maxv, s.start, s.cache, ' CYCLE' if s.cycle else ''))
         for f in self.funcs:
             out.append(function_ddl(f))
+        for d in self.domains:
+            out.append('CREATE DOMAIN %s AS %s%s%s%s;' % (d.name, d.base,
+                                                         ' DEFAULT ' + d.default if d.default else '',
+                                                         ' NOT NULL' if d.not_null else '',
+                                                         ' CHECK (%s)' % d.check if d.check else ''))
+        for ct in self.composites:
+            out.append('CREATE TYPE %s AS (%s);' % (ct.name, ', '.join('%s %s' % a for a in ct.attrs)))
         for t in self.tables:
             out.append(table_ddl(t))
+        for pt in self.ptables:
+            out.append('CREATE TABLE %s (id integer, k integer NOT NULL%s) PARTITION BY RANGE (k);'
+                       % (pt.name, ''.join(', %s text' % c for c in pt.cols)))
+            for p in pt.parts:
+                out.append('CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d);' % (p.name, pt.name, p.lo, p.hi))
+            if pt.index:
+                out.append('CREATE INDEX %s ON %s (k);' % (pt.index, pt.name))
         for t in self.tables:
             for fk in t.fks:
                 out.append('ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE %s%s%s;'
@@ -113,6 +134,14 @@ class Model:
             out.append('CREATE TRIGGER %s %s %s ON %s FOR EACH %s%s EXECUTE FUNCTION %s();'
                        % (tr.name, tr.timing, ' OR '.join(events), tr.table, tr.level,
                           ' WHEN (%s)' % tr.when if tr.when else '', tr.func))
+        for t in self.tables:
+            if getattr(t, 'rls', False):
+                out.append('ALTER TABLE %s ENABLE ROW LEVEL SECURITY;' % t.name)
+            if getattr(t, 'force_rls', False):
+                out.append('ALTER TABLE %s FORCE ROW LEVEL SECURITY;' % t.name)
+        for p in self.policies:
+            out.append('CREATE POLICY %s ON %s AS %s FOR %s USING (%s);'
+                       % (p.name, p.table, 'PERMISSIVE' if p.permissive else 'RESTRICTIVE', p.cmd, p.expr))
         out.extend(self.comments())
         return '\n'.join(out) + '\n'
 

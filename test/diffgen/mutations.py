@@ -533,12 +533,135 @@ def mut_reader(r, m):
     return 'add reader %s of %s (%s)' % (rd.name, t.name, rd.kind)
 
 
+DOMAIN_BASES = {'integer': ('VALUE > 0', '1'), 'text': ('length(VALUE) < 50', "'d'"),
+                'numeric(10,2)': ('VALUE >= 0', '0')}
+
+
+def mut_domain(r, m):
+    """A domain (check, default, NOT NULL) added with a column using it,
+    changed in place, or dropped (its columns go back to the base type)."""
+    if m.domains and r.random() < 0.6:
+        d = r.choice(m.domains)
+        what = r.choice(['drop', 'check', 'default', 'not null'])
+        check, default = DOMAIN_BASES[d.base]
+        if what == 'drop':
+            m.domains.remove(d)
+            for t in m.tables:
+                for c in t.cols:
+                    if c.type == d.name:
+                        c.type = d.base
+            return 'drop domain %s' % d.name
+        if what == 'check':
+            d.check = None if d.check else check
+        elif what == 'default':
+            d.default = None if d.default else default
+        else:
+            d.not_null = not d.not_null
+        return 'domain %s %s' % (d.name, what)
+    base = r.choice(sorted(DOMAIN_BASES))
+    check, default = DOMAIN_BASES[base]
+    d = Obj(name=m.fresh('d'), base=base, check=check if r.random() < 0.7 else None,
+            default=default if r.random() < 0.4 else None, not_null=r.random() < 0.3)
+    m.domains.append(d)
+    t = pick(r, m.tables)
+    if t:
+        t.next_col += 1
+        t.cols.append(Obj(name='c%d' % t.next_col, type=d.name, default=None, not_null=False, identity=None,
+                          generated=None, comment=None))
+    return 'add domain %s%s' % (d.name, ' used by %s' % t.name if t else '')
+
+
+def mut_composite(r, m):
+    """A composite type added, dropped, or its attributes added, dropped,
+    retyped."""
+    if m.composites and r.random() < 0.6:
+        ct = r.choice(m.composites)
+        what = r.choice(['drop', 'add', 'remove', 'retype'])
+        if what == 'drop':
+            m.composites.remove(ct)
+        elif what == 'add':
+            ct.attrs.append((m.fresh('a'), r.choice(['integer', 'text', 'boolean'])))
+        elif what == 'remove' and len(ct.attrs) > 1:
+            ct.attrs.pop(r.randrange(len(ct.attrs)))
+        elif what == 'retype':
+            i = r.randrange(len(ct.attrs))
+            ct.attrs[i] = (ct.attrs[i][0], 'bigint' if ct.attrs[i][1] != 'bigint' else 'integer')
+        else:
+            return None
+        return 'composite %s %s' % (ct.name, what)
+    ct = Obj(name=m.fresh('ct'), attrs=[(m.fresh('a'), r.choice(['integer', 'text', 'date']))
+                                        for _ in range(r.randint(1, 3))])
+    m.composites.append(ct)
+    return 'add composite type %s' % ct.name
+
+
+def mut_rls(r, m):
+    """Row level security of a table (ENABLE, FORCE) and its policies."""
+    t = pick(r, m.tables)
+    if not t:
+        return None
+    mine = [p for p in m.policies if p.table == t.name]
+    what = r.choice(['enable', 'force', 'add policy', 'drop policy', 'change policy'])
+    if what == 'enable':
+        t.rls = not getattr(t, 'rls', False)
+    elif what == 'force':
+        t.force_rls = not getattr(t, 'force_rls', False)
+    elif what == 'add policy' or not mine:
+        c = r.choice(t.cols)
+        m.policies.append(Obj(name=m.fresh('pol'), table=t.name, cmd=r.choice(['ALL', 'SELECT', 'UPDATE']),
+                              expr='%s IS NOT NULL' % c.name, permissive=r.random() < 0.7))
+        what = 'add policy'
+    elif what == 'drop policy':
+        m.policies.remove(r.choice(mine))
+    else:
+        p = r.choice(mine)
+        p.permissive = not p.permissive
+        p.cmd = r.choice(['ALL', 'SELECT', 'DELETE'])
+    return 'rls %s %s' % (t.name, what)
+
+
+def mut_partitions(r, m):
+    """Partitioned tables (RANGE on k, one slot of 10 values per partition):
+    added or dropped; their partitions added, dropped, their bound moved
+    (DETACH, ATTACH); their columns and index added or dropped."""
+    if not m.ptables or r.random() < 0.2:
+        pt = Obj(name=m.fresh('pt'), cols=[], parts=[], index=None)
+        for i in r.sample(range(6), r.randint(1, 3)):
+            pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10))
+        m.ptables.append(pt)
+        return 'add partitioned table %s' % pt.name
+    pt = r.choice(m.ptables)
+    what = r.choice(['drop', 'add part', 'drop part', 'bound', 'column', 'index'])
+    used = {p.lo // 10 for p in pt.parts}
+    if what == 'drop':
+        m.ptables.remove(pt)
+    elif what == 'add part' and len(used) < 6:
+        i = r.choice([x for x in range(6) if x not in used])
+        pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10))
+    elif what == 'drop part' and pt.parts:
+        pt.parts.remove(r.choice(pt.parts))
+    elif what == 'bound' and pt.parts:
+        p = r.choice(pt.parts)
+        p.hi = p.lo + 5 if p.hi == p.lo + 10 else p.lo + 10
+    elif what == 'column':
+        if pt.cols and r.random() < 0.5:
+            pt.cols.pop()
+        else:
+            pt.cols.append(m.fresh('pc'))
+    elif what == 'index':
+        pt.index = None if pt.index else m.fresh('ixp')
+    else:
+        return None
+    return 'partitioned table %s %s' % (pt.name, what)
+
+
 def mut_teardown(r, m):
     """Everything dropped: the whole schema torn down (and, in reverse,
     built from empty)."""
     if not m.tables:
         return None
-    for attr in ('enums', 'seqs', 'funcs', 'tables', 'indexes', 'views', 'triggers', 'readers'):
+    for attr in ('enums', 'seqs', 'funcs', 'tables', 'indexes', 'views', 'triggers', 'readers', 'domains',
+                 'composites', 'policies', 'ptables'):
         setattr(m, attr, [])
     return 'tear down everything'
 
@@ -580,4 +703,8 @@ MUTATIONS = [
     ('table options', mut_table_options),
     ('routine needing a table', mut_reader),
     ('tear down', mut_teardown),
+    ('domain', mut_domain),
+    ('composite type', mut_composite),
+    ('row level security', mut_rls),
+    ('partitions', mut_partitions),
 ]

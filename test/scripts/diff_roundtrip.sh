@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Script test: round-trip property test of rev_diff.
 #
-# test/diffgen/gen.py makes DIFF_PAIRS (default 30) random pairs of schemas A
+# test/diffgen/gen.py makes DIFF_PAIRS (default 40) random pairs of schemas A
 # and B from DIFF_SEED (default 1; DIFF_SEED=random draws one): B is A plus a
-# few random mutations (add, drop, change) of tables, columns (type, collation,
-# default, NOT NULL, identity, generated, serial), primary keys, unique,
-# exclusion, check and foreign keys, indexes (partial, expression, hash),
-# sequences, enums (values added, removed, reordered), views (also over
-# views), materialized views (and their indexes), functions (also called by
-# defaults and checks), procedures, triggers (UPDATE OF, WHEN) and comments;
-# every kind of mutation is made in at least one pair once DIFF_PAIRS is at
-# least the number of kinds (29).
+# few random mutations (add, drop, change) of tables (storage parameters,
+# row-level security and policies), columns (type, collation, default, NOT
+# NULL, identity and its options, generated, serial, serial <-> identity),
+# primary keys, unique, exclusion, check and foreign keys, indexes (partial,
+# expression, hash), sequences (ranges moving), enums (values added, removed,
+# reordered), domains, composite types, views (also over views; options and
+# check options), materialized views (and their indexes), functions (also
+# called by defaults and checks), procedures, routines needing a table (BEGIN
+# ATOMIC body, row type argument), triggers (UPDATE OF, WHEN), comments,
+# partitioned tables (partitions added, dropped, their bounds moved), and the
+# whole schema torn down; every kind of mutation is made in at least one pair
+# once DIFF_PAIRS is at least the number of kinds (40).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
@@ -19,8 +23,9 @@
 #      reach decoy (or fail) instead of a.  Enum values only added must come
 #      with ALTER TYPE ... ADD VALUE (no rebuild); values removed or
 #      reordered must rebuild the type; every row that drops a table, view,
-#      index, routine, sequence, trigger, column or constraint must start
-#      with a '-- ' line;
+#      index, routine, sequence, trigger, policy, domain, type, column,
+#      constraint, attribute or identity, or moves a sequence's value, must
+#      start with a '-- ' line (the renamed old enum dropped last loses nothing);
 #   3. pg_dump --schema-only -n a must equal pg_dump -n b, normalised by
 #      test/diffgen/normalise.py (schema name, pg_dump's comment and SET
 #      lines, the order of the lines inside CREATE TABLE: see that file);
@@ -42,7 +47,7 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
-pairs=${DIFF_PAIRS:-30}
+pairs=${DIFF_PAIRS:-40}
 case "$seed$pairs" in *[!0-9]*) echo "diff_roundtrip: DIFF_SEED and DIFF_PAIRS must be numbers" >&2; exit 2 ;; esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_diff_roundtrip.XXXXXX")
@@ -93,7 +98,8 @@ step() {
     printf 'SET search_path = decoy, pg_catalog;\nBEGIN;\n%s\nCOMMIT;\n' "$rows" >"$sql"
     # A row that drops something starts with a '-- ' line saying what is lost.
     if ! rest=$(value -d "$db" -c "SELECT string_agg(s, E'\n') FROM rev_diff('$src', '$tgt') AS s
-                                   WHERE s !~ '^-- ' AND s ~ '^(DROP (TABLE|VIEW|MATERIALIZED VIEW|INDEX|FUNCTION|PROCEDURE|SEQUENCE|TRIGGER) |ALTER TABLE [^ ]+ DROP (COLUMN|CONSTRAINT) )'" 2>"$err") ||
+                                   WHERE s !~ '^-- ' AND s ~ '^(DROP (TABLE|VIEW|MATERIALIZED VIEW|INDEX|FUNCTION|PROCEDURE|SEQUENCE|TRIGGER|POLICY|DOMAIN|TYPE) |ALTER TABLE [^ ]+ (DROP (COLUMN|CONSTRAINT) |ALTER COLUMN [^ ]+ DROP IDENTITY)|ALTER (TYPE [^ ]+ DROP ATTRIBUTE|DOMAIN [^ ]+ DROP CONSTRAINT) |SELECT pg_catalog.setval)'
+                                   AND s !~ '^DROP TYPE [^ ]+_pgrev_old\"?$'" 2>"$err") ||
        [ -n "$rest" ]; then
         echo "$rest" >"$dir/$name.uncommented"
         report "$dir" "rev_diff('$src', '$tgt') has drops without a '-- ' comment line" "$sql" "$dir/$name.uncommented" "$err"
