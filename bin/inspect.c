@@ -243,8 +243,7 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 		rc = check_models(conn, &set, opts, models_path, models, schema);
 		if (rc == EXIT_OK || rc == EXIT_PENDING)
 		{
-			int			drift = check_drift(conn);
-
+			drift = check_drift(conn);
 			rc = drift < 0 ? EXIT_DB : drift > 0 ? EXIT_PENDING : rc;
 		}
 		rollback(conn);

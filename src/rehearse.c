@@ -291,7 +291,7 @@ rev_rehearse(PG_FUNCTION_ARGS)
 	ApplyObserver observer;
 	RevGraph   *graph;
 	RevPosition pos;
-	RevList		plan;
+	volatile RevList plan;		/* read in PG_TRY, after the setjmp */
 	ListCell   *lc;
 
 	check_not_applying("rev_rehearse");
