@@ -159,8 +159,11 @@ FROM PUBLIC;
 -- ---------------------------------------------------------------------------
 
 -- A baseline (rev_squash) replaces a revision and all its ancestors: it has no
--- edges, is never a head, and is applied exactly when what it replaces is.
-ALTER TABLE revisions.revision ADD COLUMN replaces text REFERENCES revisions.revision;
+-- edges, is never a head, and is applied exactly when what it replaces is.  No
+-- foreign key: a self-reference would make pg_dump warn of a circular
+-- constraint and could order the rows wrongly on restore; rev_drop refuses to
+-- drop what a baseline replaces, and loading the graph checks it (XX001).
+ALTER TABLE revisions.revision ADD COLUMN replaces text;
 COMMENT ON COLUMN revisions.revision.replaces IS
     'a baseline (rev_squash): the revision it replaces with all its ancestors';
 

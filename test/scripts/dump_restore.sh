@@ -42,6 +42,8 @@ SELECT rev_upgrade('head');
 CREATE SCHEMA tenant_x;
 SET pg_revisions.tenant = tenant_x;
 SELECT rev_upgrade('r2');
+RESET pg_revisions.tenant;
+SELECT rev_squash('r2', 'b2');
 SET application_name = 'dba console';
 CREATE INDEX t1_by_hand ON t1 (id);
 SQL
@@ -92,6 +94,7 @@ if ! diff -u --label "$db_a (dumped)" --label "$db_b (restored)" "$work/$db_a.ou
     fail "the restored database differs from the dumped one (diff above)"
 fi
 grep -q ' t3$' "$work/$db_b.out" || fail "table t3 (from applied revision r3) is missing in the restored database"
+grep -Eq '^ b2 +\| \{\} ' "$work/$db_b.out" || fail "the baseline b2 (rev_squash) is missing in the restored database"
 grep -q '^ tenant_x | {r2}    |       1$' "$work/$db_b.out" || fail "tenant tenant_x's state (r2 applied, 1 pending) is missing in the restored database"
 
 # The restored catalog must go on working: r4 chains onto r3 (the single head).
@@ -111,7 +114,7 @@ dups=$(value -d "$db_b" -c 'SELECT count(*) - count(DISTINCT id) FROM revisions.
 psql_q -d "$db_b" -c "CREATE TABLE by_hand_after_restore (id int)" >/dev/null ||
     fail "in the restored database, CREATE TABLE by hand failed"
 drift=$(value -d "$db_b" -c "SELECT string_agg(object_identity, ',' ORDER BY id) FROM revisions.drift")
-[ "$drift" = "public.t1_by_hand,public.by_hand_after_restore" ] ||
-    fail "in the restored database, the ledger reads '$drift', expected the dumped row then the new one"
+[ "$drift" = "tenant_x,public.t1_by_hand,public.by_hand_after_restore" ] ||
+    fail "in the restored database, the ledger reads '$drift', expected the dumped rows then the new one"
 
 echo "dump_restore: OK ($ops operation rows survived pg_dump -Fc / pg_restore; r4 applied on the restored copy)"
