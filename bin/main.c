@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_revisions.h"
+#include "import.h"
 
 /* Print --help, with the exit codes, to out. */
 static void
@@ -34,6 +34,11 @@ usage(FILE *out)
 			"  upgrade [TARGET]          register the files and apply up to TARGET (default: heads)\n"
 			"  downgrade TARGET          register the files and revert down to TARGET (-1, REV, base, ...)\n"
 			"  stamp TARGET              set the applied state to TARGET without running SQL\n"
+			"  stamp --from alembic|flyway|dbmate|sqitch\n"
+			"                            the same, TARGET read from that tool's version table\n"
+			"  import alembic|flyway|dbmate|sqitch PATH\n"
+			"                            write that tool's history as migration files (into -m DIR,\n"
+			"                            which must hold none yet): ids, parents, dependencies kept\n"
 			"  current                   the applied heads of the database\n"
 			"  heads                     the heads of the revision graph\n"
 			"  history                   every revision, newest first\n"
@@ -113,7 +118,7 @@ main(int argc, char **argv)
 {
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
-	const char *format = "text", *value, *models = NULL, *schema = NULL;
+	const char *format = "text", *value, *models = NULL, *schema = NULL, *stamp_from = NULL;
 	bool		nontx = false, autogen = false;
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
@@ -174,6 +179,14 @@ main(int argc, char **argv)
 					schema = value;
 				continue;
 			}
+		}
+		if (command && strcmp(command, "stamp") == 0 &&
+			(r = take(argc, argv, &i, NULL, "--from", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			stamp_from = value;
+			continue;
 		}
 		if (command && strcmp(command, "revision") == 0)
 		{
@@ -271,6 +284,11 @@ main(int argc, char **argv)
 		ARGS(1, 1);
 		return cmd_downgrade(&opts, pos[0]);
 	}
+	if (strcmp(command, "stamp") == 0 && stamp_from)
+	{
+		ARGS(0, 0);
+		return cmd_stamp_from(&opts, stamp_from);
+	}
 	if (strcmp(command, "stamp") == 0)
 	{
 		ARGS(1, 1);
@@ -307,6 +325,13 @@ main(int argc, char **argv)
 	{
 		ARGS(0, 0);
 		return cmd_verify(&opts);
+	}
+	if (strcmp(command, "import") == 0)
+	{
+		if (npos != 2)
+			return bad_usage("import needs a tool and a path: pg_revisions import "
+							 "alembic|flyway|dbmate|sqitch", "PATH");
+		return cmd_import(&opts, pos[0], pos[1]);
 	}
 	return bad_usage("unknown command", command);
 }
