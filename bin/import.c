@@ -266,13 +266,53 @@ imp_validate(const ImpSet *set)
 	}
 	if (tail < set->n)
 	{
-		for (int i = 0; i < set->n; i++)
-			if (indeg[i] > 0)
+		/*
+		 * Every revision left has a parent left: walk them until one repeats,
+		 * which is on a cycle (the first ones may only descend from it).
+		 */
+		char	   *seen = xmalloc(set->n + 1);
+		int			cur = 0, at;
+		char		path[1024] = "";
+
+		memset(seen, 0, set->n + 1);
+		while (indeg[cur] == 0)
+			cur++;
+		while (!seen[cur])
+		{
+			const ImpRev *r = &set->revs[cur];
+
+			seen[cur] = 1;
+			for (int j = 0; j < r->ndown + r->ndeps; j++)
 			{
-				imp_error(set->revs[i].src, set->revs[i].line, "revision \"%s\" is part of a cycle of "
-						  "parents and dependencies", set->revs[i].id);
-				break;
+				int			p = find_rev(set, ix, j < r->ndown ? r->down[j] : r->deps[j - r->ndown]);
+
+				if (indeg[p] > 0)
+				{
+					cur = p;
+					break;
+				}
 			}
+		}
+		at = cur;
+		do
+		{
+			const ImpRev *r = &set->revs[at];
+
+			if (strlen(path) + strlen(r->id) + 8 < sizeof(path))
+				strcat(strcat(path, r->id), " -> ");
+			for (int j = 0; j < r->ndown + r->ndeps; j++)
+			{
+				int			p = find_rev(set, ix, j < r->ndown ? r->down[j] : r->deps[j - r->ndown]);
+
+				if (indeg[p] > 0)
+				{
+					at = p;
+					break;
+				}
+			}
+		} while (at != cur);
+		imp_error(set->revs[cur].src, set->revs[cur].line, "revision \"%s\" is part of a cycle: %s%s (each "
+				  "names the next as parent or dependency)", set->revs[cur].id, path, set->revs[cur].id);
 		return EXIT_USAGE;
 	}
 	free(ix);
@@ -443,8 +483,7 @@ cmd_import(const Options *opts, const char *kind_name, const char *path)
 			rc = import_sqitch(path, &set);
 			break;
 		default:
-			errmsgf("import alembic is not available in this build");
-			rc = EXIT_USAGE;
+			rc = import_alembic(path, &set);
 	}
 	if (rc == EXIT_OK && set.n == 0)
 	{

@@ -5,6 +5,7 @@
  *   import.c        `import KIND PATH`: the revisions read from another tool,
  *                   validated, written as migration files (all or nothing)
  *   import_sql.c    the readers of Flyway, dbmate and Sqitch projects
+ *   import_alembic.c  the reader of Alembic projects (runs import_alembic.py)
  *   stamp_from.c    `stamp --from KIND`: the applied state read from that
  *                   tool's version table in the database
  *
@@ -66,6 +67,9 @@ extern int	import_flyway(const char *path, ImpSet *set);
 extern int	import_dbmate(const char *path, ImpSet *set);
 extern int	import_sqitch(const char *path, ImpSet *set);
 extern int	flyway_version_cmp(const char *a, const char *b);
+
+/* import_alembic.c */
+extern int	import_alembic(const char *path, ImpSet *set);
 
 /* stamp_from.c */
 extern int	cmd_stamp_from(const Options *opts, const char *kind);
