@@ -39,6 +39,8 @@ usage(FILE *out)
 			"  import alembic|flyway|dbmate|sqitch PATH\n"
 			"                            write that tool's history as migration files (into -m DIR,\n"
 			"                            which must hold none yet): ids, parents, dependencies kept\n"
+			"  squash [TARGET] [-m MSG]  write a baseline file (\"-- replaces: TARGET\") that new databases\n"
+			"                            run instead of TARGET (default head) and its ancestors\n"
 			"  current                   the applied heads of the database\n"
 			"  heads                     the heads of the revision graph\n"
 			"  history                   every revision, newest first\n"
@@ -53,8 +55,8 @@ usage(FILE *out)
 			"Options:\n"
 			"  -d, --dbname CONNINFO     connection string or postgresql:// URL\n"
 			"                            (default: $DATABASE_URL, else PGHOST, PGPORT, PGDATABASE, ...)\n"
-			"  -m, --migrations-dir DIR  the migration files (default: migrations); after revision and\n"
-			"                            merge, -m is the message: use --migrations-dir there\n"
+			"  -m, --migrations-dir DIR  the migration files (default: migrations); after revision,\n"
+			"                            merge and squash, -m is the message: use --migrations-dir there\n"
 			"      --format text|json    results as aligned tables (default) or JSON\n"
 			"  -h, --help                this help\n"
 			"  -V, --version             the client's version\n"
@@ -126,7 +128,8 @@ main(int argc, char **argv)
 	while (i < argc)
 	{
 		const char *a = argv[i];
-		bool		msg_cmd = command && (strcmp(command, "revision") == 0 || strcmp(command, "merge") == 0);
+		bool		msg_cmd = command && (strcmp(command, "revision") == 0 || strcmp(command, "merge") == 0 ||
+										  strcmp(command, "squash") == 0);
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 		{
@@ -325,6 +328,11 @@ main(int argc, char **argv)
 	{
 		ARGS(0, 0);
 		return cmd_verify(&opts);
+	}
+	if (strcmp(command, "squash") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_squash(&opts, npos ? pos[0] : "head", message);
 	}
 	if (strcmp(command, "import") == 0)
 	{
