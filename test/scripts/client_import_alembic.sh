@@ -175,6 +175,23 @@ run 0 stamp --from alembic -m mig
 run 0 check -m mig
 ok "stamp --from alembic: the database Alembic brought to head is at head, nothing pending"
 
+# ---------------------------------------------------------------- squash: new databases skip the adopted revision
+run 0 squash -m "auth baseline" --migrations-dir mig
+base_file="$work/$(cat "$work/out")"
+grep -qx -- "-- replaces: 6f6f6f6f6f6f" "$base_file" || fail "baseline header: $(head -3 "$base_file")"
+err_has '"2b2b2b2b2b2b"'
+sed -i "/^-- migrate:downgrade/i INSERT INTO public.users (id, email) VALUES ('admin', 'admin@example.com');\n" "$base_file"
+PGDATABASE=$fresh run 0 downgrade base -m mig
+PGDATABASE=$fresh run 0 upgrade -m mig
+a=$(schema "$db"); b=$(schema "$fresh")
+[ "$a" = "$b" ] || fail "the baseline and Alembic's head build different schemas:
+$(diff <(echo "$a") <(echo "$b"))"
+[ "$("$PG_BIN/psql" -X -A -t -d "$fresh" -c "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "6f6f6f6f6f6f" ] || fail "fresh not at head"
+run 0 upgrade -m mig
+[ "$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "6f6f6f6f6f6f" ] || fail "adopted db moved"
+rm "$base_file"
+ok "squash on the adopted database: a fresh database reaches head through the baseline (adopted revision skipped), same schema as Alembic's"
+
 alembic_ downgrade 1a2b3c4d5e6f
 alembic_ upgrade 2b2b2b2b2b2b
 alembic_ upgrade 3c3c3c3c3c3c
