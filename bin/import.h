@@ -6,6 +6,8 @@
  *                   validated, written as migration files (all or nothing)
  *   import_sql.c    the readers of Flyway, dbmate and Sqitch projects
  *   import_alembic.c  the reader of Alembic projects (runs import_alembic.py)
+ *   python.c        running the embedded Python helpers ($PYTHON, else python3)
+ *   models_from.c   --models-from MODULE:ATTRIBUTE: SQLAlchemy models as DDL
  *   stamp_from.c    `stamp --from KIND`: the applied state read from that
  *                   tool's version table in the database
  *
@@ -70,6 +72,13 @@ extern int	flyway_version_cmp(const char *a, const char *b);
 
 /* import_alembic.c */
 extern int	import_alembic(const char *path, ImpSet *set);
+
+/* python.c */
+extern const char *python_name(void);
+extern char *python_run(const char *script, const char *arg, size_t *len, int *status);
+
+/* models_from.c */
+extern int	models_from(const char *spec, char **path);
 
 /* stamp_from.c */
 extern int	cmd_stamp_from(const Options *opts, const char *kind);

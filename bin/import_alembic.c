@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "import.h"
@@ -23,75 +22,23 @@ static const char alembic_script[] =
 ;
 
 /*
- * Run PYTHON -c SCRIPT DIR; its stdout (malloc'ed, *len bytes) or NULL after
- * an error.  Its stderr goes to ours.
+ * Run import_alembic.py on dir; its stdout (malloc'ed, *len bytes) or NULL
+ * after an error.
  */
 static char *
 run_python(const char *dir, size_t *len)
 {
-	const char *python = getenv("PYTHON");
-	int			fds[2], status;
-	pid_t		pid;
-	size_t		cap = 65536;
-	char	   *buf;
-	ssize_t		got;
+	int			status;
+	char	   *out = python_run(alembic_script, dir, len, &status);
 
-	if (python == NULL || python[0] == '\0')
-		python = "python3";
-	if (pipe(fds) != 0)
+	if (out != NULL && status != 0)
 	{
-		errmsgf("could not create a pipe: %s", strerror(errno));
-		return NULL;
-	}
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-	{
-		errmsgf("could not fork: %s", strerror(errno));
-		return NULL;
-	}
-	if (pid == 0)
-	{
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execlp(python, python, "-c", alembic_script, dir, (char *) NULL);
-		fprintf(stderr, "pg_revisions: error: could not run \"%s\": %s\n", python, strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	buf = xmalloc(cap);
-	*len = 0;
-	while ((got = read(fds[0], buf + *len, cap - *len - 1)) != 0)
-	{
-		if (got < 0)
-		{
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		*len += (size_t) got;
-		if (cap - *len < 4096)
-		{
-			char	   *bigger = xmalloc(cap * 2);
-
-			memcpy(bigger, buf, *len);
-			free(buf);
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	close(fds[0]);
-	buf[*len] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-	{
-		errmsgf("%s failed reading the Alembic project (exit %d)", python,
-				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		errmsgf("%s failed reading the Alembic project (exit %d)", python_name(), status);
 		fprintf(stderr, "hint: set PYTHON to a Python 3 with alembic and SQLAlchemy (Debian: python3-alembic)\n");
-		free(buf);
+		free(out);
 		return NULL;
 	}
-	return buf;
+	return out;
 }
 
 /* The SQL of an adopted revision's upgrade section: a comment and an error if it runs. */

@@ -46,6 +46,9 @@ usage(FILE *out)
 			"  history                   every revision, newest first\n"
 			"  merge -m MSG [REV...]     write a merge file (no REV: all heads of the files)\n"
 			"  sql [TARGET]              the SQL script upgrade TARGET would run (default: heads)\n"
+			"  revision --autogenerate ... --models-from MODULE:ATTRIBUTE, check --models-from ...\n"
+			"                            the models from a SQLAlchemy MetaData or declarative Base\n"
+			"                            (imported by $PYTHON, else python3; e.g. app.models:Base)\n"
 			"  check [--models FILE [--schema NAME]]\n"
 			"                            exit 1 when revisions are pending (for CI); with --models,\n"
 			"                            also when the schema differs from the models, printing the\n"
@@ -121,6 +124,7 @@ main(int argc, char **argv)
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
 	const char *format = "text", *value, *models = NULL, *schema = NULL, *stamp_from = NULL;
+	const char *models_spec = NULL;
 	bool		nontx = false, autogen = false;
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
@@ -167,6 +171,14 @@ main(int argc, char **argv)
 			if (r < 0)
 				return bad_usage("missing value after", a);
 			message = value;
+			continue;
+		}
+		if (command && (strcmp(command, "revision") == 0 || strcmp(command, "check") == 0) &&
+			(r = take(argc, argv, &i, NULL, "--models-from", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			models_spec = value;
 			continue;
 		}
 		if (command && (strcmp(command, "revision") == 0 || strcmp(command, "check") == 0))
@@ -245,6 +257,17 @@ main(int argc, char **argv)
 	{
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+
+	if (models_spec)
+	{
+		char	   *rendered;
+
+		if (models)
+			return bad_usage("--models and --models-from exclude each other:", models_spec);
+		if ((r = models_from(models_spec, &rendered)) != EXIT_OK)
+			return r;
+		models = rendered;
 	}
 
 #define ARGS(min, max) \
