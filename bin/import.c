@@ -442,15 +442,25 @@ imp_write(const ImpSet *set, const char *dir, const Options *opts)
 		remove_tmpdir(tmp);
 	if (rc != EXIT_OK)
 		return rc;
-	for (int i = 0; i < set->n; i++)
 	{
-		char	   *final = imp_path(dir, strrchr(paths[i], '/') + 1);
+		const char *const names[] = {"revision", "file", "adopted"};
+		const CellKind kinds[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT};
+		Table	   *t = table_new(3, names, kinds);
 
+		for (int i = 0; i < set->n; i++)
+		{
+			char	   *final = imp_path(dir, strrchr(paths[i], '/') + 1);
+			const char *row[3] = {set->revs[i].id, final, set->revs[i].adopted};
+
+			if (opts->json)
+				table_add(t, row);
+			else
+				printf("%s\n", final);
+			free(final);
+		}
 		if (opts->json)
-			print_new_file(opts, set->revs[i].id, final);
-		else
-			printf("%s\n", final);
-		free(final);
+			table_print(t, true, NULL);
+		table_free(t);
 	}
 	return EXIT_OK;
 }

@@ -171,7 +171,11 @@ f=$(file_of dbm 20240103000000)
 [ "$(header "$f" transactional)" = "false" ] || fail "dbmate transaction:false"
 [ "$(header "$(file_of dbm 20240102000000)" message)" = "add balance" ] || fail "dbmate message"
 grep -q "DROP COLUMN balance" "$(file_of dbm 20240102000000)" || fail "dbmate down section"
-ok "import dbmate: ids = versions, parents in order, sections, transaction:false"
+rm -r "$work/dbm"
+run 0 --format json import dbmate db/migrations -m dbm
+[ "$(json 'len(j)')" = "3" ] || fail "JSON output: $(cat "$work/out")"
+[ "$(json 'j[0]["revision"]')" = "20240101000000" ] || fail "JSON output: $(cat "$work/out")"
+ok "import dbmate: ids = versions, parents in order, sections, transaction:false; --format json"
 
 new_dbs
 # what dbmate up leaves after the first migration (its up section, its table)
