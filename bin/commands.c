@@ -556,39 +556,80 @@ fetch_plan(PGconn *conn, const MigSet *set, const char *target, const char *op, 
 }
 
 /*
- * Move exactly one transactional revision of a plan, in the caller's
- * transaction: rev_upgrade('ID') applies it (its ancestors are applied by
- * then: the plan puts them first), rev_downgrade('ID-1') reverts it (its
- * applied descendants are reverted by then: the plan puts them first).  Any
- * other result means the database moved under the plan (another session):
+ * Call rev_upgrade(target) (up) or rev_downgrade(target) in the caller's
+ * transaction, expecting it to move exactly steps[0..count), in that order.
+ * Anything else means the database moved under the plan (another session):
  * an error.  Returns an exit code.
  */
 static int
-run_step(PGconn *conn, const MigSet *set, const PlanStep *step, bool up, Table *t)
+move_exactly(PGconn *conn, const MigSet *set, const char *target, const PlanStep *steps, int count,
+			 bool up, Table *t)
 {
-	char		target[PGREV_NAME_MAX_LEN + 8];
 	const char *params[1] = {target};
-	PGresult   *res;
-	int			rc = EXIT_OK;
+	PGresult   *res = db_exec(conn, up ? "SELECT r FROM pg_catalog.rev_upgrade($1) AS r" :
+							  "SELECT r FROM pg_catalog.rev_downgrade($1) AS r", 1, params);
+	bool		same;
 
-	snprintf(target, sizeof(target), up ? "%s" : "%s-1", step->revision);
-	res = db_exec(conn, up ? "SELECT r FROM pg_catalog.rev_upgrade($1) AS r" :
-				  "SELECT r FROM pg_catalog.rev_downgrade($1) AS r", 1, params);
 	if (!db_ok(res))
 	{
 		db_report(conn, res, set, NULL);
-		rc = EXIT_DB;
+		PQclear(res);
+		return EXIT_DB;
 	}
-	else if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), step->revision) != 0)
+	same = PQntuples(res) == count;
+	for (int r = 0; same && r < count; r++)
+		same = strcmp(PQgetvalue(res, r, 0), steps[r].revision) == 0;
+	if (!same)
 	{
-		errmsgf("the plan changed while it ran: %s('%s') %s %d revisions instead of \"%s\" alone "
+		errmsgf("the plan changed while it ran: %s('%s') %s %d revision%s where the plan had %d "
 				"(another session moved the database?)", up ? "rev_upgrade" : "rev_downgrade", target,
-				up ? "applied" : "reverted", PQntuples(res), step->revision);
-		rc = EXIT_DB;
+				up ? "applied" : "reverted", PQntuples(res), PQntuples(res) == 1 ? "" : "s", count);
+		PQclear(res);
+		return EXIT_DB;
 	}
-	else
-		add_revision(t, set, step->revision);
+	add_result(t, set, res);
 	PQclear(res);
+	return EXIT_OK;
+}
+
+/*
+ * Move exactly the transactional steps[0..count) of a plan, in order, in the
+ * caller's transaction.  The one target that could do it in one call is the
+ * last step's: rev_upgrade('LAST') applies LAST and its unapplied ancestors,
+ * rev_downgrade('LAST-1') reverts LAST and its applied descendants.  When
+ * rev_plan says that is exactly these steps (a chain, the usual case): one
+ * call.  Else one call per step, each moving exactly its revision (the plan
+ * puts a revision's ancestors, or for a downgrade its descendants, before
+ * it).  Returns an exit code.
+ */
+static int
+run_steps(PGconn *conn, const MigSet *set, const PlanStep *steps, int count, bool up, Table *t)
+{
+	char		target[PGREV_NAME_MAX_LEN + 8];
+	bool		whole = (count == 1);
+	int			rc = EXIT_OK;
+
+	snprintf(target, sizeof(target), up ? "%s" : "%s-1", steps[count - 1].revision);
+	if (count > 1)
+	{
+		PlanStep   *check;
+		int			ncheck = fetch_plan(conn, set, target, up ? "upgrade" : "downgrade", &check);
+
+		if (ncheck < 0)
+			return EXIT_DB;
+		whole = (ncheck == count);
+		for (int i = 0; i < ncheck; i++)
+		{
+			if (whole && strcmp(check[i].revision, steps[i].revision) != 0)
+				whole = false;
+			free(check[i].revision);
+		}
+		free(check);
+	}
+	if (whole)
+		return move_exactly(conn, set, target, steps, count, up, t);
+	for (int i = 0; i < count && rc == EXIT_OK; i++)
+		rc = run_steps(conn, set, &steps[i], 1, up, t);
 	return rc;
 }
 
@@ -596,10 +637,10 @@ run_step(PGconn *conn, const MigSet *set, const PlanStep *step, bool up, Table *
  * Carry out a plan from rev_plan, in the transaction the caller opened (the
  * files are registered in it).  Without a non-transactional step: one
  * rev_upgrade(target) or rev_downgrade(target) call and COMMIT, so that
- * everything is done or nothing.  With them: the transactional steps one by
- * one (run_step), committed before each non-transactional step, which runs
- * on its own outside a transaction (run_nontransactional); then a new
- * transaction for the rest.  The plan is fetched once, so relative targets
+ * everything is done or nothing.  With them: the transactional steps before
+ * each non-transactional one (run_steps: exactly those), committed before
+ * it, which runs on its own outside a transaction (run_nontransactional);
+ * then a new transaction for the rest.  The plan is fetched once, so relative targets
  * (-1, LABEL@-2) keep their meaning.  The ids moved go to t.  Returns an exit
  * code; on failure the step that failed is rolled back and what came before
  * it stays (listed in t).
@@ -634,7 +675,13 @@ run_plan(PGconn *conn, const MigSet *set, const char *target, bool up,
 	{
 		if (steps[i].transactional)
 		{
-			rc = run_step(conn, set, &steps[i], up, t);
+			int			run = 1;
+
+			/* The transactional steps up to the next non-transactional one. */
+			while (i + run < n && steps[i + run].transactional)
+				run++;
+			rc = run_steps(conn, set, &steps[i], run, up, t);
+			i += run - 1;
 			if (rc == EXIT_OK && i + 1 == n)
 				rc = db_command(conn, "COMMIT", set);
 			if (rc != EXIT_OK)
@@ -727,9 +774,13 @@ cmd_downgrade(const Options *opts, const char *target)
 	return finish(conn, rc);
 }
 
-/* stamp TARGET: register the files and set the applied state, running no SQL. */
+/*
+ * stamp TARGET [--verify]: register the files and set the applied state,
+ * running no SQL; with --verify, only if schema public is what the history
+ * up to TARGET builds (the server refuses with the differences otherwise).
+ */
 int
-cmd_stamp(const Options *opts, const char *target)
+cmd_stamp(const Options *opts, const char *target, bool verify)
 {
 	MigSet		set;
 	PGconn	   *conn;
@@ -740,7 +791,8 @@ cmd_stamp(const Options *opts, const char *target)
 		return finish(conn, rc);
 	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
 		return finish(conn, rc);
-	rc = call_setof(conn, &set, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", target, t);
+	rc = call_setof(conn, &set, verify ? "SELECT r FROM pg_catalog.rev_stamp($1, verify => true) AS r" :
+					"SELECT r FROM pg_catalog.rev_stamp($1) AS r", target, t);
 	if (rc == EXIT_OK)
 		rc = db_command(conn, "COMMIT", &set);
 	if (rc != EXIT_OK)

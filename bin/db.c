@@ -101,6 +101,9 @@ named_file(const MigSet *set, const char *text)
 	return best;
 }
 
+/* What db_report is told while db_register registers the files. */
+#define DOING_REGISTER "registering the migration files"
+
 /* Print one field of an error, each line prefixed, control characters escaped. */
 static void
 print_field(const char *label, const char *value)
@@ -172,16 +175,23 @@ db_report(PGconn *conn, const PGresult *res, const MigSet *set, const char *doin
 		}
 	}
 
-	if (strcmp(state, "42883") == 0 && primary && strstr(primary, "rev_"))
+	/*
+	 * What to do next, from the SQLSTATE and what was being done, never from
+	 * the message text.  A missing function with a position in the client's
+	 * own statement (not in revision SQL, which gives an internal position)
+	 * is a rev_* function: all else it calls is pg_catalog's.
+	 */
+	if (strcmp(state, "42883") == 0 && res && PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION))
 		fprintf(stderr, "next: the pg_revisions extension is missing or too old in this database: "
 				"run \"pg_revisions init\" (or CREATE EXTENSION pg_revisions as a superuser), or "
 				"ALTER EXTENSION pg_revisions UPDATE after installing this version\n");
 	else if (strcmp(state, "42501") == 0)
 		fprintf(stderr, "next: ask a DBA to GRANT EXECUTE on the rev_* functions to your role "
 				"(README.md, Privileges)\n");
-	else if (strcmp(state, "42710") == 0 && strstr(primary, "already registered with"))
-		fprintf(stderr, "next: a registered revision never changes: restore the file as it was, "
-				"and put the change in a new revision (pg_revisions revision -m MSG)\n");
+	else if (strcmp(state, "42710") == 0 && doing && strcmp(doing, DOING_REGISTER) == 0)
+		fprintf(stderr, "next: a registered revision never changes (SQL, parents, dependencies, branch label, "
+				"transactional): restore the file as it was, and put the change in a new revision "
+				"(pg_revisions revision -m MSG); a new revision cannot take a branch label already used\n");
 }
 
 /* True when the result is a success. */
@@ -253,7 +263,7 @@ buf_str(Buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-/* Append s as a JSON string (NULL: null). */
+/* Append s as a JSON string (NULL: null), every control character escaped. */
 static void
 buf_json(Buf *b, const char *s)
 {
@@ -273,10 +283,17 @@ buf_json(Buf *b, const char *s)
 			esc[1] = (char) *p;
 			buf_add(b, esc, 2);
 		}
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7F)
 		{
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			buf_str(b, esc);
+		}
+		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		{
+			/* a C1 control (U+0080-U+009F): escaped too, terminals may obey it */
+			snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			buf_str(b, esc);
+			p++;
 		}
 		else
 			buf_add(b, (const char *) p, 1);
@@ -456,7 +473,7 @@ db_register(PGconn *conn, const MigSet *set, PGresult **failed)
 	}
 	if (!db_ok(res))
 	{
-		db_report(conn, res, set, "registering the migration files");
+		db_report(conn, res, set, DOING_REGISTER);
 		if (strcmp(db_sqlstate(res), "42883") == 0 && any_nontx)
 			fprintf(stderr, "note: revisions marked \"-- transactional: false\" need a pg_revisions "
 					"extension with non-transactional revisions (rev_claim, rev_record)\n");

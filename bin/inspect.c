@@ -1,12 +1,14 @@
 /*
  * bin/inspect.c — the read-only commands of the pg_revisions client: current,
- * heads, history, sql, check and verify (check --models: see autogen.c).  Those that need the files
+ * heads, history, sql, check and verify (check --models: see autogen.c; the
+ * drift check: see drift.c).  Those that need the files
  * (heads, history, sql, check, verify) register them inside a transaction
  * that is rolled back, so that they see the files as if registered and change
  * nothing.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pg_revisions.h"
 
@@ -166,7 +168,10 @@ cmd_history(const Options *opts)
 	return finish(conn, EXIT_OK);
 }
 
-/* sql [TARGET]: the script rev_upgrade(TARGET) would run (offline review). */
+/*
+ * sql [TARGET]: the script rev_upgrade(TARGET) would run (offline review);
+ * on a terminal, its control characters are escaped (escape.c).
+ */
 int
 cmd_sql(const Options *opts, const char *target)
 {
@@ -192,7 +197,11 @@ cmd_sql(const Options *opts, const char *target)
 	{
 		const char *s = PQgetvalue(res, 0, 0);
 
-		fputs(s, stdout);
+		/* On a terminal, control characters in revision SQL must not act on it. */
+		if (isatty(fileno(stdout)))
+			fput_escaped(s, "\n\t\r", stdout);
+		else
+			fputs(s, stdout);
 		if (s[0] && s[strlen(s) - 1] != '\n')
 			putchar('\n');
 	}
@@ -219,7 +228,7 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 	Table	   *t;
 	char		footer[64];
 	char	   *models = NULL;
-	int			rc, n;
+	int			rc, n, drift;
 
 	if (models_path && (rc = read_models(models_path, &models)) != EXIT_OK)
 		return rc;
@@ -232,6 +241,12 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 	{
 		PQclear(res);
 		rc = check_models(conn, &set, opts, models_path, models, schema);
+		if (rc == EXIT_OK || rc == EXIT_PENDING)
+		{
+			int			drift = check_drift(conn);
+
+			rc = drift < 0 ? EXIT_DB : drift > 0 ? EXIT_PENDING : rc;
+		}
 		rollback(conn);
 		free(models);
 		return finish(conn, rc);
@@ -248,14 +263,17 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 	table_print(t, opts->json, footer);
 	table_free(t);
 	PQclear(res);
+	drift = check_drift(conn);
 	rollback(conn);
 	if (n > 0)
 		fprintf(stderr, "pg_revisions: %d revision%s pending; next: pg_revisions upgrade%s\n", n, n == 1 ? "" : "s",
 				models ? " (the models are compared once nothing is pending)" : "");
-	else
+	else if (drift == 0)
 		fprintf(stderr, "pg_revisions: up to date\n");
 	free(models);
-	return finish(conn, n > 0 ? EXIT_PENDING : EXIT_OK);
+	if (drift < 0)
+		return finish(conn, EXIT_DB);
+	return finish(conn, n > 0 || drift > 0 ? EXIT_PENDING : EXIT_OK);
 }
 
 /*

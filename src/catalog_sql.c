@@ -21,7 +21,7 @@
 const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	[Q_LOAD_NODES] = {
 		"SELECT r.revision, r.seq, CASE WHEN $1 THEN r.message END, r.branch_label,"
-		" r.downgrade_sql IS NULL, a.applied_at, NOT r.transactional, r.heads_count, r.replaces"
+		" r.downgrade_sql IS NULL, a.applied_at, r.transactional, r.heads_count, r.replaces"
 		" FROM revisions.revision r"
 		" LEFT JOIN revisions.applied a ON a.revision OPERATOR(pg_catalog.=) r.revision"
 		"  AND a.tenant OPERATOR(pg_catalog.=) $2",
@@ -219,6 +219,15 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 	[Q_STATE_VERSION] = {
 		"SELECT s.generation, s.xmin FROM revisions.state s",
 		0, {0}
+	},
+	/* The SQL of several revisions, in the order of $1 (catalog_fetch_sql's batches). */
+	[Q_FETCH_SQL_MANY] = {
+		"SELECT u.n, r.upgrade_sql, r.downgrade_sql, r.checksum, r.message"
+		" FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, n),"
+		" LATERAL (SELECT r.upgrade_sql, r.downgrade_sql, r.checksum, r.message"
+		"          FROM revisions.revision r"
+		"          WHERE r.revision OPERATOR(pg_catalog.=) u.id LIMIT 1) r",
+		1, {TEXTARRAYOID}
 	},
 	/* The newest revision, the number of heads, and is it applied (the database's own state). */
 	[Q_NEWEST_APPLIED] = {

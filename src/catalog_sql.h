@@ -38,6 +38,7 @@ typedef enum CatalogQuery
 	Q_MARK_CHECKED,
 	Q_STATE_VERSION,
 	Q_NEWEST_APPLIED,
+	Q_FETCH_SQL_MANY,
 	NUM_CATALOG_QUERIES
 } CatalogQuery;
 

@@ -98,7 +98,7 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->irreversible = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
-		node->outside_transaction = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+		node->transactional = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
 		node->replaces_id = row_text(tuple, desc, 9);
 		node->replaces = -1;
 		if (node->seq > newest_seq && node->replaces_id == NULL)
@@ -450,7 +450,7 @@ graph_roots(RevGraph *graph)
 
 /* A list holding just node. */
 RevList
-list_make_one(int node)
+revlist_of_one(int node)
 {
 	RevList		list = {1, palloc(sizeof(int))};
 

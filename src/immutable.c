@@ -73,8 +73,9 @@ revision_checksum(const char *upgrade, const char *downgrade)
 	if (pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
 		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
 	pg_cryptohash_free(ctx);
-	for (i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		sprintf(hex + 2 * i, "%02x", digest[i]);
+	/* No terminator is written (a sprintf per byte cost more than the hash). */
+	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, hex);
+	hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
 	return hex;
 }
 

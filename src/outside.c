@@ -55,6 +55,17 @@ static void claim_xact_callback(XactEvent event, void *arg);
 static void claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								   SubTransactionId parentSubid, void *arg);
 
+/*
+ * outside_claim_held
+ *		Does this session hold the claim on a non-transactional revision
+ *		(the drift ledger does not record the statements it runs then)?
+ */
+bool
+outside_claim_held(void)
+{
+	return has_claim;
+}
+
 /* Release this session's claim and forget it.  The caller holds it. */
 static void
 drop_claim(void)
@@ -120,7 +131,7 @@ operation_argument(FunctionCallInfo fcinfo)
 		return REV_DOWNGRADE;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown operation \"%s\"", quote_input(operation)),
+			 errmsg("unknown operation \"%s\"", clip_for_message(operation)),
 			 errhint("Pass 'upgrade' or 'downgrade'.")));
 	pg_unreachable();
 }
@@ -138,7 +149,7 @@ find_revision(RevGraph *graph, const char *id)
 	if (node < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("revision \"%s\" does not exist", quote_input(id)),
+				 errmsg("revision \"%s\" does not exist", clip_for_message(id)),
 				 errhint("Pass the full id of a registered revision.")));
 	return node;
 }
@@ -157,7 +168,7 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 	bool	   *needed_by;
 	int			k;
 
-	if (!rev->outside_transaction)
+	if (rev->transactional)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" runs inside a transaction", rev->id),
@@ -199,7 +210,7 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 	 * Anything applied that needs it, directly or not (the applied state is
 	 * closed under ancestors, so the first such descendant needs it directly).
 	 */
-	needed_by = graph_descendants(graph, list_make_one(node));
+	needed_by = graph_descendants(graph, revlist_of_one(node));
 	for (k = node + 1; k < graph->nnodes; k++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -359,9 +370,9 @@ rev_record(PG_FUNCTION_ARGS)
 	if (!has_claim || strcmp(claimed_revision, id) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("revision \"%s\" is not claimed by this session", quote_input(id)),
+				 errmsg("revision \"%s\" is not claimed by this session", clip_for_message(id)),
 				 has_claim ? errdetail("This session claimed revision \"%s\".", claimed_revision) : 0,
-				 errhint("Call rev_claim('%s') first, then run its statements.", quote_input(id))));
+				 errhint("Call rev_claim('%s') first, then run its statements.", clip_for_message(id))));
 	up = (claimed_direction == REV_UPGRADE);
 
 	SPI_connect();

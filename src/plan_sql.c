@@ -53,7 +53,7 @@ plan_operation_argument(FunctionCallInfo fcinfo)
 		return REV_DOWNGRADE;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown operation \"%s\"", quote_input(operation)),
+			 errmsg("unrecognized operation \"%s\"", clip_for_message(operation)),
 			 errhint("Pass 'upgrade' or 'downgrade'.")));
 	pg_unreachable();
 }
@@ -102,7 +102,7 @@ rev_plan(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		values[0] = Int32GetDatum(i + 1);
 		values[1] = CStringGetTextDatum(node->id);
-		values[2] = BoolGetDatum(!node->outside_transaction);
+		values[2] = BoolGetDatum(node->transactional);
 		if (node->message)
 			values[3] = CStringGetTextDatum(node->message);
 		else

@@ -75,12 +75,12 @@ check_name_argument(bool is_label, const char *value)
 	if (is_label)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid branch label \"%s\"", quote_input(value)),
+				 errmsg("invalid branch label \"%s\"", clip_for_message(value)),
 				 errdetail_internal("%s", name_problem(check)),
 				 errhint("A branch label is 1 to 63 letters, digits or underscores.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid revision id \"%s\"", quote_input(value)),
+			 errmsg("invalid revision id \"%s\"", clip_for_message(value)),
 			 errdetail_internal("%s", name_problem(check)),
 			 errhint("A revision id is 1 to 63 letters, digits or underscores.")));
 }

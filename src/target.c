@@ -37,12 +37,12 @@ static void walk_down(RevGraph *graph, const char *target, int start, int steps,
 static void check_direction(const char *target, int steps, TargetUse use);
 
 /*
- * quote_input
+ * clip_for_message
  *		text, cut to TARGET_QUOTE_MAX bytes (on a character boundary) with
  *		"..." appended when longer, for quoting user input in messages.
  */
 char *
-quote_input(const char *text)
+clip_for_message(const char *text)
 {
 	int			len = strlen(text);
 	int			cut;
@@ -102,7 +102,7 @@ parse_target_or_error(const char *target, TargetSpec *spec)
 			break;
 		case TARGET_PARSE_BAD_NAME:
 			detail = psprintf("The revision or label part \"%s\" is invalid. %s",
-							  quote_input(pnstrdup(spec->name, spec->name_len)),
+							  clip_for_message(pnstrdup(spec->name, spec->name_len)),
 							  name_problem(spec->name_check));
 			break;
 		case TARGET_PARSE_BAD_STEPS:
@@ -114,7 +114,7 @@ parse_target_or_error(const char *target, TargetSpec *spec)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid target \"%s\"", quote_input(target)),
+			 errmsg("invalid target \"%s\"", clip_for_message(target)),
 			 errdetail_internal("%s", detail),
 			 errhint(TARGET_FORMS_HINT)));
 }
@@ -198,7 +198,7 @@ find_label(RevGraph *graph, const char *label)
 static RevList
 branch_members(RevGraph *graph, int label_node, bool only_applied_heads)
 {
-	bool	   *member = graph_descendants(graph, list_make_one(label_node));
+	bool	   *member = graph_descendants(graph, revlist_of_one(label_node));
 	RevList		all = only_applied_heads ? graph_current(graph) : graph_heads(graph);
 	RevList		result = {0, palloc(sizeof(int) * (all.n + 1))};
 	int			i;
@@ -269,7 +269,7 @@ walk_up(RevGraph *graph, const char *target, int start, int steps, int steps_bef
 					 errhint("Name the revision to move to, or use <label>@+N.")));
 		current = children.items[0];
 	}
-	pos->top = pos->floor = list_make_one(current);
+	pos->top = pos->floor = revlist_of_one(current);
 }
 
 /*
@@ -330,7 +330,7 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
 					 errhint("Name the revision to move to.")));
 		current = parents.items[0];
 	}
-	pos->floor = list_make_one(current);
+	pos->floor = revlist_of_one(current);
 	pos->top = graph_parents(graph, current);
 }
 
@@ -339,7 +339,7 @@ walk_down(RevGraph *graph, const char *target, int start, int steps, RevPosition
  *		Fill *pos with where target points, for the given use.  Raises an
  *		error, changing nothing, for a NULL, malformed, unknown, ambiguous
  *		or out-of-range target.  The helpers it calls get the target as
- *		quoted for messages (quote_input).
+ *		quoted for messages (clip_for_message).
  */
 void
 resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *pos)
@@ -353,7 +353,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 	memset(pos, 0, sizeof(*pos));
 	name = spec.name ? pnstrdup(spec.name, spec.name_len) : NULL;
 	/* From here on, messages quote the target cut short ("+000...0001"). */
-	target = quote_input(target);
+	target = clip_for_message(target);
 
 	switch (spec.kind)
 	{
@@ -384,7 +384,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 			else if (spec.steps < 0)
 				walk_down(graph, target, node, -spec.steps, pos);
 			else
-				pos->top = pos->floor = list_make_one(node);
+				pos->top = pos->floor = revlist_of_one(node);
 			break;
 
 		case TARGET_RELATIVE:
@@ -426,7 +426,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 
 		case TARGET_LABEL_BASE:
 			node = find_label(graph, name);
-			pos->floor = list_make_one(node);
+			pos->floor = revlist_of_one(node);
 			pos->top = graph_parents(graph, node);
 			break;
 
@@ -445,7 +445,7 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 			else if (list.n == 1)
 				walk_down(graph, target, list.items[0], -spec.steps, pos);
 			else if (spec.steps > 0)
-				walk_up_from_base(graph, target, list_make_one(node), spec.steps, pos);
+				walk_up_from_base(graph, target, revlist_of_one(node), spec.steps, pos);
 			else
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -79,7 +79,7 @@ tenant_current(void)
 	if (!valid_tenant_name(tenant))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pg_revisions.tenant \"%s\" is not a valid tenant name", quote_input(tenant)),
+				 errmsg("pg_revisions.tenant \"%s\" is not a valid tenant name", clip_for_message(tenant)),
 				 errdetail("A tenant is a schema named by a plain identifier: a letter or underscore, "
 						   "then letters, digits, underscores or dollar signs, at most %d bytes.",
 						   NAMEDATALEN - 1)));

@@ -12,7 +12,9 @@
 # ("plain pg_revisions alembic sqitch"), SQITCH_MAX_N (1000), ALEMBIC_MAX_N
 # (10000), GRAPH_N ("10000 100000"), GRAPH_CALLS (7), MEM_N (5000),
 # NOOP_CALLS (20), PLOT_DIR (test/bench; --quick: the run's output directory),
-# BENCH_OUTDIR (test/bench/out: the result files).
+# BENCH_OUTDIR (test/bench/out: the result files), NET_DELAY_MS (0: the
+# contenders connect through test/bench/delay_proxy.py, which delays every
+# chunk by NET_DELAY_MS each way: 0.5 for the 1 ms round trip of a network).
 #
 # Installs the peers (python3-alembic python3-psycopg2 sqitch libdbd-pg-perl
 # gnuplot-nox) with apt-get when missing; needs the extension installed
@@ -95,6 +97,7 @@ cleanup() {
         tail -n 25 "$ERRLOG" >&2
     fi
     [ -e "$WORK/mem.stop" ] || touch "$WORK/mem.stop" 2>/dev/null
+    [ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null
     wait 2>/dev/null
     pgrev_cluster_stop
     rm -rf "$WORK"
@@ -395,6 +398,18 @@ trap 'exit 143' TERM
     die "the cluster does not run with $PGREV_SERVER_OPTS"
 psql_val postgres "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_revisions'" | grep -q 1 ||
     die "pg_revisions is not installed in this server (run make install)"
+NET_DELAY_MS=${NET_DELAY_MS:-0}
+PROXY_PID=""
+if [ "$NET_DELAY_MS" != 0 ]; then
+    # Everything from here on, the contenders included, goes through the proxy.
+    proxy_port=$(pgrev__free_port) || die "no free port for the delay proxy"
+    "$PY" "$HERE/delay_proxy.py" "$proxy_port" "$PGPORT" "$NET_DELAY_MS" >"$WORK/proxy.out" 2>&1 &
+    PROXY_PID=$!
+    for _ in $(seq 1 50); do grep -q listening "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q listening "$WORK/proxy.out" || die "the delay proxy did not start: $(cat "$WORK/proxy.out")"
+    export PGPORT=$proxy_port
+    note "network emulated: every chunk delayed by $NET_DELAY_MS ms each way (test/bench/delay_proxy.py on port $proxy_port)"
+fi
 SETTINGS=$(psql_val postgres "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
     FROM pg_settings WHERE name IN ('max_locks_per_transaction', 'fsync', 'synchronous_commit',
         'full_page_writes', 'shared_buffers', 'work_mem', 'wal_level', 'max_wal_size', 'max_connections')")

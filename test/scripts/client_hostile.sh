@@ -146,7 +146,21 @@ run_in "$m5" 0 upgrade e1
 run_in "$m5" 0 history
 ! grep -q "$esc" "$work/out" || fail "history printed a raw ESC"
 out_has 'evil \x1b]0;owned\x1b\ \x1b[2J title'
-ok "ESC sequences in revision messages and server errors are printed as \\x1b"
+run_in "$m5" 0 --format json history
+! grep -q "$esc" "$work/out" || fail "history --format json printed a raw ESC"
+out_has '"evil \u001b]0;owned\u001b\\ \u001b[2J title"'
+ok "ESC sequences in revision messages and server errors are printed as \\x1b (JSON: \\u001b)"
+
+# A C1 control (U+009B, CSI for some terminals) in a message: escaped too.
+c1=$(printf '\302\233')
+rev "$m5/e4.sql" e4 e1 true "SELECT 1;" "c1 ${c1}2J"
+run_in "$m5" 0 upgrade e4
+! grep -q "$c1" "$work/err" "$work/out" || fail "a raw U+009B reached the terminal"
+err_has 'c1 \xc2\x9b2J'
+run_in "$m5" 0 --format json history
+! grep -q "$c1" "$work/out" || fail "history --format json printed a raw U+009B"
+out_has '"c1 \u009b2J"'
+ok "a C1 control (U+009B) is escaped as well"
 
 touch "$m5/e3${esc}[2Jx.sql"
 run_in "$m5" 2 check
