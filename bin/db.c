@@ -419,11 +419,13 @@ db_register(PGconn *conn, const MigSet *set, PGresult **failed)
 	if (set->n == 0)
 		return EXIT_OK;
 	buf_str(&b, "[");
-	for (int i = 0; i < set->n; i++)
+	for (int i = 0, k = 0; i < set->n; i++)
 	{
 		MigFile    *f = &set->files[i];
 
-		if (i)
+		if (f->replaces)
+			continue;			/* baselines: db_register_baselines, after */
+		if (k++)
 			buf_str(&b, ",");
 		buf_str(&b, "{\"revision\":");
 		buf_json(&b, f->revision);
@@ -479,5 +481,7 @@ db_register(PGconn *conn, const MigSet *set, PGresult **failed)
 		rc = EXIT_DB;
 	}
 	PQclear(res);
+	if (rc == EXIT_OK)
+		rc = db_register_baselines(conn, set, failed);
 	return rc;
 }

@@ -11,6 +11,9 @@
  *   -- branch_label: auth              optional
  *   -- depends_on: 9c8b7a6d5e4f        optional, comma-separated
  *   -- transactional: false            optional (default true)
+ *   -- replaces: 1a2b3c4d5e6f          a baseline (pg_revisions squash): no
+ *                                      down_revision; it replaces that
+ *                                      revision and all its ancestors
  *
  *   -- migrate:upgrade
  *   CREATE TABLE users (...);
@@ -237,13 +240,13 @@ static bool
 header_line(MigFile *f, const char *key, const char *value, int lineno, int *seen)
 {
 	static const char *const keys[] = {"revision", "down_revision", "message", "branch_label",
-	"depends_on", "transactional"};
+	"depends_on", "transactional", "replaces"};
 	int			k;
 
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < 7; k++)
 		if (strcmp(key, keys[k]) == 0)
 			break;
-	if (k == 6)
+	if (k == 7)
 		return true;			/* another comment: ignored */
 	if (seen[k])
 	{
@@ -290,6 +293,10 @@ header_line(MigFile *f, const char *key, const char *value, int lineno, int *see
 				return false;
 			}
 			break;
+		case 6:
+			f->replaces = xstrdup(value);
+			f->line_replaces = lineno;
+			return check_ids(f->path, lineno, "replaces", &f->replaces, 1);
 	}
 	return true;
 }
@@ -304,7 +311,7 @@ parse_file(MigFile *f)
 	char	   *text = read_all(f->path);
 	const char *p, *up_start = NULL, *up_end = NULL, *down_start = NULL, *down_end = NULL;
 	int			lineno = 0, nkeys = 0;
-	int			seen[6] = {0};
+	int			seen[7] = {0};
 	int			state = 0;		/* 0 header, 'u' upgrade, 'd' downgrade */
 	char	   *up_text, *down_text;
 
@@ -402,9 +409,15 @@ parse_file(MigFile *f)
 		file_error(f->path, 1, "missing \"-- revision: <id>\" in the header");
 		return false;
 	}
-	if (!seen[1])
+	if (!seen[1] && !seen[6])
 	{
 		file_error(f->path, 1, "missing \"-- down_revision:\" in the header (leave it empty for a root)");
+		return false;
+	}
+	if (seen[6] && (f->ndown > 0 || f->ndeps > 0 || f->branch_label || !f->transactional))
+	{
+		file_error(f->path, seen[6], "a baseline (\"-- replaces:\") has no down_revision, depends_on, "
+				   "branch_label or transactional: false");
 		return false;
 	}
 	if (state == 0)
@@ -725,7 +738,7 @@ files_heads(const MigSet *set, char ***heads)
 		}
 	*heads = xmalloc(sizeof(char *) * (set->n ? set->n : 1));
 	for (int i = 0; i < set->n; i++)
-		if (!isparent[i])
+		if (!isparent[i] && set->files[i].replaces == NULL)	/* a baseline is never a head */
 			(*heads)[n++] = set->files[i].revision;
 	free(isparent);
 	return n;

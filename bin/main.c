@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_revisions.h"
+#include "import.h"
 
 /* Print --help, with the exit codes, to out. */
 static void
@@ -44,11 +44,21 @@ usage(FILE *out)
 			"  stamp TARGET [--verify]   set the applied state to TARGET without running SQL; with\n"
 			"                            --verify only if schema public is what the history up to\n"
 			"                            TARGET builds (else exit 3, the differences listed)\n"
+			"  stamp --from alembic|flyway|dbmate|sqitch\n"
+			"                            the same, TARGET read from that tool's version table\n"
+			"  import alembic|flyway|dbmate|sqitch PATH\n"
+			"                            write that tool's history as migration files (into -m DIR,\n"
+			"                            which must hold none yet): ids, parents, dependencies kept\n"
+			"  squash [TARGET] [-m MSG]  write a baseline file (\"-- replaces: TARGET\") that new databases\n"
+			"                            run instead of TARGET (default head) and its ancestors\n"
 			"  current                   the applied heads of the database\n"
 			"  heads                     the heads of the revision graph\n"
 			"  history                   every revision, newest first\n"
 			"  merge -m MSG [REV...]     write a merge file (no REV: all heads of the files)\n"
 			"  sql [TARGET]              the SQL script upgrade TARGET would run (default: heads)\n"
+			"  revision --autogenerate ... --models-from MODULE:ATTRIBUTE, check --models-from ...\n"
+			"                            the models from a SQLAlchemy MetaData or declarative Base\n"
+			"                            (imported by $PYTHON, else python3; e.g. app.models:Base)\n"
 			"  check [--models FILE [--schema NAME]]\n"
 			"                            exit 1 when revisions are pending (for CI); with --models,\n"
 			"                            also when the schema differs from the models, printing the\n"
@@ -64,8 +74,8 @@ usage(FILE *out)
 			"Options:\n"
 			"  -d, --dbname CONNINFO     connection string or postgresql:// URL\n"
 			"                            (default: $DATABASE_URL, else PGHOST, PGPORT, PGDATABASE, ...)\n"
-			"  -m, --migrations-dir DIR  the migration files (default: migrations); after revision and\n"
-			"                            merge, -m is the message: use --migrations-dir there\n"
+			"  -m, --migrations-dir DIR  the migration files (default: migrations); after revision,\n"
+			"                            merge and squash, -m is the message: use --migrations-dir there\n"
 			"      --format text|json    results as aligned tables (default) or JSON\n"
 			"  -h, --help                this help\n"
 			"  -V, --version             the client's version\n"
@@ -130,7 +140,8 @@ main(int argc, char **argv)
 {
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
-	const char *format = "text", *value, *models = NULL, *schema = NULL;
+	const char *format = "text", *value, *models = NULL, *schema = NULL, *stamp_from = NULL;
+	const char *models_spec = NULL;
 	bool		nontx = false, autogen = false, each = false, verify = false;
 	const char *lock_timeout = NULL, *lock_retries = NULL;
 	const char *since = NULL;
@@ -140,7 +151,8 @@ main(int argc, char **argv)
 	while (i < argc)
 	{
 		const char *a = argv[i];
-		bool		msg_cmd = command && (strcmp(command, "revision") == 0 || strcmp(command, "merge") == 0);
+		bool		msg_cmd = command && (strcmp(command, "revision") == 0 || strcmp(command, "merge") == 0 ||
+										  strcmp(command, "squash") == 0);
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 		{
@@ -180,6 +192,14 @@ main(int argc, char **argv)
 			message = value;
 			continue;
 		}
+		if (command && (strcmp(command, "revision") == 0 || strcmp(command, "check") == 0) &&
+			(r = take(argc, argv, &i, NULL, "--models-from", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			models_spec = value;
+			continue;
+		}
 		if (command && (strcmp(command, "revision") == 0 || strcmp(command, "check") == 0))
 		{
 			if ((r = take(argc, argv, &i, NULL, "--models", &value)) != 0 ||
@@ -193,6 +213,14 @@ main(int argc, char **argv)
 					schema = value;
 				continue;
 			}
+		}
+		if (command && strcmp(command, "stamp") == 0 &&
+			(r = take(argc, argv, &i, NULL, "--from", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			stamp_from = value;
+			continue;
 		}
 		if (command && strcmp(command, "revision") == 0)
 		{
@@ -284,6 +312,17 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (models_spec)
+	{
+		char	   *rendered;
+
+		if (models)
+			return bad_usage("--models and --models-from exclude each other:", models_spec);
+		if ((r = models_from(models_spec, &rendered)) != EXIT_OK)
+			return r;
+		models = rendered;
+	}
+
 #define ARGS(min, max) \
 	do { if (npos < (min) || npos > (max)) \
 		return bad_usage((min) == (max) && (min) == 1 ? "this command needs one argument (a target):" : \
@@ -338,6 +377,13 @@ main(int argc, char **argv)
 		ARGS(1, 1);
 		return cmd_downgrade(&opts, pos[0]);
 	}
+	if (strcmp(command, "stamp") == 0 && stamp_from)
+	{
+		ARGS(0, 0);
+		if (verify)
+			return bad_usage("--verify does not go with", "--from");
+		return cmd_stamp_from(&opts, stamp_from);
+	}
 	if (strcmp(command, "stamp") == 0)
 	{
 		ARGS(1, 1);
@@ -384,6 +430,18 @@ main(int argc, char **argv)
 	{
 		ARGS(0, 1);
 		return cmd_test(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "squash") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_squash(&opts, npos ? pos[0] : "head", message);
+	}
+	if (strcmp(command, "import") == 0)
+	{
+		if (npos != 2)
+			return bad_usage("import needs a tool and a path: pg_revisions import "
+							 "alembic|flyway|dbmate|sqitch", "PATH");
+		return cmd_import(&opts, pos[0], pos[1]);
 	}
 	return bad_usage("unknown command", command);
 }

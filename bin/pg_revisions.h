@@ -57,6 +57,8 @@ typedef struct MigFile
 	int			line_revision;	/* header lines, for error messages */
 	int			line_down;
 	int			line_deps;
+	char	   *replaces;		/* a baseline ("-- replaces:"): the revision it replaces; else NULL */
+	int			line_replaces;
 } MigFile;
 
 /* All the files of a migrations directory. */
@@ -123,6 +125,10 @@ extern int	db_check_parents(PGconn *conn, const MigSet *set);
 extern int	db_register(PGconn *conn, const MigSet *set, PGresult **failed);
 extern const char *db_sqlstate(const PGresult *res);
 extern char *json_quote(const char *s);
+
+/* squash_cmd.c */
+extern int	db_register_baselines(PGconn *conn, const MigSet *set, PGresult **failed);
+extern int	cmd_squash(const Options *opts, const char *target, const char *message);
 
 /* escape.c */
 extern char *escape_controls(const char *s, const char *keep);

@@ -176,6 +176,20 @@ AS 'MODULE_PATHNAME', 'rev_squash'
 LANGUAGE C;
 REVOKE ALL ON FUNCTION pg_catalog.rev_squash(text, text, text) FROM PUBLIC;
 
+-- A baseline with the SQL given (a migration file with a "-- replaces:"
+-- header: what pg_revisions squash wrote, perhaps with seed rows added);
+-- idempotent like rev_add.
+CREATE FUNCTION pg_catalog.rev_add_baseline(
+    revision text,
+    replaces text,
+    upgrade text,
+    downgrade text DEFAULT NULL,
+    message text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rev_add_baseline'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION pg_catalog.rev_add_baseline(text, text, text, text, text) FROM PUBLIC;
+
 -- Each backend keeps the last DAG it loaded while revisions.state is
 -- unchanged (src/graph_cache.c).  The extension's own writes bump it; this
 -- trigger bumps it for every other change to the tables the DAG is read

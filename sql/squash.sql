@@ -78,6 +78,32 @@ SELECT rev_squash('q7', 'b7');
 SELECT pg_temp.err($$SELECT rev_drop('q7')$$);
 SELECT rev_drop('b7');
 SELECT rev_drop('q7');
+-- rev_add_baseline: a baseline with the SQL as given (a migration file with
+-- "-- replaces:", perhaps with seed rows added); idempotent like rev_add.
+SELECT rev_add('q8', 'CREATE TABLE sq_q8 (id int)', 'DROP TABLE sq_q8', down_revision => '{q5}');
+SELECT rev_add_baseline('b8', 'q8', 'CREATE TABLE sq_q8 (id int); INSERT INTO sq_q8 VALUES (8)',
+                        'DROP TABLE sq_q8', 'q8 with its row');
+SELECT rev_add_baseline('b8', 'q8', 'CREATE TABLE sq_q8 (id int); INSERT INTO sq_q8 VALUES (8)',
+                        'DROP TABLE sq_q8', 'another message: still a no-op');
+SELECT revision, upgrade_sql, downgrade_sql, replaces, message FROM revisions.revision WHERE revision = 'b8';
+SELECT revision, is_head FROM rev_history() WHERE revision IN ('b8', 'q8') ORDER BY revision;
+SELECT rev_add_baseline('b8n', 'q8', 'SELECT 1');
+SELECT downgrade_sql, message FROM revisions.revision WHERE revision = 'b8n';
+SELECT pg_temp.err($$SELECT rev_add_baseline('b8', 'q8', 'CREATE TABLE sq_q8 (id int)', 'DROP TABLE sq_q8')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('b8', 'q5', 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('q5', 'q8', 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('b9', 'nope', 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('b9', 'b8', 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline(NULL, 'q8', 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('b9', NULL, 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('b9', 'q8', NULL)$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('bad id', 'q8', 'SELECT 1')$$);
+SELECT pg_temp.err($$SELECT rev_add_baseline('b9', 'head', 'SELECT 1')$$);
+SELECT count(*) AS baselines_of_q8 FROM revisions.revision WHERE replaces = 'q8';
+SELECT has_function_privilege('public', 'rev_add_baseline(text, text, text, text, text)', 'EXECUTE') AS public_may_call;
+SELECT rev_drop('b8');
+SELECT rev_drop('b8n');
+SELECT rev_drop('q8');
 SELECT * FROM rev_heads();
 SELECT count(*) AS revisions FROM revisions.revision;
 

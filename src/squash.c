@@ -24,6 +24,7 @@
  * Rows that the replaced revisions inserted (seed data) are not part of a
  * schema: rev_squash names those revisions in a WARNING, and a client
  * writing the baseline to a file lets the user add the rows to it.
+ * rev_add_baseline registers such a file's baseline with its SQL as given.
  *
  *-------------------------------------------------------------------------
  */
@@ -38,6 +39,7 @@
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(rev_squash);
+PG_FUNCTION_INFO_V1(rev_add_baseline);
 
 /* What scan_statement needs. */
 typedef struct RowScan
@@ -252,6 +254,89 @@ rev_squash(PG_FUNCTION_ARGS)
 	}
 	/* The result must outlive SPI_finish, which frees SPI's memory. */
 	MemoryContextSwitchTo(caller_context);
+	result = cstring_to_text(id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * rev_add_baseline(revision text, replaces text, upgrade text,
+ *					downgrade text DEFAULT NULL, message text DEFAULT NULL)
+ *		RETURNS text
+ *		Register a baseline with the SQL given (a migration file with a
+ *		"-- replaces:" header, written by pg_revisions squash and perhaps
+ *		given seed rows since) replacing the registered revision replaces
+ *		and all its ancestors; returns its id.  Like rev_add, registering
+ *		the same baseline again (same id, same revision replaced, same SQL)
+ *		is a no-op, and other SQL or another replaced revision is an error.
+ */
+Datum
+rev_add_baseline(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"revision", "replaces", "upgrade"};
+	char	   *id;
+	char	   *replaces;
+	char	   *upgrade;
+	/* The downgrade of a baseline never runs (downgrades run the originals'): NULL is ''. */
+	char	   *downgrade = PG_ARGISNULL(3) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *message = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	char	   *checksum;
+	RevGraph   *graph;
+	int			target;
+	int			existing;
+	int			i;
+	text	   *result;
+
+	check_not_applying("rev_add_baseline");
+	for (i = 0; i < 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", names[i]),
+					 i == 2 ? errhint("A baseline's upgrade SQL builds what it replaces from nothing.") : 0));
+	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	replaces = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	upgrade = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	check_name_argument(false, id);
+	check_name_argument(false, replaces);
+	checksum = revision_checksum(upgrade, downgrade);
+
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph(false);
+	target = graph_find(graph, replaces);
+	if (target < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", replaces),
+				 errdetail("Baseline \"%s\" replaces a registered revision and all its ancestors.", id),
+				 errhint("Register the revisions it replaces first.")));
+	if (graph->nodes[target].replaces >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("baseline \"%s\" cannot replace \"%s\", which is a baseline itself", id, replaces)));
+	existing = graph_find(graph, id);
+	if (existing >= 0)
+	{
+		StoredRevision stored;
+
+		if (graph->nodes[existing].replaces != target)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("revision \"%s\" already exists", id),
+					 errdetail("It is not a baseline of \"%s\".", replaces),
+					 errhint("Give the baseline another id.")));
+		catalog_get_revision(id, &stored);
+		if (strcmp(stored.checksum, checksum) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("revision \"%s\" is already registered with different SQL", id),
+					 errdetail("Stored checksum %s, given %s.", stored.checksum, checksum),
+					 errhint("The SQL of a registered revision never changes: register the change as a new revision.")));
+	}
+	else
+		catalog_insert_baseline(id, message ? message : psprintf("baseline of %s", replaces),
+								upgrade, downgrade, checksum, replaces);
 	result = cstring_to_text(id);
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);

@@ -1,0 +1,270 @@
+/*
+ * bin/stamp_from.c — `pg_revisions stamp --from alembic|flyway|dbmate|sqitch`:
+ * read where the other tool left the database, in its own version table, and
+ * stamp exactly that state (after registering the files, as `stamp` does),
+ * in one transaction.
+ *
+ *   alembic  public.alembic_version: version_num, one row per head
+ *   flyway   public.flyway_schema_history: the successful rows with a version,
+ *            in installed_rank order (a BASELINE row counts every version up
+ *            to it as applied; an UNDO row or a DELETE row removes its version)
+ *   dbmate   public.schema_migrations: version, one row per applied migration
+ *   sqitch   sqitch.changes: change, one row per deployed change
+ *
+ * The versions are mapped to ids as `import` maps them (import_id).  A
+ * version without a migration file, a missing table, or an applied set that
+ * is not exactly some revisions and all their ancestors (dbmate and Flyway
+ * can apply out of order) is an error that stamps nothing.  An empty table
+ * stamps base.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+/* The version table of each tool, and the query reading it (id, kind). */
+static const char *const tables[] = {"public.alembic_version", "public.flyway_schema_history",
+"public.schema_migrations", "sqitch.changes"};
+static const char *const queries[] = {
+	"SELECT v.version_num, '' FROM public.alembic_version AS v",
+	"SELECT h.version, h.type FROM public.flyway_schema_history AS h "
+	"WHERE h.success AND h.version IS NOT NULL ORDER BY h.installed_rank",
+	"SELECT m.version, '' FROM public.schema_migrations AS m ORDER BY m.version",
+	"SELECT c.change, c.project FROM sqitch.changes AS c ORDER BY c.committed_at",
+};
+
+/* Mark f and its ancestors (down_revision and depends_on within the files) in mark. */
+static void
+mark_ancestors(const MigSet *set, const MigFile *f, char *mark)
+{
+	int		   *stack = xmalloc(sizeof(int) * (set->n + 1));
+	int			top = 0;
+
+	if (mark[f - set->files])
+	{
+		free(stack);
+		return;
+	}
+	mark[f - set->files] = 1;
+	stack[top++] = (int) (f - set->files);
+	while (top > 0)
+	{
+		const MigFile *g = &set->files[stack[--top]];
+
+		for (int j = 0; j < g->ndown + g->ndeps; j++)
+		{
+			MigFile    *p = files_find(set, j < g->ndown ? g->down[j] : g->deps[j - g->ndown]);
+
+			if (p && !mark[p - set->files])
+			{
+				mark[p - set->files] = 1;
+				stack[top++] = (int) (p - set->files);
+			}
+		}
+	}
+	free(stack);
+}
+
+/*
+ * Read the tool's table into applied (a flag per file).  Returns an exit
+ * code after printing the error.  Alembic's rows are heads: their ancestors
+ * are marked too.
+ */
+static int
+read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_name, char *applied)
+{
+	const char *params[1] = {tables[kind]};
+	PGresult   *res = db_exec(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
+	char	   *project = NULL;
+	int			rc = EXIT_OK;
+
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, "looking for the version table");
+		PQclear(res);
+		return EXIT_DB;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+	{
+		errmsgf("the database has no %s version table %s", kind_name, tables[kind]);
+		fprintf(stderr, "hint: connect to the database %s manages (-d CONNINFO)\n", kind_name);
+		PQclear(res);
+		return EXIT_USAGE;
+	}
+	PQclear(res);
+	res = PQexec(conn, queries[kind]);
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, "reading the version table");
+		PQclear(res);
+		return EXIT_DB;
+	}
+	for (int r = 0; r < PQntuples(res) && rc == EXIT_OK; r++)
+	{
+		const char *version = PQgetvalue(res, r, 0);
+		const char *extra = PQgetvalue(res, r, 1);
+		char	   *id = import_id(kind, version);
+		MigFile    *f = files_find(set, id);
+
+		if (kind == IMPORT_SQITCH)
+		{
+			if (project && strcmp(project, extra) != 0)
+			{
+				errmsgf("sqitch.changes holds changes of two projects, \"%s\" and \"%s\": not supported",
+						project, extra);
+				rc = EXIT_USAGE;
+				break;
+			}
+			project = xstrdup(extra);
+		}
+		if (kind == IMPORT_FLYWAY && strcmp(extra, "BASELINE") == 0)
+		{
+			/* Every version up to the baseline counts as applied. */
+			for (int i = 0; i < set->n; i++)
+				if (set->files[i].revision[0] == 'V' &&
+					flyway_version_cmp(set->files[i].revision + 1, version) <= 0)
+					mark_ancestors(set, &set->files[i], applied);
+		}
+		else if (f == NULL)
+		{
+			errmsgf("%s says version \"%s\" is applied, but no migration file has id \"%s\"",
+					tables[kind], version, id);
+			fprintf(stderr, "hint: import the project again (pg_revisions import %s), or stamp by hand\n",
+					kind_name);
+			rc = EXIT_USAGE;
+		}
+		else if (kind == IMPORT_FLYWAY && (strncmp(extra, "UNDO", 4) == 0 || strcmp(extra, "DELETE") == 0))
+			applied[f - set->files] = 0;
+		else if (kind == IMPORT_ALEMBIC)
+			mark_ancestors(set, f, applied);
+		else
+			applied[f - set->files] = 1;
+		free(id);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The heads of the applied set (applied files no applied file descends
+ * from); an error when the set is not exactly their ancestors.  *heads is
+ * malloc'ed.  Returns an exit code.
+ */
+static int
+applied_heads(const MigSet *set, const char *applied, const char *table, char ***heads, int *nheads)
+{
+	char	   *below = xmalloc(set->n + 1);
+	char	   *closure = xmalloc(set->n + 1);
+
+	memset(below, 0, set->n + 1);
+	memset(closure, 0, set->n + 1);
+	for (int i = 0; i < set->n; i++)
+		if (applied[i])
+			for (int j = 0; j < set->files[i].ndown + set->files[i].ndeps; j++)
+			{
+				const MigFile *g = &set->files[i];
+				MigFile    *p = files_find(set, j < g->ndown ? g->down[j] : g->deps[j - g->ndown]);
+
+				if (p)
+					below[p - set->files] = 1;
+			}
+	*heads = xmalloc(sizeof(char *) * (set->n + 1));
+	*nheads = 0;
+	for (int i = 0; i < set->n; i++)
+		if (applied[i] && !below[i])
+		{
+			(*heads)[(*nheads)++] = set->files[i].revision;
+			mark_ancestors(set, &set->files[i], closure);
+		}
+	for (int i = 0; i < set->n; i++)
+		if (closure[i] && !applied[i])
+		{
+			errmsgf("%s does not list \"%s\" as applied, but revisions after it are", table,
+					set->files[i].revision);
+			fprintf(stderr, "hint: the other tool applied migrations out of order; apply the missing ones "
+					"with it first, or stamp by hand\n");
+			return EXIT_USAGE;
+		}
+	free(below);
+	free(closure);
+	return EXIT_OK;
+}
+
+/*
+ * stamp --from KIND: register the files, read the tool's table, stamp that
+ * state; one transaction, nothing changed on any error.  Returns an exit code.
+ */
+int
+cmd_stamp_from(const Options *opts, const char *kind_name)
+{
+	ImportKind	kind;
+	MigSet		set;
+	PGconn	   *conn;
+	char	   *applied, **heads, **file_heads;
+	int			rc, nheads = 0, nfile_heads;
+	const char *target;
+	PGresult   *res;
+
+	if (!import_kind(kind_name, &kind))
+	{
+		errmsgf("unknown tool \"%s\": stamp --from reads alembic, flyway, dbmate or sqitch", kind_name);
+		return EXIT_USAGE;
+	}
+	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
+		return finish(conn, rc);
+	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
+		return finish(conn, rc);
+	applied = xmalloc(set.n + 1);
+	memset(applied, 0, set.n + 1);
+	rc = read_applied(conn, &set, kind, kind_name, applied);
+	if (rc == EXIT_OK)
+		rc = applied_heads(&set, applied, tables[kind], &heads, &nheads);
+	target = nheads == 1 ? heads[0] : "base";
+	if (rc == EXIT_OK && nheads > 1)
+	{
+		/* rev_stamp takes one target: several heads only when they are all the heads. */
+		nfile_heads = files_heads(&set, &file_heads);
+		target = "heads";
+		if (nfile_heads != nheads)
+		{
+			errmsgf("%s says %d heads are applied, but the files have %d heads: stamping some of several "
+					"heads is not supported", tables[kind], nheads, nfile_heads);
+			rc = EXIT_USAGE;
+		}
+	}
+	if (rc == EXIT_OK)
+	{
+		const char *params[1] = {target};
+		Table	   *t;
+		const char *const names[] = {"revision", "message", "file"};
+		const CellKind kinds[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT};
+
+		res = db_exec(conn, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", 1, params);
+		if (!db_ok(res))
+		{
+			db_report(conn, res, &set, NULL);
+			rc = EXIT_DB;
+		}
+		else if ((rc = db_command(conn, "COMMIT", &set)) == EXIT_OK)
+		{
+			t = table_new(3, names, kinds);
+			for (int r = 0; r < PQntuples(res); r++)
+			{
+				const char *row[3] = {PQgetvalue(res, r, 0), file_message(&set, PQgetvalue(res, r, 0)),
+				file_path(&set, PQgetvalue(res, r, 0))};
+
+				table_add(t, row);
+			}
+			fprintf(stderr, "pg_revisions: stamped from %s (%s)\n", tables[kind], target);
+			table_print(t, opts->json, NULL);
+			table_free(t);
+		}
+		PQclear(res);
+	}
+	if (rc != EXIT_OK)
+	{
+		rollback(conn);
+		fprintf(stderr, "nothing was changed\n");
+	}
+	return finish(conn, rc);
+}

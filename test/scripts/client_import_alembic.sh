@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Script test: `pg_revisions import alembic DIR` and `stamp --from alembic`
+# on a real Alembic project (Debian's python3-alembic; PYTHON=/usr/bin/python3
+# unless set): a root, two branches (one with a branch label), a merge with a
+# tuple down_revision, a revision with depends_on, the guide's own
+# 20250813_auth_full (it inspects the database with op.get_bind(): adopted),
+# and one revision after it.
+#
+# 1. Alembic itself upgrades one database to the merge + depends_on revision,
+#    the imported files another: same schema (pg_dump -s -n public).
+# 2. The adopted revision: listed with its reason, irreversible, and a fresh
+#    database stops on it with a clear error instead of silently skipping it.
+# 3. stamp --from alembic on the database Alembic brought to head: current is
+#    the head, nothing pending.  Two applied heads (before the merge) that are
+#    not all the heads: an error that stamps nothing.
+# 4. Bad versions/ (a cycle, a missing parent, one id twice, a syntax error):
+#    an error naming the file, nothing written.
+set -euo pipefail
+
+test_name=client_import_alembic
+# shellcheck source=test/scripts/client_helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/client_helpers.bash"
+
+export PYTHON=${PYTHON:-/usr/bin/python3}
+if ! "$PYTHON" -c "import alembic, sqlalchemy, psycopg2" 2>/dev/null; then
+    echo "skip: $PYTHON lacks alembic, sqlalchemy or psycopg2 (Debian: python3-alembic python3-psycopg2)"
+    exit 0
+fi
+fresh="${db}_fresh"
+cleanup_fresh() {
+    local rc=$?
+    psql_q -d postgres -c "DROP DATABASE IF EXISTS $fresh WITH (FORCE)" >/dev/null 2>&1 || true
+    client_helpers_cleanup
+    return "$rc"
+}
+trap cleanup_fresh EXIT
+psql_q -d postgres -c "CREATE DATABASE $fresh"
+psql_q -d "$fresh" -c "CREATE EXTENSION pg_revisions"
+psql_q -d "$db" -c "CREATE EXTENSION pg_revisions"
+
+schema() { "$PG_BIN/pg_dump" -s -n public -T alembic_version -d "$1" | grep -v -e '^--' -e '^$' -e '^\\restrict' -e '^\\unrestrict'; }
+header() { sed -n "s/^-- $2: *//p" "$1"; }
+file_of() {
+    local f
+    f=$(grep -lx -- "-- revision: $2" "$work/$1"/*.sql) || fail "no file of revision $2 in $1"
+    echo "$f"
+}
+nothing_written() {
+    [ ! -e "$work/$1" ] || fail "$1 was written after a failed import: $(ls -a "$work/$1")"
+}
+
+# ---------------------------------------------------------------- the project
+proj="$work/auth"
+mkdir -p "$proj"
+(cd "$proj" && "$PYTHON" -m alembic init migrations >/dev/null)
+url="postgresql://$PGUSER@$PGHOST:$PGPORT/$db"
+sed -i "s|^sqlalchemy.url = .*|sqlalchemy.url = $url|" "$proj/alembic.ini"
+v="$proj/migrations/versions"
+rev() {  # rev FILE DOCSTRING HEADER_LINES UPGRADE_BODY DOWNGRADE_BODY
+    printf '"""%s\n\nRevision ID: x\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n%s\n\n\ndef upgrade():\n%s\n\n\ndef downgrade():\n%s\n' \
+        "$2" "$3" "$4" "$5" >"$v/$1"
+}
+rev 1a2b3c4d5e6f_create_users.py "create users" \
+    'revision = "1a2b3c4d5e6f"
+down_revision = None
+branch_labels = None
+depends_on = None' \
+    '    op.create_table("users", sa.Column("id", sa.String(), primary_key=True),
+                    sa.Column("email", sa.String(255), nullable=False, unique=True),
+                    sa.Column("created_at", sa.DateTime(), server_default=sa.text("CURRENT_TIMESTAMP"), nullable=False))' \
+    '    op.drop_table("users")'
+rev 2b_posts.py "add posts" \
+    'revision: str = "2b2b2b2b2b2b"
+down_revision: str = "1a2b3c4d5e6f"' \
+    '    op.create_table("posts", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("user_id", sa.String(), sa.ForeignKey("users.id"), nullable=False),
+                    sa.Column("body", sa.Text()))
+    op.execute("INSERT INTO users (id, email) VALUES (%s, %s)" % ("'"'admin'"'", "'"'admin@example.com'"'"))' \
+    '    op.drop_table("posts")
+    op.execute("DELETE FROM users WHERE id = '"'admin'"'")'
+rev 3c_audit.py "audit log" \
+    'revision = "3c3c3c3c3c3c"
+down_revision = "1a2b3c4d5e6f"
+branch_labels = ("audit",)' \
+    '    op.create_table("audit_log", sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+                    sa.Column("what", sa.Text(), nullable=False))' \
+    '    op.drop_table("audit_log")'
+rev 4d_merge.py "merge heads" \
+    'revision = "4d4d4d4d4d4d"
+down_revision = ("2b2b2b2b2b2b", "3c3c3c3c3c3c")' \
+    '    pass' '    pass'
+rev 5e_index.py "index audit" \
+    'revision = "5e5e5e5e5e5e"
+down_revision = "4d4d4d4d4d4d"
+depends_on = ["3c3c3c3c3c3c"]' \
+    '    op.create_index("ix_audit_what", "audit_log", ["what"])
+    op.add_column("users", sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False))' \
+    '    op.drop_column("users", "is_active")
+    op.drop_index("ix_audit_what", table_name="audit_log")'
+# The guide's hand-written revision (section 5), shortened: it inspects the database.
+cat >"$v/20250813_auth_full_schema.py" <<'EOF'
+"""auth: full schema"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "20250813_auth_full"
+down_revision = "5e5e5e5e5e5e"
+branch_labels = None
+depends_on = None
+
+def upgrade():
+    bind = op.get_bind()
+    insp = sa.inspect(bind)
+    if not insp.has_table("refresh_tokens"):
+        op.create_table(
+            "refresh_tokens",
+            sa.Column("jti", sa.String(), primary_key=True),
+            sa.Column("user_id", sa.String(), sa.ForeignKey("users.id"), nullable=False),
+            sa.Column("revoked", sa.Boolean(), server_default=sa.false(), nullable=False),
+        )
+        op.create_index("ix_refresh_user_revoked", "refresh_tokens", ["user_id", "revoked"])
+
+def downgrade():
+    bind = op.get_bind()
+    insp = sa.inspect(bind)
+    if insp.has_table("refresh_tokens"):
+        op.drop_table("refresh_tokens")
+EOF
+rev 6f_after.py "add users.name" \
+    'revision = "6f6f6f6f6f6f"
+down_revision = "20250813_auth_full"' \
+    '    op.add_column("users", sa.Column("name", sa.String(100)))' \
+    '    op.drop_column("users", "name")'
+
+alembic_() { (cd "$proj" && "$PYTHON" -m alembic "$@" >/dev/null 2>"$work/alembic.err") || fail "alembic $*: $(cat "$work/alembic.err")"; }
+
+# ---------------------------------------------------------------- import
+run 0 import alembic auth -m mig
+err_has "imported 7 revisions from alembic into mig"
+err_has "20250813_auth_full: it inspects the database (op.get_bind())"
+err_has "pg_revisions squash"
+[ "$(header "$(file_of mig 4d4d4d4d4d4d)" down_revision)" = "2b2b2b2b2b2b, 3c3c3c3c3c3c" ] || fail "merge parents"
+[ "$(header "$(file_of mig 3c3c3c3c3c3c)" branch_label)" = "audit" ] || fail "branch label"
+[ "$(header "$(file_of mig 5e5e5e5e5e5e)" depends_on)" = "3c3c3c3c3c3c" ] || fail "depends_on"
+[ "$(header "$(file_of mig 2b2b2b2b2b2b)" message)" = "add posts" ] || fail "docstring as message"
+[ "$(header "$(file_of mig 1a2b3c4d5e6f)" down_revision)" = "" ] || fail "root"
+grep -q 'CREATE TABLE posts' "$(file_of mig 2b2b2b2b2b2b)" || fail "offline SQL missing: $(cat "$(file_of mig 2b2b2b2b2b2b)")"
+grep -q "DROP TABLE posts" "$(file_of mig 2b2b2b2b2b2b)" || fail "downgrade SQL missing"
+f=$(file_of mig 20250813_auth_full)
+grep -q "Adopted from Alembic" "$f" || fail "adopted revision lacks its comment: $(cat "$f")"
+if sed -n '/^-- migrate:downgrade/,$p' "$f" | grep -v '^-- migrate:downgrade' | grep -q '[^[:space:]]'; then
+    fail "adopted revision has a downgrade: $(cat "$f")"
+fi
+ok "import alembic: ids, merge parents, branch label, depends_on, docstring message, offline SQL; get_bind() adopted"
+
+# ---------------------------------------------------------------- same schema
+alembic_ upgrade 5e5e5e5e5e5e
+PGDATABASE=$fresh run 0 upgrade 5e5e5e5e5e5e -m mig
+a=$(schema "$db"); b=$(schema "$fresh")
+[ "$a" = "$b" ] || fail "Alembic and the imported files build different schemas:
+$(diff <(echo "$a") <(echo "$b"))"
+[ "$(value "SELECT count(*) FROM users WHERE id = 'admin'")" = "1" ] || fail "seed row"
+[ "$("$PG_BIN/psql" -X -A -t -d "$fresh" -c "SELECT count(*) FROM users WHERE id = 'admin'")" = "1" ] || fail "seed row (imported)"
+ok "Alembic itself and the imported files give the same schema and rows up to 5e5e5e5e5e5e"
+
+PGDATABASE=$fresh run 3 upgrade -m mig
+err_has "revision 20250813_auth_full was adopted from Alembic and cannot run here"
+ok "a fresh database stops on the adopted revision with a clear error"
+
+# ---------------------------------------------------------------- stamp --from alembic
+alembic_ upgrade head
+run 0 stamp --from alembic -m mig
+[ "$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "6f6f6f6f6f6f" ] || fail "stamp --from alembic: $(value "SELECT rev_current()")"
+run 0 check -m mig
+ok "stamp --from alembic: the database Alembic brought to head is at head, nothing pending"
+
+# ---------------------------------------------------------------- squash: new databases skip the adopted revision
+run 0 squash -m "auth baseline" --migrations-dir mig
+base_file="$work/$(cat "$work/out")"
+grep -qx -- "-- replaces: 6f6f6f6f6f6f" "$base_file" || fail "baseline header: $(head -3 "$base_file")"
+err_has '"2b2b2b2b2b2b"'
+sed -i "/^-- migrate:downgrade/i INSERT INTO public.users (id, email) VALUES ('admin', 'admin@example.com');\n" "$base_file"
+PGDATABASE=$fresh run 0 downgrade base -m mig
+PGDATABASE=$fresh run 0 upgrade -m mig
+a=$(schema "$db"); b=$(schema "$fresh")
+[ "$a" = "$b" ] || fail "the baseline and Alembic's head build different schemas:
+$(diff <(echo "$a") <(echo "$b"))"
+[ "$("$PG_BIN/psql" -X -A -t -d "$fresh" -c "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "6f6f6f6f6f6f" ] || fail "fresh not at head"
+run 0 upgrade -m mig
+[ "$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "6f6f6f6f6f6f" ] || fail "adopted db moved"
+rm "$base_file"
+ok "squash on the adopted database: a fresh database reaches head through the baseline (adopted revision skipped), same schema as Alembic's"
+
+alembic_ downgrade 1a2b3c4d5e6f
+alembic_ upgrade 2b2b2b2b2b2b
+alembic_ upgrade 3c3c3c3c3c3c
+[ "$(value "SELECT count(*) FROM alembic_version")" = "2" ] || fail "alembic did not leave two heads"
+before=$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")
+run 2 stamp --from alembic -m mig
+err_has "public.alembic_version says 2 heads are applied, but the files have 1 heads"
+[ "$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "$before" ] || fail "a failed stamp changed the state"
+ok "two applied heads that are not all the heads: an error, nothing stamped"
+
+# ---------------------------------------------------------------- bad versions/
+bad_case() {  # bad_case NAME MESSAGE: import must fail naming the file, nothing written
+    run 2 import alembic auth -m bad
+    err_has "$1"
+    err_has "$2"
+    nothing_written bad
+}
+cp "$v/2b_posts.py" "$work/keep.py"
+sed -i 's/down_revision: str = "1a2b3c4d5e6f"/down_revision: str = "6f6f6f6f6f6f"/' "$v/2b_posts.py"
+bad_case "_schema.py:6: error: revision \"20250813_auth_full\" is part of a cycle:" "2b2b2b2b2b2b -> 6f6f6f6f6f6f"
+sed -i 's/down_revision: str = "6f6f6f6f6f6f"/down_revision: str = "0000dead0000"/' "$v/2b_posts.py"
+bad_case "2b_posts.py" 'names the parent "0000dead0000", which is not in the project'
+cp "$work/keep.py" "$v/2b_posts.py"
+cp "$v/3c_audit.py" "$v/3d_again.py"
+bad_case "3d_again.py" 'duplicate revision id "3c3c3c3c3c3c"'
+rm "$v/3d_again.py"
+printf 'revision = "7a"\ndown_revision = "6f6f6f6f6f6f"\ndef upgrade(:\n    pass\n' >"$v/7a_broken.py"
+bad_case "7a_broken.py:3: error: syntax error" "7a_broken.py"
+printf 'revision = "7a"\ndown_revision = make_parent()\n' >"$v/7a_broken.py"
+bad_case "7a_broken.py:2: error: down_revision is not a literal" "7a_broken.py"
+rm "$v/7a_broken.py"
+PYTHON=/nonexistent/python3 run 2 import alembic auth -m bad
+err_has 'could not run "/nonexistent/python3"'
+nothing_written bad
+ok "bad versions/ (a cycle, a missing parent, one id twice, a syntax error, a non-literal, no Python): error naming the file, nothing written"
