@@ -27,7 +27,7 @@ read_models(const char *path, char **text)
 	if (*text == NULL)
 	{
 		errmsgf("could not read the models file \"%s\": %s", path,
-				errno == EINVAL ? "not a text file (a NUL byte)" : strerror(errno));
+				read_error(errno));
 		fprintf(stderr, "hint: the models are the DDL of the schema as it should be (CREATE TABLE ..., "
 				"unqualified); pass --models FILE (default: models.sql in the current directory)\n");
 		return EXIT_USAGE;

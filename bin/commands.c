@@ -5,10 +5,11 @@
  *
  * A state-changing command registers every file with rev_add and then runs
  * its SQL call in ONE transaction: either the files are registered and
- * applied, or nothing changed.  The exception is a revision marked
+ * applied, or nothing changed.  upgrade and downgrade take their plan from
+ * the server (rev_plan).  The exception is a plan with a revision marked
  * "-- transactional: false": what comes before it is committed, then its
- * statements run one by one at top level (rev_claim ... rev_record), then the
- * rest follows in a new transaction.
+ * statements run one by one at top level (rev_claim ... rev_record) and the
+ * session is cleaned, then the rest follows in a new transaction.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ revision_plan(const MigSet *set, const char *head, const char *branch_label,
 	nr->ndown = 0;
 	nr->deps = NULL;
 	nr->ndeps = 0;
-	if (branch_label && !valid_id(branch_label))
+	if (branch_label && pgrev_check_name(branch_label, strlen(branch_label)) != NAME_OK)
 	{
 		errmsgf("invalid branch label \"%s\": 1 to 63 letters, digits or underscores, not head/heads/base",
 				branch_label);
@@ -308,23 +309,72 @@ cmd_merge(const Options *opts, const char *message, char **revs, int nrevs)
 	return rc;
 }
 
-/* The first line of a statement, shortened, for progress lines. */
+/*
+ * The first line of a statement (the one sent), shortened, for progress
+ * lines; control characters escaped.
+ */
 static void
 print_statement_line(const char *prefix, int k, int n, const char *stmt)
 {
 	int			len = 0;
+	char	   *line, *shown;
 
 	while (stmt[len] && stmt[len] != '\n' && len < 72)
 		len++;
-	fprintf(stderr, "%sstatement %d of %d: %.*s%s\n", prefix, k, n, len, stmt,
-			stmt[len] ? " ..." : "");
+	line = xmalloc(len + 1);
+	memcpy(line, stmt, len);
+	line[len] = '\0';
+	shown = escape_controls(line, "\t");
+	fprintf(stderr, "%sstatement %d of %d: %s%s\n", prefix, k, n, shown, stmt[len] ? " ..." : "");
+	free(shown);
+	free(line);
+}
+
+/*
+ * After the statements of a non-transactional revision, before the client's
+ * own rev_record: give the session back its identity and settings (what SET
+ * ROLE, SET SESSION AUTHORIZATION and SET, including search_path and
+ * standard_conforming_strings, changed), so they cannot steer rev_record or
+ * anything after it.  DISCARD ALL would also do this, but it drops every
+ * advisory lock, and the claim rev_claim took is one: it must hold until
+ * rev_record.  Returns an exit code.
+ */
+static int
+reset_session(PGconn *conn, const MigSet *set, const char *id)
+{
+	static const char *const resets[] = {"RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL"};
+
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+	{
+		errmsgf("non-transactional revision \"%s\" left a transaction block open (a BEGIN without "
+				"COMMIT?); it is rolled back and the revision is not recorded", id);
+		rollback(conn);
+		return EXIT_DB;
+	}
+	for (int i = 0; i < 3; i++)
+	{
+		PGresult   *res = PQexecParams(conn, resets[i], 0, NULL, NULL, NULL, NULL, 0);
+
+		if (!db_ok(res))
+		{
+			db_report(conn, res, set, "restoring the session after a non-transactional revision");
+			PQclear(res);
+			return EXIT_DB;
+		}
+		PQclear(res);
+	}
+	return EXIT_OK;
 }
 
 /*
  * Apply (op "upgrade") or revert (op "downgrade") one non-transactional
  * revision outside any transaction: rev_claim gives its statements, each runs
- * at top level (autocommit), then rev_record records it.  The caller has
- * committed everything before.  Returns an exit code.
+ * at top level (autocommit) on its own, then the session's identity and
+ * settings are reset, rev_record records it, and DISCARD ALL drops what else
+ * the revision left in the session.  So nothing a revision does to its
+ * session (SET search_path, SET ROLE, a temporary table...) reaches the next
+ * revision or the client's own queries.  The caller has committed everything
+ * before.  Returns an exit code.
  */
 static int
 run_nontransactional(PGconn *conn, const MigSet *set, const char *id, const char *op)
@@ -353,12 +403,20 @@ run_nontransactional(PGconn *conn, const MigSet *set, const char *id, const char
 		PGresult   *r;
 
 		print_statement_line("pg_revisions:   ", i + 1, n, stmt);
-		r = PQexec(conn, stmt);
+		/*
+		 * The extended protocol runs exactly one statement: text that the
+		 * server would read as several (rev_claim split it with
+		 * standard_conforming_strings on; a revision may have turned it
+		 * off) is refused instead of running a statement never listed.
+		 */
+		r = PQexecParams(conn, stmt, 0, NULL, NULL, NULL, NULL, 0);
 		if (!db_ok(r))
 		{
 			db_report(conn, r, set, NULL);
-			fprintf(stderr, "pg_revisions: revision \"%s\"%s%s%s stopped at statement %d of %d:\n%s\n",
-					id, path ? " (" : "", path ? path : "", path ? ")" : "", i + 1, n, stmt);
+			fprintf(stderr, "pg_revisions: revision \"%s\"%s%s%s stopped at statement %d of %d:\n",
+					id, path ? " (" : "", path ? path : "", path ? ")" : "", i + 1, n);
+			fput_escaped(stmt, "\n\t\r", stderr);
+			fputc('\n', stderr);
 			if (i > 0)
 				fprintf(stderr, "statements 1 to %d ran and stay committed; ", i);
 			else
@@ -377,11 +435,30 @@ run_nontransactional(PGconn *conn, const MigSet *set, const char *id, const char
 		PQclear(r);
 	}
 	PQclear(res);
+	if (reset_session(conn, set, id) != EXIT_OK)
+	{
+		fprintf(stderr, "its %d statement%s ran; re-running retries the revision\n", n, n == 1 ? "" : "s");
+		return EXIT_DB;
+	}
 	res = db_exec(conn, "SELECT pg_catalog.rev_record($1)", 1, params);
 	if (!db_ok(res))
 	{
 		db_report(conn, res, set, "recording a non-transactional revision");
 		fprintf(stderr, "its %d statement%s ran; re-running retries the revision\n", n, n == 1 ? "" : "s");
+		PQclear(res);
+		return EXIT_DB;
+	}
+	PQclear(res);
+
+	/*
+	 * Now that the claim is gone, drop the rest of what the revision left in
+	 * the session: temporary tables (which would shadow the next revision's
+	 * tables), prepared statements, cursors, LISTENs, advisory locks.
+	 */
+	res = PQexecParams(conn, "DISCARD ALL", 0, NULL, NULL, NULL, NULL, 0);
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, "cleaning the session after a non-transactional revision");
 		PQclear(res);
 		return EXIT_DB;
 	}
@@ -440,25 +517,209 @@ check_single_head(PGconn *conn, const MigSet *set)
 	return rc;
 }
 
+/* One step of a plan, from rev_plan. */
+typedef struct PlanStep
+{
+	char	   *revision;
+	bool		transactional;
+} PlanStep;
+
 /*
- * upgrade [TARGET]: register the files and apply what rev_pending(TARGET)
- * lists.  Without non-transactional revisions: one rev_upgrade(TARGET) call,
- * one transaction.  With them: the revisions before each one are applied with
- * rev_upgrade(x) each and committed, the non-transactional one runs on its
- * own, and so on; the plan is computed once, so relative targets keep their
- * meaning.
+ * The plan of op ("upgrade" or "downgrade") to target, from the server's
+ * rev_plan (the one planner: the client never works a plan out itself), in
+ * *steps (malloc'ed).  Returns the number of steps, or -1 after reporting the
+ * error.  Read-only.
+ */
+static int
+fetch_plan(PGconn *conn, const MigSet *set, const char *target, const char *op, PlanStep **steps)
+{
+	const char *params[2] = {target, op};
+	PGresult   *res = db_exec(conn, "SELECT p.revision, p.transactional "
+							  "FROM pg_catalog.rev_plan($1, $2) AS p ORDER BY p.step", 2, params);
+	int			n;
+
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, NULL);
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	*steps = xmalloc(sizeof(PlanStep) * (n ? n : 1));
+	for (int r = 0; r < n; r++)
+	{
+		(*steps)[r].revision = xstrdup(PQgetvalue(res, r, 0));
+		(*steps)[r].transactional = PQgetvalue(res, r, 1)[0] == 't';
+	}
+	PQclear(res);
+	return n;
+}
+
+/*
+ * Call rev_upgrade(target) (up) or rev_downgrade(target) in the caller's
+ * transaction, expecting it to move exactly steps[0..count), in that order.
+ * Anything else means the database moved under the plan (another session):
+ * an error.  Returns an exit code.
+ */
+static int
+move_exactly(PGconn *conn, const MigSet *set, const char *target, const PlanStep *steps, int count,
+			 bool up, Table *t)
+{
+	const char *params[1] = {target};
+	PGresult   *res = db_exec(conn, up ? "SELECT r FROM pg_catalog.rev_upgrade($1) AS r" :
+							  "SELECT r FROM pg_catalog.rev_downgrade($1) AS r", 1, params);
+	bool		same;
+
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, NULL);
+		PQclear(res);
+		return EXIT_DB;
+	}
+	same = PQntuples(res) == count;
+	for (int r = 0; same && r < count; r++)
+		same = strcmp(PQgetvalue(res, r, 0), steps[r].revision) == 0;
+	if (!same)
+	{
+		errmsgf("the plan changed while it ran: %s('%s') %s %d revision%s where the plan had %d "
+				"(another session moved the database?)", up ? "rev_upgrade" : "rev_downgrade", target,
+				up ? "applied" : "reverted", PQntuples(res), PQntuples(res) == 1 ? "" : "s", count);
+		PQclear(res);
+		return EXIT_DB;
+	}
+	add_result(t, set, res);
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/*
+ * Move exactly the transactional steps[0..count) of a plan, in order, in the
+ * caller's transaction.  The one target that could do it in one call is the
+ * last step's: rev_upgrade('LAST') applies LAST and its unapplied ancestors,
+ * rev_downgrade('LAST-1') reverts LAST and its applied descendants.  When
+ * rev_plan says that is exactly these steps (a chain, the usual case): one
+ * call.  Else one call per step, each moving exactly its revision (the plan
+ * puts a revision's ancestors, or for a downgrade its descendants, before
+ * it).  Returns an exit code.
+ */
+static int
+run_steps(PGconn *conn, const MigSet *set, const PlanStep *steps, int count, bool up, Table *t)
+{
+	char		target[PGREV_NAME_MAX_LEN + 8];
+	bool		whole = (count == 1);
+	int			rc = EXIT_OK;
+
+	snprintf(target, sizeof(target), up ? "%s" : "%s-1", steps[count - 1].revision);
+	if (count > 1)
+	{
+		PlanStep   *check;
+		int			ncheck = fetch_plan(conn, set, target, up ? "upgrade" : "downgrade", &check);
+
+		if (ncheck < 0)
+			return EXIT_DB;
+		whole = (ncheck == count);
+		for (int i = 0; i < ncheck; i++)
+		{
+			if (whole && strcmp(check[i].revision, steps[i].revision) != 0)
+				whole = false;
+			free(check[i].revision);
+		}
+		free(check);
+	}
+	if (whole)
+		return move_exactly(conn, set, target, steps, count, up, t);
+	for (int i = 0; i < count && rc == EXIT_OK; i++)
+		rc = run_steps(conn, set, &steps[i], 1, up, t);
+	return rc;
+}
+
+/*
+ * Carry out a plan from rev_plan, in the transaction the caller opened (the
+ * files are registered in it).  Without a non-transactional step: one
+ * rev_upgrade(target) or rev_downgrade(target) call and COMMIT, so that
+ * everything is done or nothing.  With them: the transactional steps before
+ * each non-transactional one (run_steps: exactly those), committed before
+ * it, which runs on its own outside a transaction (run_nontransactional);
+ * then a new transaction for the rest.  The plan is fetched once, so relative targets
+ * (-1, LABEL@-2) keep their meaning.  The ids moved go to t.  Returns an exit
+ * code; on failure the step that failed is rolled back and what came before
+ * it stays (listed in t).
+ */
+static int
+run_plan(PGconn *conn, const MigSet *set, const char *target, bool up,
+		 const PlanStep *steps, int n, Table *t)
+{
+	const char *moved = up ? "applied" : "reverted";
+	bool		any_nontx = false;
+	int			rc = EXIT_OK;
+
+	for (int i = 0; i < n; i++)
+		if (!steps[i].transactional)
+			any_nontx = true;
+	if (!any_nontx)
+	{
+		rc = call_setof(conn, set, up ? "SELECT r FROM pg_catalog.rev_upgrade($1) AS r" :
+						"SELECT r FROM pg_catalog.rev_downgrade($1) AS r", target, t);
+		if (rc == EXIT_OK)
+			rc = db_command(conn, "COMMIT", set);
+		if (rc != EXIT_OK)
+		{
+			rollback(conn);
+			fprintf(stderr, "nothing was changed: no file registered, no revision %s\n"
+					"next: correct the revision named above and re-run (once registered, a revision "
+					"cannot change: pg_revisions history shows which are)\n", moved);
+		}
+		return rc;
+	}
+	for (int i = 0; i < n && rc == EXIT_OK; i++)
+	{
+		if (steps[i].transactional)
+		{
+			int			run = 1;
+
+			/* The transactional steps up to the next non-transactional one. */
+			while (i + run < n && steps[i + run].transactional)
+				run++;
+			rc = run_steps(conn, set, &steps[i], run, up, t);
+			i += run - 1;
+			if (rc == EXIT_OK && i + 1 == n)
+				rc = db_command(conn, "COMMIT", set);
+			if (rc != EXIT_OK)
+			{
+				rollback(conn);
+				fprintf(stderr, "this step was rolled back%s\n",
+						table_rows(t) ? "; what came before it stays (listed on stdout)" :
+						": nothing was changed");
+			}
+			continue;
+		}
+		if ((rc = db_command(conn, "COMMIT", set)) != EXIT_OK)
+		{
+			rollback(conn);
+			break;
+		}
+		if ((rc = run_nontransactional(conn, set, steps[i].revision, up ? "upgrade" : "downgrade")) != EXIT_OK)
+			break;
+		add_revision(t, set, steps[i].revision);
+		if (i + 1 < n)
+			rc = db_command(conn, "BEGIN", set);
+	}
+	return rc;
+}
+
+/*
+ * upgrade [TARGET]: register the files and apply what rev_plan(TARGET)
+ * lists (run_plan): in one transaction when no revision of the plan is
+ * non-transactional.
  */
 int
 cmd_upgrade(const Options *opts, const char *target)
 {
 	MigSet		set;
 	PGconn	   *conn;
-	PGresult   *res;
-	const char *params[1] = {target};
 	Table	   *t = table_new(3, applied_names, applied_kinds);
-	int			rc, n, i = 0;
-	bool		any_nontx = false;
-	char	  **plan;
+	PlanStep   *steps;
+	int			rc, n;
 
 	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
@@ -469,71 +730,13 @@ cmd_upgrade(const Options *opts, const char *target)
 		rollback(conn);
 		return finish(conn, rc);
 	}
-	res = db_exec(conn, "SELECT p FROM pg_catalog.rev_pending($1) AS p", 1, params);
-	if (!db_ok(res))
+	if ((n = fetch_plan(conn, &set, target, "upgrade", &steps)) < 0)
 	{
-		db_report(conn, res, &set, NULL);
 		fprintf(stderr, "nothing was changed\n");
-		PQclear(res);
 		rollback(conn);
 		return finish(conn, EXIT_DB);
 	}
-	n = PQntuples(res);
-	plan = xmalloc(sizeof(char *) * (n ? n : 1));
-	for (int r = 0; r < n; r++)
-	{
-		MigFile    *f = files_find(&set, PQgetvalue(res, r, 0));
-
-		plan[r] = xstrdup(PQgetvalue(res, r, 0));
-		if (f && !f->transactional)
-			any_nontx = true;
-	}
-	PQclear(res);
-
-	if (!any_nontx)
-	{
-		rc = call_setof(conn, &set, "SELECT r FROM pg_catalog.rev_upgrade($1) AS r", target, t);
-		if (rc == EXIT_OK)
-			rc = db_command(conn, "COMMIT", &set);
-		else
-			fprintf(stderr, "nothing was changed: no file registered, no revision applied\n"
-					"next: correct the revision named above and re-run (once registered, a revision "
-					"cannot change: pg_revisions history shows which are)\n");
-		if (rc != EXIT_OK)
-			rollback(conn);
-	}
-	else
-	{
-		while (rc == EXIT_OK)
-		{
-			int			stop = i;
-			MigFile    *f;
-
-			while (stop < n && ((f = files_find(&set, plan[stop])) == NULL || f->transactional))
-				stop++;
-			for (; i < stop && rc == EXIT_OK; i++)
-				rc = call_setof(conn, &set, "SELECT r FROM pg_catalog.rev_upgrade($1) AS r", plan[i], t);
-			if (rc == EXIT_OK)
-				rc = db_command(conn, "COMMIT", &set);
-			if (rc != EXIT_OK)
-			{
-				rollback(conn);
-				fprintf(stderr, "this step was rolled back%s\n",
-						table_rows(t) ? "; what was applied before it stays (listed on stdout)" : "");
-				break;
-			}
-			if (stop == n)
-				break;
-			rc = run_nontransactional(conn, &set, plan[stop], "upgrade");
-			if (rc != EXIT_OK)
-				break;
-			add_revision(t, &set, plan[stop]);
-			i = stop + 1;
-			if (i == n)
-				break;
-			rc = db_command(conn, "BEGIN", &set);
-		}
-	}
+	rc = run_plan(conn, &set, target, true, steps, n, t);
 	if (rc == EXIT_OK || table_rows(t) > 0)
 		print_revisions(opts, t, "applied");
 	if (rc == EXIT_OK && n == 0)
@@ -542,75 +745,9 @@ cmd_upgrade(const Options *opts, const char *target)
 }
 
 /*
- * Rewrite a downgrade target "-N" as an absolute one (a revision id or base),
- * from the single current head, following the files' first parents; other
- * targets are returned as they are, except "LABEL@-N", which is refused.
- * Used once a non-transactional revision splits a downgrade in several calls.
- * NULL after printing an error.
- */
-static char *
-absolute_target(PGconn *conn, const MigSet *set, const char *target)
-{
-	PGresult   *res;
-	char	   *end;
-	long		steps;
-	const char *cur;
-	char	   *out;
-
-	if (strstr(target, "@-") || strstr(target, "@+"))
-	{
-		errmsgf("a non-transactional revision splits this downgrade in steps, and \"%s\" would move "
-				"between them", target);
-		fprintf(stderr, "next: downgrade to a revision id instead (see pg_revisions history)\n");
-		return NULL;
-	}
-	if (target[0] != '-')
-		return xstrdup(target);
-	steps = strtol(target + 1, &end, 10);
-	if (*end != '\0' || steps < 1)
-		return xstrdup(target);
-	res = PQexec(conn, "SELECT c FROM pg_catalog.rev_current() AS c");
-	if (!db_ok(res) || PQntuples(res) != 1)
-	{
-		if (!db_ok(res))
-			db_report(conn, res, set, NULL);
-		else
-			errmsgf("downgrade \"%s\" needs a single current head; there are %d", target, PQntuples(res));
-		PQclear(res);
-		return NULL;
-	}
-	cur = PQgetvalue(res, 0, 0);
-	out = xstrdup(cur);
-	PQclear(res);
-	for (; steps > 0; steps--)
-	{
-		MigFile    *f = files_find(set, out);
-
-		if (f == NULL || (f->ndown > 1 && steps > 1))
-		{
-			errmsgf("cannot split downgrade \"%s\" at revision \"%s\" (%s)", target, out,
-					f ? "a merge" : "no migration file");
-			fprintf(stderr, "next: downgrade to a revision id instead (see pg_revisions history)\n");
-			return NULL;
-		}
-		if (f->ndown == 0)
-		{
-			if (steps > 1)
-				return xstrdup(target);	/* the server reports the walk too short */
-			free(out);
-			return xstrdup("base");
-		}
-		free(out);
-		out = xstrdup(f->down[0]);
-	}
-	return out;
-}
-
-/*
- * downgrade TARGET: register the files and revert with rev_downgrade(TARGET)
- * in one transaction.  When the server refuses because a non-transactional
- * revision X is in the plan (SQLSTATE 25001 naming it), revert X's applied
- * descendants (rev_downgrade(X)), commit, revert X on its own, and start again.
+ * downgrade TARGET: register the files and revert what
+ * rev_plan(TARGET, 'downgrade') lists (run_plan): in one transaction when no
+ * revision of the plan is non-transactional.
  */
 int
 cmd_downgrade(const Options *opts, const char *target)
@@ -618,71 +755,20 @@ cmd_downgrade(const Options *opts, const char *target)
 	MigSet		set;
 	PGconn	   *conn;
 	Table	   *t = table_new(3, applied_names, applied_kinds);
-	char	   *goal = xstrdup(target), *absolute = NULL, *nontx = NULL;
-	int			rc;
+	PlanStep   *steps;
+	int			rc, n;
 
 	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
 	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
 		return finish(conn, rc);
-	for (int guard = 0; rc == EXIT_OK && guard < 100000; guard++)
+	if ((n = fetch_plan(conn, &set, target, "downgrade", &steps)) < 0)
 	{
-		const char *params[1] = {goal};
-		PGresult   *res;
-
-		if ((rc = db_command(conn, "SAVEPOINT pg_revisions_step", &set)) != EXIT_OK)
-			break;
-		res = db_exec(conn, "SELECT r FROM pg_catalog.rev_downgrade($1) AS r", 1, params);
-		if (db_ok(res))
-		{
-			add_result(t, &set, res);
-			PQclear(res);
-			if ((rc = db_command(conn, "COMMIT", &set)) != EXIT_OK || nontx == NULL)
-				break;
-			if ((rc = run_nontransactional(conn, &set, nontx, "downgrade")) != EXIT_OK)
-				break;
-			add_revision(t, &set, nontx);
-			free(nontx);
-			nontx = NULL;
-			free(goal);
-			goal = xstrdup(absolute);
-			rc = db_command(conn, "BEGIN", &set);
-			continue;
-		}
-		if (strcmp(db_sqlstate(res), "25001") == 0)
-		{
-			char	   *id = db_named_revision(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-			MigFile    *f = id ? files_find(&set, id) : NULL;
-
-			if (f && !f->transactional && strcmp(goal, id) != 0 &&
-				db_command(conn, "ROLLBACK TO SAVEPOINT pg_revisions_step", &set) == EXIT_OK &&
-				(absolute != NULL || (absolute = absolute_target(conn, &set, target)) != NULL))
-			{
-				PQclear(res);
-				free(goal);
-				goal = id;
-				free(nontx);
-				nontx = xstrdup(id);
-				continue;
-			}
-			free(id);
-			db_report(conn, res, &set, NULL);
-			if (f && f->transactional)
-				fprintf(stderr, "hint: mark %s \"-- transactional: false\" if its statements cannot run in "
-						"a transaction\n", f->path);
-		}
-		else
-			db_report(conn, res, &set, NULL);
-		PQclear(res);
-		rc = EXIT_DB;
-	}
-	if (rc != EXIT_OK)
-	{
+		fprintf(stderr, "nothing was changed\n");
 		rollback(conn);
-		fprintf(stderr, "this step was rolled back%s\n",
-				table_rows(t) ? "; what was reverted before it stays reverted (listed on stdout)" :
-				": nothing was changed");
+		return finish(conn, EXIT_DB);
 	}
+	rc = run_plan(conn, &set, target, false, steps, n, t);
 	if (rc == EXIT_OK || table_rows(t) > 0)
 		print_revisions(opts, t, "reverted");
 	return finish(conn, rc);

@@ -11,7 +11,10 @@
 
 #include "pg_revisions.h"
 
-/* Show a server NOTICE (progress) on stderr, without its "NOTICE:  " prefix. */
+/*
+ * Show a server NOTICE (progress) on stderr, without its "NOTICE:  " prefix,
+ * control characters escaped (it quotes revision messages).
+ */
 static void
 notice_processor(void *arg, const char *message)
 {
@@ -20,7 +23,8 @@ notice_processor(void *arg, const char *message)
 	(void) arg;
 	if (strncmp(p, "NOTICE:  ", 9) == 0)
 		p += 9;
-	fprintf(stderr, "pg_revisions: %s", p);
+	fputs("pg_revisions: ", stderr);
+	fput_escaped(p, "\n\t", stderr);
 }
 
 /*
@@ -69,49 +73,56 @@ db_sqlstate(const PGresult *res)
 }
 
 /*
- * The first id quoted as `revision "ID"` in text (the server's wording), or
- * NULL.  malloc'ed.
+ * The first file of set whose revision the text names, as the server's
+ * messages do (revision "ID"), or NULL.  Only for showing the file next to
+ * an error: no decision is taken on error text.
  */
-char *
-db_named_revision(const char *text)
+static MigFile *
+named_file(const MigSet *set, const char *text)
 {
-	const char *p = text;
+	char		quoted[PGREV_NAME_MAX_LEN + 16];
+	MigFile    *best = NULL;
+	const char *best_at = NULL;
 
-	while (p && (p = strstr(p, "revision \"")) != NULL)
+	if (set == NULL || text == NULL)
+		return NULL;
+	for (int i = 0; i < set->n; i++)
 	{
-		const char *start = p + 10;
-		const char *end = strchr(start, '"');
+		const char *at;
 
-		if (end && end > start && end - start <= 63)
+		snprintf(quoted, sizeof(quoted), "revision \"%s\"", set->files[i].revision);
+		at = strstr(text, quoted);
+		if (at && (best_at == NULL || at < best_at))
 		{
-			char	   *id = xmalloc(end - start + 1);
-
-			memcpy(id, start, end - start);
-			id[end - start] = '\0';
-			if (valid_id(id))
-				return id;
-			free(id);
+			best = &set->files[i];
+			best_at = at;
 		}
-		p = start;
 	}
-	return NULL;
+	return best;
 }
 
-/* Print one field of an error, each line prefixed. */
+/* What db_report is told while db_register registers the files. */
+#define DOING_REGISTER "registering the migration files"
+
+/* Print one field of an error, each line prefixed, control characters escaped. */
 static void
 print_field(const char *label, const char *value)
 {
+	char	   *text;
+
 	if (value == NULL || value[0] == '\0')
 		return;
+	text = escape_controls(value, "\n\t");
 	fprintf(stderr, "%s: ", label);
-	for (const char *p = value; *p; p++)
+	for (const char *p = text; *p; p++)
 	{
 		fputc(*p, stderr);
 		if (*p == '\n' && p[1] != '\0')
 			fprintf(stderr, "%*s", (int) strlen(label) + 2, "");
 	}
-	if (value[strlen(value) - 1] != '\n')
+	if (text[strlen(text) - 1] != '\n')
 		fputc('\n', stderr);
+	free(text);
 }
 
 /*
@@ -137,12 +148,15 @@ db_report(PGconn *conn, const PGresult *res, const MigSet *set, const char *doin
 
 		if (msg == NULL || msg[0] == '\0')
 			msg = PQerrorMessage(conn);
-		fprintf(stderr, "pg_revisions: error%s%s: %s", doing ? " while " : "", doing ? doing : "", msg);
+		fprintf(stderr, "pg_revisions: error%s%s: ", doing ? " while " : "", doing ? doing : "");
+		fput_escaped(msg, "\n\t", stderr);
 		if (msg[0] == '\0' || msg[strlen(msg) - 1] != '\n')
 			fputc('\n', stderr);
 		return;
 	}
-	fprintf(stderr, "pg_revisions: error%s%s: %s\n", doing ? " while " : "", doing ? doing : "", primary);
+	fprintf(stderr, "pg_revisions: error%s%s: ", doing ? " while " : "", doing ? doing : "");
+	fput_escaped(primary, "\n\t", stderr);
+	fputc('\n', stderr);
 	print_field("DETAIL", detail);
 	print_field("HINT", hint);
 	print_field("CONTEXT", context);
@@ -150,28 +164,34 @@ db_report(PGconn *conn, const PGresult *res, const MigSet *set, const char *doin
 		fprintf(stderr, "SQLSTATE: %s\n", state);
 
 	/* The files of the revisions named. */
-	for (int t = 0; t < 3 && set != NULL; t++)
+	for (int t = 0; t < 3 && !shown; t++)
 	{
-		char	   *id = texts[t] ? db_named_revision(texts[t]) : NULL;
-		MigFile    *f = id ? files_find(set, id) : NULL;
+		MigFile    *f = named_file(set, texts[t]);
 
-		if (f && !shown)
+		if (f)
 		{
 			fprintf(stderr, "file: %s (revision %s)\n", f->path, f->revision);
 			shown = true;
 		}
-		free(id);
 	}
 
-	if (strcmp(state, "42883") == 0 && primary && strstr(primary, "rev_"))
+	/*
+	 * What to do next, from the SQLSTATE and what was being done, never from
+	 * the message text.  A missing function with a position in the client's
+	 * own statement (not in revision SQL, which gives an internal position)
+	 * is a rev_* function: all else it calls is pg_catalog's.
+	 */
+	if (strcmp(state, "42883") == 0 && res && PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION))
 		fprintf(stderr, "next: the pg_revisions extension is missing or too old in this database: "
-				"run \"pg_revisions init\" (or CREATE EXTENSION pg_revisions as a superuser)\n");
+				"run \"pg_revisions init\" (or CREATE EXTENSION pg_revisions as a superuser), or "
+				"ALTER EXTENSION pg_revisions UPDATE after installing this version\n");
 	else if (strcmp(state, "42501") == 0)
 		fprintf(stderr, "next: ask a DBA to GRANT EXECUTE on the rev_* functions to your role "
 				"(README.md, Privileges)\n");
-	else if (strcmp(state, "42710") == 0 && strstr(primary, "already registered with"))
-		fprintf(stderr, "next: a registered revision never changes: restore the file as it was, "
-				"and put the change in a new revision (pg_revisions revision -m MSG)\n");
+	else if (strcmp(state, "42710") == 0 && doing && strcmp(doing, DOING_REGISTER) == 0)
+		fprintf(stderr, "next: a registered revision never changes (SQL, parents, dependencies, branch label, "
+				"transactional): restore the file as it was, and put the change in a new revision "
+				"(pg_revisions revision -m MSG); a new revision cannot take a branch label already used\n");
 }
 
 /* True when the result is a success. */
@@ -243,7 +263,7 @@ buf_str(Buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-/* Append s as a JSON string (NULL: null). */
+/* Append s as a JSON string (NULL: null), every control character escaped. */
 static void
 buf_json(Buf *b, const char *s)
 {
@@ -263,10 +283,17 @@ buf_json(Buf *b, const char *s)
 			esc[1] = (char) *p;
 			buf_add(b, esc, 2);
 		}
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7F)
 		{
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			buf_str(b, esc);
+		}
+		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		{
+			/* a C1 control (U+0080-U+009F): escaped too, terminals may obey it */
+			snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			buf_str(b, esc);
+			p++;
 		}
 		else
 			buf_add(b, (const char *) p, 1);
@@ -444,7 +471,7 @@ db_register(PGconn *conn, const MigSet *set, PGresult **failed)
 	}
 	if (!db_ok(res))
 	{
-		db_report(conn, res, set, "registering the migration files");
+		db_report(conn, res, set, DOING_REGISTER);
 		if (strcmp(db_sqlstate(res), "42883") == 0 && any_nontx)
 			fprintf(stderr, "note: revisions marked \"-- transactional: false\" need a pg_revisions "
 					"extension with non-transactional revisions (rev_claim, rev_record)\n");

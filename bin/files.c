@@ -66,20 +66,46 @@ xstrdup(const char *s)
 	return d;
 }
 
-/* Print "pg_revisions: error: <message>" on stderr. */
+/* printf into a malloc'ed string. */
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	va_list		copy;
+	int			len;
+	char	   *text;
+
+	va_copy(copy, ap);
+	len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (len < 0)
+		return xstrdup(fmt);
+	text = xmalloc((size_t) len + 1);
+	vsnprintf(text, (size_t) len + 1, fmt, ap);
+	return text;
+}
+
+/*
+ * Print "pg_revisions: error: <message>" on stderr, control characters in
+ * it escaped (it quotes file names and contents).
+ */
 void
 errmsgf(const char *fmt,...)
 {
 	va_list		ap;
 
-	fputs("pg_revisions: error: ", stderr);
+	char	   *text;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = vformat(fmt, ap);
 	va_end(ap);
+	fputs("pg_revisions: error: ", stderr);
+	fput_escaped(text, "\n\t", stderr);
 	fputc('\n', stderr);
+	free(text);
 }
 
-/* Print "PATH:LINE: error: <message>" on stderr. */
+/* Print "PATH:LINE: error: <message>" on stderr, control characters escaped. */
 static void
 file_error(const char *path, int line, const char *fmt,...) __attribute__((format(printf, 3, 4)));
 static void
@@ -87,29 +113,16 @@ file_error(const char *path, int line, const char *fmt,...)
 {
 	va_list		ap;
 
-	fprintf(stderr, "%s:%d: error: ", path, line);
+	char	   *text;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = vformat(fmt, ap);
 	va_end(ap);
+	fput_escaped(path, "", stderr);
+	fprintf(stderr, ":%d: error: ", line);
+	fput_escaped(text, "\n\t", stderr);
 	fputc('\n', stderr);
-}
-
-/*
- * True when id is a valid revision id or branch label: 1 to 63 characters
- * of [A-Za-z0-9_], and not head, heads or base in any case (the server's rule).
- */
-bool
-valid_id(const char *id)
-{
-	size_t		len = strlen(id);
-
-	if (len < 1 || len > 63)
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!(isalnum((unsigned char) *p) || *p == '_') || (unsigned char) *p > 127)
-			return false;
-	return strcasecmp(id, "head") != 0 && strcasecmp(id, "heads") != 0 &&
-		strcasecmp(id, "base") != 0;
+	free(text);
 }
 
 /* Copy of s[0..len) with surrounding whitespace removed. */
@@ -161,7 +174,7 @@ static bool
 check_ids(const char *path, int line, const char *key, char **ids, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (!valid_id(ids[i]))
+		if (pgrev_check_name(ids[i], strlen(ids[i])) != NAME_OK)
 		{
 			file_error(path, line, "invalid revision id \"%s\" in %s: an id is 1 to 63 letters, digits or "
 					   "underscores, and not head, heads or base", ids[i], key);
@@ -219,50 +232,6 @@ has_marker_line(const char *text)
 	return has_marker(text, 0);
 }
 
-/*
- * Read a whole text file (malloc'ed); NULL (errno set) on failure, EINVAL
- * for a NUL byte.  Also reads the models file of autogen.c.
- */
-char *
-read_all(const char *path)
-{
-	FILE	   *f = fopen(path, "rb");
-	size_t		cap = 8192, len = 0, got;
-	char	   *buf;
-
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(cap);
-	while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0)
-	{
-		len += got;
-		if (cap - len - 1 == 0)
-		{
-			char	   *bigger = xmalloc(cap * 2);
-
-			memcpy(bigger, buf, len);
-			free(buf);
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	if (ferror(f))
-	{
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	if (strlen(buf) != len)
-	{
-		free(buf);
-		errno = EINVAL;			/* a NUL byte: not a text file */
-		return NULL;
-	}
-	return buf;
-}
-
 /* Handle one "-- key: value" header line; false (error printed) if it is bad. */
 static bool
 header_line(MigFile *f, const char *key, const char *value, int lineno, int *seen)
@@ -299,7 +268,7 @@ header_line(MigFile *f, const char *key, const char *value, int lineno, int *see
 			break;
 		case 3:
 			f->branch_label = *value ? xstrdup(value) : NULL;
-			if (f->branch_label && !valid_id(f->branch_label))
+			if (f->branch_label && pgrev_check_name(f->branch_label, strlen(f->branch_label)) != NAME_OK)
 			{
 				file_error(f->path, lineno, "invalid branch_label \"%s\": 1 to 63 letters, digits or underscores",
 						   value);
@@ -341,7 +310,7 @@ parse_file(MigFile *f)
 
 	if (text == NULL)
 	{
-		file_error(f->path, 0, "could not read the file: %s", strerror(errno));
+		file_error(f->path, 0, "could not read the file: %s", read_error(errno));
 		return false;
 	}
 	f->transactional = true;
@@ -638,7 +607,7 @@ files_load(const char *dir, MigSet *set, bool must_exist)
 {
 	DIR		   *d = opendir(dir);
 	struct dirent *de;
-	char	  **names;
+	char	  **names, *escaped;
 	int			nnames = 0, cap = 64, rc;
 	IdIndex    *ix;
 
@@ -661,6 +630,16 @@ files_load(const char *dir, MigSet *set, bool must_exist)
 
 		if (len < 5 || strcmp(de->d_name + len - 4, ".sql") != 0 || de->d_name[0] == '.')
 			continue;
+		if (strcmp(escaped = escape_controls(de->d_name, ""), de->d_name) != 0)
+		{
+			errmsgf("the migrations directory \"%s\" holds a file whose name has a control character: %s",
+					dir, escaped);
+			fprintf(stderr, "hint: rename it (control characters in names can act on a terminal)\n");
+			free(escaped);
+			closedir(d);
+			return EXIT_USAGE;
+		}
+		free(escaped);
 		if (nnames == cap)
 		{
 			char	  **bigger = xmalloc(sizeof(char *) * cap * 2);

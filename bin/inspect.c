@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pg_revisions.h"
 
@@ -166,7 +167,10 @@ cmd_history(const Options *opts)
 	return finish(conn, EXIT_OK);
 }
 
-/* sql [TARGET]: the script rev_upgrade(TARGET) would run (offline review). */
+/*
+ * sql [TARGET]: the script rev_upgrade(TARGET) would run (offline review);
+ * on a terminal, its control characters are escaped (escape.c).
+ */
 int
 cmd_sql(const Options *opts, const char *target)
 {
@@ -192,7 +196,11 @@ cmd_sql(const Options *opts, const char *target)
 	{
 		const char *s = PQgetvalue(res, 0, 0);
 
-		fputs(s, stdout);
+		/* On a terminal, control characters in revision SQL must not act on it. */
+		if (isatty(fileno(stdout)))
+			fput_escaped(s, "\n\t\r", stdout);
+		else
+			fputs(s, stdout);
 		if (s[0] && s[strlen(s) - 1] != '\n')
 			putchar('\n');
 	}

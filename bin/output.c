@@ -82,7 +82,10 @@ list_items(const char *value, char ***items)
 	return n;
 }
 
-/* The text form of a cell: lists as "a, b", booleans as yes/no. */
+/*
+ * The text form of a cell: lists as "a, b", booleans as yes/no, control
+ * characters escaped (escape.c).
+ */
 static char *
 cell_text(const Table *t, int c, const char *value)
 {
@@ -97,16 +100,25 @@ cell_text(const Table *t, int c, const char *value)
 		return xstrdup(value[0] == 't' ? "yes" : "no");
 	if (t->kinds[c] != CELL_LIST)
 	{
-		/* one line: newlines shown as spaces */
-		s = xstrdup(value);
-		for (char *p = s; *p; p++)
+		/* one line: newlines shown as spaces, other controls escaped */
+		char	   *line = xstrdup(value);
+
+		for (char *p = line; *p; p++)
 			if (*p == '\n' || *p == '\r' || *p == '\t')
 				*p = ' ';
+		s = escape_controls(line, "");
+		free(line);
 		return s;
 	}
 	n = list_items(value, &items);
 	for (int i = 0; i < n; i++)
-		len += strlen(items[i]) + 2;
+	{
+		char	   *e = escape_controls(items[i], "");
+
+		free(items[i]);
+		items[i] = e;
+		len += strlen(e) + 2;
+	}
 	s = xmalloc(len);
 	s[0] = '\0';
 	for (int i = 0; i < n; i++)

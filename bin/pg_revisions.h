@@ -3,7 +3,8 @@
  * command-line client (a libpq program, built by bin/Makefile with PGXS).
  *
  *   main.c       options, --help, dispatch to a command
- *   files.c      migration files: read, parse, validate, sort
+ *   files.c      migration files: parse, validate, sort
+ *   readfile.c   reading a file whole: regular files only, at most 64 MiB
  *   newfile.c    new migration files (revision, merge)
  *   db.c         connection, NOTICE progress, error reports, registration
  *   commands.c   the commands that write files or change the database
@@ -13,6 +14,7 @@
  *   inspect.c    the read-only commands (current, heads, history, sql,
  *                check, verify)
  *   output.c     result tables: aligned text or JSON
+ *   escape.c     control characters in foreign text shown as \xNN
  *
  * Exit codes (also in --help and README.md): 0 ok, 1 revisions pending or a
  * check failed, 2 usage (bad arguments, bad migration files), 3 database
@@ -21,10 +23,12 @@
 #ifndef PGREV_CLIENT_H
 #define PGREV_CLIENT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "libpq-fe.h"
+#include "syntax.h"			/* ../src: ids, labels, targets (pgrev_check_name) */
 
 #ifndef PGREV_VERSION			/* from bin/Makefile: default_version in pg_revisions.control */
 #error "PGREV_VERSION must be defined by the Makefile (-DPGREV_VERSION=...)"
@@ -82,13 +86,22 @@ typedef struct NewRevision
 	int			ndeps;
 } NewRevision;
 
-/* files.c */
+/* readfile.c */
+/*
+ * Largest migration or models file read_all reads (64 MiB): a revision is
+ * sent to the server in one message, and a bigger file is most likely not a
+ * migration at all.
+ */
+#define MAX_FILE_BYTES (64 << 20)
+/* read_all's errno for "not a regular file" (ENODEV: no such device type). */
+#define EFTYPE_NOT_REGULAR ENODEV
 extern char *read_all(const char *path);
+extern const char *read_error(int err);
+/* files.c */
 extern bool has_marker_line(const char *text);
 extern int	files_load(const char *dir, MigSet *set, bool must_exist);
 extern MigFile *files_find(const MigSet *set, const char *revision);
 extern int	files_heads(const MigSet *set, char ***heads);
-extern bool valid_id(const char *id);
 /* newfile.c */
 extern int	files_write_new(const char *dir, const char *revision, char **down, int ndown,
 							const char *message, const char *branch_label,
@@ -108,8 +121,11 @@ extern int	db_command(PGconn *conn, const char *sql, const MigSet *set);
 extern int	db_check_parents(PGconn *conn, const MigSet *set);
 extern int	db_register(PGconn *conn, const MigSet *set, PGresult **failed);
 extern const char *db_sqlstate(const PGresult *res);
-extern char *db_named_revision(const char *text);
 extern char *json_quote(const char *s);
+
+/* escape.c */
+extern char *escape_controls(const char *s, const char *keep);
+extern void fput_escaped(const char *s, const char *keep, FILE *f);
 
 /* output.c */
 typedef enum CellKind

@@ -185,6 +185,11 @@ pgrev_apt_install() {
         >>"$log" 2>&1 || { pgrev__show_log "$log" 20; pgrev_err "apt-get install $* failed"; return 1; }
 }
 
+# What a failed build's log shows: diagnostics of the compiler (gcc/clang:
+# "file:line:col: error: ...", "fatal error:", "warning:", "note:"), of the
+# linker ("undefined reference", "ld: ... error") and make's "*** ..." lines.
+PGREV__DIAG_RE='(^|: )(fatal )?(error|warning|note):|undefined reference|^make(\[[0-9]+\])?: \*\*\*'
+
 # Build the extension in the repository and install it into $PG_CONFIG's server.
 #   pgrev_build_install [--clean] [make VAR=value ...]
 # --clean runs `make clean` first, so that extra flags (COPT=-Werror) reach
@@ -199,17 +204,19 @@ pgrev_build_install() {
     log=$(pgrev__logfile build)
     pgrev_msg "building pg_revisions${*:+ ($*)}"
     if ! make -C "$PGREV_ROOT" -j"$(nproc 2>/dev/null || echo 2)" PG_CONFIG="$PG_CONFIG" "$@" >"$log" 2>&1; then
-        # Show the compiler's diagnostics, or else the end of the log.
-        if grep -Eq 'error|warning:' "$log"; then
-            grep -E -A4 'error|warning:' "$log" | head -n 150 >&2
+        # Show the compiler's and linker's diagnostics ("file.c:12:3: error:",
+        # "undefined reference", make's "***" lines), not the command lines
+        # (which contain -Werror), or else the end of the log.
+        if grep -Eq "$PGREV__DIAG_RE" "$log"; then
+            grep -E -A4 "$PGREV__DIAG_RE" "$log" | head -n 150 >&2
         else
             pgrev__show_log "$log" 40
         fi
         pgrev_err "make failed (full log: $log)"
         return 1
     fi
-    if grep -q 'warning:' "$log"; then
-        grep -E -A4 'warning:' "$log" | head -n 60
+    if grep -Eq ': warning:' "$log"; then
+        grep -E -A4 ': warning:' "$log" | head -n 60
     fi
     log=$(pgrev__logfile install)
     if ! pgrev__as_root make -C "$PGREV_ROOT" PG_CONFIG="$PG_CONFIG" "$@" install >"$log" 2>&1; then

@@ -94,6 +94,15 @@ SELECT count(*) > 0 AS has_statements FROM rev_check('CREATE TABLE other (x int)
 SELECT pg_temp.scratch_left();
 COMMIT;
 
+-- Its name cannot be guessed: a schema squatting the pid-based name it once
+-- had (any role with CREATE on the database can create one) blocks nothing,
+-- and is left alone.
+DO $$BEGIN EXECUTE format('CREATE SCHEMA %I', 'revisions_scratch_' || pg_backend_pid()); END$$;
+SELECT count(*) > 0 AS has_statements FROM rev_check('CREATE TABLE other (x int)', 'app');
+SELECT upgrade IS NOT NULL AS has_upgrade FROM rev_autogenerate_sql('CREATE TABLE other (x int)', 'app');
+SELECT pg_temp.scratch_left();
+DO $$BEGIN EXECUTE format('DROP SCHEMA %I', 'revisions_scratch_' || pg_backend_pid()); END$$;
+
 -- The variant taking a schema instead of model text.
 CREATE SCHEMA app_models;
 CREATE TYPE app_models.role AS ENUM ('member', 'admin');

@@ -5,7 +5,9 @@ CREATE FUNCTION pg_temp.cons(nsp text) RETURNS TABLE(tab name, con name, type "c
 LANGUAGE sql AS $$
     SELECT c.relname, co.conname, co.contype, pg_get_constraintdef(co.oid)
     FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid
-    WHERE c.relnamespace = nsp::regnamespace ORDER BY 1, 2 $$;
+    -- (PostgreSQL 18 also keeps NOT NULL as constraints, contype 'n': they
+    -- are the columns' attnotnull, which rev_diff compares with the columns.)
+    WHERE c.relnamespace = nsp::regnamespace AND co.contype <> 'n' ORDER BY 1, 2 $$;
 CREATE FUNCTION pg_temp.idx(nsp text) RETURNS TABLE(idx name, def text)
 LANGUAGE sql AS $$
     SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_class c

@@ -295,10 +295,12 @@ FROM rev_sql('h_big_c') s;
 
 -- A message with a carriage return (a line break to PostgreSQL's lexer) must
 -- not escape its comment line: running the reviewed script must not run it.
+-- (The script's \echo ... \quit line, which stops psql, is a syntax error for
+-- the server: it is taken out first, as a reviewer who runs the script would.)
 SELECT rev_add('h_cr', 'SELECT 1', 'SELECT 1', down_revision => '{}',
                message => E'carriage\rCREATE TABLE hostile_injected ();');
 BEGIN;
-DO $$ BEGIN EXECUTE rev_sql('h_cr'); END $$;
+DO $$ BEGIN EXECUTE regexp_replace(rev_sql('h_cr'), '^\\.*$', '', 'gn'); END $$;
 SELECT to_regclass('hostile_injected') IS NULL AS message_stayed_in_comment;
 ROLLBACK;
 
@@ -338,6 +340,120 @@ WHERE statement LIKE '%h_bad%' ORDER BY statement;
 SELECT b.fingerprint = a.fingerprint AS catalog_unchanged
 FROM before_bad b, pg_temp.catalog_state() a;
 SELECT rev_drop('h_bad'), rev_drop('h_bad_big');
+
+------------------------------------------------------------------------------
+-- Revision SQL calling the functions that change the catalog or the applied
+-- state: each is refused with the error a nested rev_upgrade gets (55000,
+-- naming the function), never XX000; nothing is applied.
+------------------------------------------------------------------------------
+
+SELECT rev_add('hx_later', 'SELECT 1', 'SELECT 1', down_revision => '{}');
+SELECT f AS called_from_revision_sql,
+       pg_temp.sqlstate_of(format('SELECT rev_upgrade(%L)',
+                                  rev_add('hx_' || n, format('SELECT %s', c), 'SELECT 1',
+                                          down_revision => '{hx_later}'))) AS sqlstate
+FROM (VALUES
+    (1, 'rev_add', $$rev_add('hx_new', 'SELECT 1')$$),
+    (2, 'rev_merge', $$rev_merge(ARRAY['h_root', 'hx_later'])$$),
+    (3, 'rev_drop', $$rev_drop('hx_later')$$),
+    (4, 'rev_stamp', $$rev_stamp('base')$$),
+    (5, 'rev_claim', $$rev_claim('hx_later')$$),
+    (6, 'rev_record', $$rev_record('hx_later')$$),
+    (7, 'rev_upgrade', $$rev_upgrade('heads')$$),
+    (8, 'rev_downgrade', $$rev_downgrade('base')$$),
+    (9, 'rev_autogenerate', $$rev_autogenerate('CREATE TABLE x (id int)')$$),
+    (10, 'rev_autogenerate_from', $$rev_autogenerate_from('pg_catalog')$$)
+) AS v(n, f, c)
+ORDER BY n;
+SELECT message FROM tried WHERE statement LIKE 'SELECT rev_upgrade(''hx\_%' ORDER BY statement;
+-- A revision dropping the next one of its own plan.
+SELECT rev_add('hx_dropper', $$SELECT rev_drop('hx_dropped')$$, 'SELECT 1', down_revision => '{}');
+SELECT rev_add('hx_dropped', 'SELECT 1', 'SELECT 1', down_revision => '{hx_dropper}');
+SELECT pg_temp.sqlstate_of($$SELECT rev_upgrade('hx_dropped')$$) AS sqlstate;
+SELECT count(*) AS hx_applied FROM revisions.applied WHERE revision LIKE 'hx\_%';
+SELECT count(*) AS dropped
+FROM (SELECT rev_drop(revision) FROM revisions.revision WHERE revision LIKE 'hx\_%' ORDER BY seq DESC) d;
+
+------------------------------------------------------------------------------
+-- Models that would change live state (rev_check, rev_autogenerate_sql and
+-- rev_autogenerate run them in a subtransaction that is rolled back, which
+-- does not undo sequence values, session-level advisory locks, prepared
+-- statements ...): refused before anything runs (0A000).
+------------------------------------------------------------------------------
+
+CREATE SCHEMA hostile_app;
+CREATE SEQUENCE hostile_app.hostile_live_seq;
+SELECT nextval('hostile_app.hostile_live_seq') AS live_seq_before;
+CREATE TABLE hostile_app.hostile_live (id int);
+INSERT INTO hostile_app.hostile_live VALUES (1), (2);
+PREPARE hostile_prepared AS SELECT 1;
+SELECT pg_temp.show(m) AS models,
+       ARRAY[pg_temp.sqlstate_of(format('SELECT * FROM rev_check(%L, %L)', m, 'hostile_app')),
+             pg_temp.sqlstate_of(format('SELECT * FROM rev_autogenerate_sql(%L, %L)', m, 'hostile_app')),
+             pg_temp.sqlstate_of(format('SELECT rev_autogenerate(%L, NULL, %L)', m, 'hostile_app'))]
+           AS "check, autogenerate_sql, autogenerate"
+FROM unnest(ARRAY[
+    $$CREATE TABLE t (id int); SELECT setval('hostile_live_seq', 1000)$$,
+    $$SELECT nextval('hostile_live_seq')$$,
+    $$SELECT pg_catalog.pg_advisory_lock(42)$$,
+    $$VALUES (pg_try_advisory_lock(42))$$,
+    $$SELECT pg_advisory_unlock_all()$$,
+    $$PREPARE p AS SELECT 1$$,
+    $$EXECUTE hostile_prepared$$,
+    $$DEALLOCATE ALL$$,
+    $$LISTEN hostile_channel$$,
+    $$UNLISTEN *$$,
+    $$NOTIFY hostile_channel$$,
+    $$DO 'BEGIN PERFORM setval(''hostile_live_seq'', 1000); END'$$,
+    $$CALL some_procedure()$$,
+    $$INSERT INTO hostile_live VALUES (3)$$,
+    $$UPDATE hostile_live SET id = 0$$,
+    $$DELETE FROM hostile_live$$,
+    $$LOCK hostile_live$$,
+    $$COPY hostile_live TO '/tmp/hostile_live'$$,
+    $$DECLARE c CURSOR WITH HOLD FOR SELECT 1$$,
+    $$DISCARD PLANS$$,
+    $$LOAD 'plpgsql'$$,
+    $$ANALYZE hostile_live$$,
+    $$CHECKPOINT$$,
+    $$EXPLAIN ANALYZE SELECT setval('hostile_live_seq', 1000)$$,
+    $$SET CONSTRAINTS ALL DEFERRED$$,
+    $$REFRESH MATERIALIZED VIEW v$$,
+    $$CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()$$,
+    $$CREATE TABLE t AS SELECT setval('hostile_live_seq', 1000) AS n$$,
+    $$CREATE MATERIALIZED VIEW v AS SELECT nextval('hostile_live_seq') AS n$$,
+    $$CREATE TABLE t AS EXECUTE hostile_prepared$$,
+    $$ALTER TABLE hostile_live ADD COLUMN n bigint DEFAULT nextval('hostile_live_seq')$$,
+    $$ALTER TABLE hostile_live ALTER COLUMN id TYPE bigint USING setval('hostile_live_seq', 1000)$$,
+    $$ALTER TABLE hostile_live ADD CHECK (pg_advisory_lock(id) IS NOT NULL)$$,
+    $$CREATE DOMAIN d AS int; ALTER DOMAIN d ADD CHECK (nextval('hostile_live_seq') > 0)$$
+]) WITH ORDINALITY AS u(m, n)
+ORDER BY n;
+SELECT message FROM tried WHERE statement LIKE 'SELECT * FROM rev_check(%' AND sqlstate = '0A000'
+GROUP BY message ORDER BY message;
+-- Nothing outlived the calls: the sequence, locks, prepared statements,
+-- channels and the live table are as they were; no scratch schema is left.
+SELECT last_value AS live_seq_after FROM hostile_app.hostile_live_seq;
+SELECT count(*) AS advisory_locks FROM pg_locks
+WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid <> 21078;
+SELECT array_agg(name) AS prepared FROM pg_prepared_statements;
+SELECT count(*) AS channels FROM pg_listening_channels();
+SELECT array_agg(id ORDER BY id) AS live_rows, pg_typeof(min(id)) AS live_type FROM hostile_app.hostile_live;
+SELECT count(*) AS scratch_left FROM pg_namespace WHERE nspname LIKE 'revisions\_scratch%';
+-- What models may do is still done: defaults, views and function bodies that
+-- call nextval are stored, not run; SET is undone with the models.
+SET work_mem = '4MB';
+SELECT * FROM rev_check($$CREATE TABLE hostile_live (id int);
+    CREATE SEQUENCE hostile_live_seq;
+    CREATE TABLE t (id bigint DEFAULT nextval('hostile_live_seq'));
+    CREATE VIEW v AS SELECT nextval('hostile_live_seq') AS n;
+    CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT nextval(''hostile_live_seq'')';
+    SET work_mem = '77MB'$$, 'hostile_app') AS statements;
+SHOW work_mem;
+SELECT last_value AS live_seq_unchanged FROM hostile_app.hostile_live_seq;
+RESET work_mem;
+DEALLOCATE hostile_prepared;
+DROP SCHEMA hostile_app CASCADE;
 
 -- Across everything tried: never XX000 (nor any other internal error class).
 SELECT count(*) AS statements_tried,

@@ -55,3 +55,55 @@ SELECT checksum = encode(sha256('\x540800000000000000'::bytea || convert_to('SEL
                                 || '\x4e0000000000000000'::bytea), 'hex') AS documented_checksum
 FROM revisions.revision WHERE revision = 'i_sum';
 SELECT rev_drop('i_sum');
+
+-- Other tampering is refused whenever the catalog is loaded (XX001, naming
+-- what is wrong), never acted on.  Each is put back afterwards.
+SELECT rev_add('i3', 'SELECT 1', 'SELECT 1', down_revision => '{i1}');
+SELECT rev_merge('{i2,i3}', revision => 'im');
+-- An applied revision whose parent is not: rev_current would report it and
+-- rev_upgrade skip the parent's SQL (inserts stay open, for pg_restore).
+INSERT INTO revisions.applied VALUES ('im', now(), current_user, 0);
+SELECT * FROM rev_current();
+SELECT * FROM rev_upgrade('head');
+ALTER TABLE revisions.applied DISABLE TRIGGER catalog_guard;
+DELETE FROM revisions.applied WHERE revision = 'im';
+ALTER TABLE revisions.applied ENABLE TRIGGER catalog_guard;
+-- A heads_count that is not the number of heads: rev_add would pick a
+-- parent from it.
+ALTER TABLE revisions.revision DISABLE TRIGGER catalog_guard;
+UPDATE revisions.revision SET heads_count = 2 WHERE revision = 'im';
+ALTER TABLE revisions.revision ENABLE TRIGGER catalog_guard;
+SELECT rev_add('i4', 'SELECT 1', 'SELECT 1');
+SELECT * FROM rev_heads();
+ALTER TABLE revisions.revision DISABLE TRIGGER catalog_guard;
+UPDATE revisions.revision SET heads_count = 0 WHERE revision = 'im';
+ALTER TABLE revisions.revision ENABLE TRIGGER catalog_guard;
+SELECT rev_add('i4', 'SELECT 1', 'SELECT 1');
+ALTER TABLE revisions.revision DISABLE TRIGGER catalog_guard;
+UPDATE revisions.revision SET heads_count = 1 WHERE revision = 'im';
+ALTER TABLE revisions.revision ENABLE TRIGGER catalog_guard;
+-- A missing edge row: the merge's first parent slot would stay empty, or
+-- its last parent would be forgotten (a second head appears).
+BEGIN;
+ALTER TABLE revisions.edge DISABLE TRIGGER catalog_guard;
+DELETE FROM revisions.edge WHERE revision = 'im' AND position = 0;
+SELECT * FROM rev_history();
+ROLLBACK;
+BEGIN;
+ALTER TABLE revisions.edge DISABLE TRIGGER catalog_guard;
+DELETE FROM revisions.edge WHERE revision = 'im' AND position = 1;
+SELECT * FROM rev_upgrade('head');
+ROLLBACK;
+-- Two edges in one slot (with the primary key dropped).
+BEGIN;
+ALTER TABLE revisions.edge DISABLE TRIGGER catalog_guard;
+ALTER TABLE revisions.edge DROP CONSTRAINT edge_pkey;
+UPDATE revisions.edge SET position = 0 WHERE revision = 'im';
+SELECT * FROM rev_pending('head');
+ROLLBACK;
+-- All put back: everything works again.
+SELECT * FROM rev_heads();
+SELECT * FROM rev_upgrade('head');
+SELECT * FROM rev_current();
+SELECT * FROM rev_downgrade('base');
+SELECT rev_drop('im'), rev_drop('i3');

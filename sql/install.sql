@@ -34,7 +34,10 @@ RESET search_path;
 DROP EXTENSION pg_revisions;
 SELECT count(*) AS schema_left FROM pg_namespace WHERE nspname = 'revisions';
 -- A pre-existing "revisions" schema is never adopted (nobody can pre-plant objects).
+-- (Terse: PostgreSQL 18 adds a CONTEXT line naming the script's line.)
 CREATE SCHEMA revisions;
+\set VERBOSITY terse
 CREATE EXTENSION pg_revisions;
+\set VERBOSITY default
 DROP SCHEMA revisions;
 CREATE EXTENSION pg_revisions;

@@ -62,8 +62,31 @@ ROLLBACK;
 SELECT count(*) AS claims_after_rollback FROM pg_locks
  WHERE locktype = 'advisory' AND objsubid = 21078 AND objid = 1668047209 AND pid = pg_backend_pid();
 SELECT * FROM rev_current();
+-- The same when rev_record's savepoint (or exception block) rolls back,
+-- even after an inner savepoint was released into it.
 BEGIN;
+SAVEPOINT s;
 SELECT rev_record('o2');
+ROLLBACK TO s;
+COMMIT;
+SELECT count(*) AS claims_after_savepoint_rollback FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 21078 AND objid = 1668047209 AND pid = pg_backend_pid();
+BEGIN;
+SAVEPOINT outer_s;
+SAVEPOINT inner_s;
+SELECT rev_record('o2');
+RELEASE inner_s;
+ROLLBACK TO outer_s;
+COMMIT;
+DO $$BEGIN PERFORM rev_record('o2'); RAISE EXCEPTION 'undo'; EXCEPTION WHEN raise_exception THEN NULL; END$$;
+SELECT count(*) AS claims_after_released_then_rolled_back FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 21078 AND objid = 1668047209 AND pid = pg_backend_pid();
+SELECT * FROM rev_current();
+-- Recorded in a savepoint that is released: the claim goes at commit.
+BEGIN;
+SAVEPOINT s;
+SELECT rev_record('o2');
+RELEASE s;
 SELECT count(*) AS claims_before_commit FROM pg_locks
  WHERE locktype = 'advisory' AND objsubid = 21078 AND objid = 1668047209 AND pid = pg_backend_pid();
 COMMIT;

@@ -51,7 +51,10 @@ DELETE FROM revisions.applied;
 SELECT rev_add('p3', 'SELECT count(*) FROM revisions.revision', 'SELECT 1');
 SELECT * FROM rev_upgrade('head');
 SELECT rev_add('p4', 'CREATE ROLE regress_rev_escalated SUPERUSER', 'SELECT 1', down_revision => '{p2}');
+-- (Only the SQLSTATE, 42501: PostgreSQL 16 reworded the message.)
+\set VERBOSITY sqlstate
 SELECT * FROM rev_upgrade('p4');
+\set VERBOSITY default
 SELECT rev_add('p5', 'SELECT current_user, session_user', 'SELECT 1', down_revision => '{p2}');
 RESET ROLE;
 

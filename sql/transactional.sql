@@ -114,3 +114,44 @@ SELECT * FROM rev_stamp('one_way-1');
 SELECT * FROM rev_downgrade('base');
 SELECT count(*) AS applied FROM revisions.applied;
 DROP TABLE tx_one_way;
+
+-- SET CONSTRAINTS inside a revision is undone when the revision ends too:
+-- the checks it deferred run then (naming it), and every constraint is back
+-- to its declared mode, or to the mode the caller set itself.
+CREATE TABLE tx_parent (id int PRIMARY KEY);
+CREATE TABLE tx_child (pid int REFERENCES tx_parent DEFERRABLE INITIALLY IMMEDIATE);
+CREATE TABLE tx_late (pid int REFERENCES tx_parent DEFERRABLE INITIALLY DEFERRED);
+SELECT rev_add('defer_ok', $$SET CONSTRAINTS ALL DEFERRED;
+                             INSERT INTO tx_child VALUES (1); INSERT INTO tx_parent VALUES (1)$$,
+               'SELECT 1', down_revision => '{}');
+SELECT rev_add('defer_bad', $$SET CONSTRAINTS ALL DEFERRED; INSERT INTO tx_child VALUES (2)$$,
+               'SELECT 1', down_revision => '{}');
+SELECT rev_add('defer_all', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT 1', down_revision => '{}');
+BEGIN;
+INSERT INTO tx_late VALUES (3);     -- INITIALLY DEFERRED: checked at commit
+SELECT * FROM rev_upgrade('defer_ok');
+SAVEPOINT s;
+INSERT INTO tx_child VALUES (4);    -- INITIALLY IMMEDIATE again: checked at once
+ROLLBACK TO s;
+INSERT INTO tx_parent VALUES (3);   -- tx_late's check still waits for the commit
+COMMIT;
+-- A revision that leaves a deferred violation behind fails, naming itself.
+SELECT * FROM rev_upgrade('defer_bad');
+-- The caller's own SET CONSTRAINTS outlives the revisions' (not one rolled
+-- back with its savepoint), and what it deferred is not checked when the
+-- revision ends.
+BEGIN;
+SET CONSTRAINTS tx_child_pid_fkey DEFERRED;
+SAVEPOINT s;
+SET CONSTRAINTS tx_late_pid_fkey IMMEDIATE;
+ROLLBACK TO s;
+INSERT INTO tx_child VALUES (5);    -- pending: the caller deferred it
+SELECT * FROM rev_upgrade('defer_all');
+INSERT INTO tx_child VALUES (6);    -- still deferred, as the caller set it
+INSERT INTO tx_late VALUES (7);     -- still deferred, as declared
+INSERT INTO tx_parent VALUES (5), (6), (7);
+COMMIT;
+SELECT * FROM tx_child ORDER BY pid;
+SELECT * FROM rev_downgrade('base');
+SELECT rev_drop('defer_ok'), rev_drop('defer_bad'), rev_drop('defer_all');
+DROP TABLE tx_child, tx_late, tx_parent;

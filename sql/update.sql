@@ -13,8 +13,10 @@ CREATE TEMP TABLE saved_revision AS
     SELECT revision, seq, message, upgrade_sql, downgrade_sql, branch_label, checksum,
            heads_count, created_at, created_by FROM revisions.revision;
 CREATE TEMP TABLE saved_edge AS SELECT * FROM revisions.edge;
-CREATE TEMP TABLE saved_applied AS SELECT * FROM revisions.applied;
-CREATE TEMP TABLE saved_operation AS SELECT * FROM revisions.operation;
+CREATE TEMP TABLE saved_applied AS
+    SELECT revision, applied_at, applied_by, operation_id FROM revisions.applied;
+CREATE TEMP TABLE saved_operation AS
+    SELECT id, started_at, role, operation, target, revisions, duration FROM revisions.operation;
 DROP EXTENSION pg_revisions;
 
 CREATE EXTENSION pg_revisions VERSION '1.0';
@@ -48,18 +50,25 @@ SELECT revision, down_revision, message, is_applied FROM rev_history();
 SELECT operation, target, revisions FROM revisions.operation ORDER BY id;
 
 -- The same objects as a fresh install (which runs 1.0, then this update).
-CREATE TEMP TABLE updated_objects AS
-    SELECT pg_describe_object(classid, objid, objsubid) AS object
-    FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_revisions');
+-- PostgreSQL 17 also records the tables' row types and their array types as
+-- members of the extension: they come with the tables, so they are not
+-- counted (the count is then the same on every major).
+CREATE TEMP VIEW extension_objects AS
+    SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object
+    FROM pg_depend d WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+      AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_revisions')
+      AND NOT (d.classid = 'pg_type'::regclass AND d.objid IN
+               (SELECT t.oid FROM pg_type t
+                JOIN pg_type r ON r.oid = t.oid OR r.typarray = t.oid
+                JOIN pg_class c ON c.oid = r.typrelid
+                WHERE c.relkind <> 'c'));
+CREATE TEMP TABLE updated_objects AS SELECT object FROM extension_objects;
 DROP TABLE upd_one;
 DROP EXTENSION pg_revisions;
 CREATE EXTENSION pg_revisions;
 SELECT count(*) AS objects,
        count(*) FILTER (WHERE u.object IS NULL) AS only_in_fresh,
        count(*) FILTER (WHERE f.object IS NULL) AS only_in_updated
-FROM (SELECT pg_describe_object(classid, objid, objsubid) AS object
-      FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-        AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_revisions')) f
+FROM extension_objects f
 FULL JOIN updated_objects u USING (object);
 DROP ROLE regress_upd_deployer;

@@ -5,13 +5,18 @@
  *	  in the caller's transaction.  The SQL is checked against the checksum
  *	  it was registered with first (immutable.c).
  *
- * For each revision: a NOTICE reports progress; the SQL is parsed first so
- * that statements which cannot run inside a transaction (VACUUM, CREATE
- * INDEX CONCURRENTLY, ...) or which would end it (COMMIT, ROLLBACK, ...)
- * are refused with a clear error before anything of the revision runs;
- * then SPI executes it at a new GUC nest level, so that any SET inside the
- * revision is undone when the revision ends.  An error context callback
- * names the revision in every error raised meanwhile.
+ * For each revision: a NOTICE reports progress; every statement is parsed
+ * and checked first so that statements which cannot run inside a
+ * transaction (VACUUM, CREATE INDEX CONCURRENTLY, ...), which would end it
+ * (COMMIT, ROLLBACK, ...) or which change how the lexer reads the rest
+ * (standard_conforming_strings) are refused with a clear error before
+ * anything of the revision runs; then the statements run one by one
+ * through SPI (statements.c: memory flat in their number) at a new GUC
+ * nest level, so that any SET inside the revision is undone when the
+ * revision ends, and so is any SET CONSTRAINTS (constraints.c).  For a
+ * tenant (pg_revisions.tenant), search_path is that schema while the
+ * revision runs.  An error context callback names the revision in every
+ * error raised meanwhile.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +26,7 @@
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "utils/builtins.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 #include "utils/elog.h"
@@ -31,7 +37,6 @@ typedef struct ApplyContext
 {
 	const char *revision;
 	RevDirection dir;
-	const char *sql;			/* set while parsing, for syntax errors */
 } ApplyContext;
 
 /* Is a state-changing call running revision SQL right now? */
@@ -39,25 +44,16 @@ static bool applying = false;
 
 static void apply_error_context(void *arg);
 static const char *statement_outside_transaction(Node *stmt);
-static void check_statements(const char *revision, List *statements);
 
 /*
  * apply_error_context
- *		Name the revision being applied or reverted.  While parsing, move a
- *		syntax error's cursor into the revision's SQL, as SPI does.
+ *		Name the revision being applied or reverted.
  */
 static void
 apply_error_context(void *arg)
 {
 	ApplyContext *context = (ApplyContext *) arg;
-	int			position = geterrposition();
 
-	if (context->sql && position > 0)
-	{
-		errposition(0);
-		internalerrposition(position);
-		internalerrquery(context->sql);
-	}
 	if (context->dir == REV_UPGRADE)
 		errcontext("while applying revision \"%s\"", context->revision);
 	else
@@ -128,67 +124,150 @@ statement_outside_transaction(Node *stmt)
 }
 
 /*
- * check_statements
- *		Refuse, before anything runs, a revision whose SQL would end the
- *		caller's transaction, cannot run in one, or needs a client for COPY.
+ * lexer_setting
+ *		If stmt (a raw parse tree) sets a setting that changes how the lexer
+ *		reads the SQL that follows it, that setting's name; else NULL.  The
+ *		statements of a revision are split once, with the settings in force
+ *		when it starts, and a client running them one by one (rev_claim)
+ *		splits them the same way: a statement that changed the lexer would
+ *		make the rest mean something else than what was split and shown.
+ */
+const char *
+lexer_setting(Node *stmt)
+{
+	VariableSetStmt *set;
+
+	if (!IsA(stmt, VariableSetStmt))
+		return NULL;
+	set = (VariableSetStmt *) stmt;
+	if (set->name == NULL)
+		return NULL;			/* RESET ALL, SET TRANSACTION...: handled below */
+	if (pg_strcasecmp(set->name, "standard_conforming_strings") == 0)
+		return "standard_conforming_strings";
+	if (pg_strcasecmp(set->name, "backslash_quote") == 0)
+		return "backslash_quote";
+	return NULL;
+}
+
+/*
+ * check_lexer_setting
+ *		Refuse a statement of the revision that changes how the lexer reads
+ *		the statements after it (see lexer_setting).  For every revision,
+ *		transactional or not.
+ */
+void
+check_lexer_setting(const char *revision, SqlStatement *statement)
+{
+	const char *what = lexer_setting(statement->raw->stmt);
+
+	if (what)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("revision \"%s\" sets %s", revision, what),
+				 errdetail("Statement %d changes how the statements after it are read; "
+						   "a revision's statements are split once, before any of them runs.",
+						   statement->number),
+				 errhint("Write the revision for the default setting (standard_conforming_strings = on); "
+						 "use E'...' strings for backslash escapes.")));
+}
+
+/*
+ * check_statement
+ *		Refuse, before anything runs, a statement that would end the
+ *		caller's transaction, cannot run in one, needs a client for COPY, or
+ *		changes how the lexer reads the rest.  An sql_foreach_statement
+ *		visitor; arg is the revision id.
  */
 static void
-check_statements(const char *revision, List *statements)
+check_statement(SqlStatement *statement, void *arg)
 {
-	ListCell   *lc;
+	const char *revision = (const char *) arg;
+	Node	   *stmt = statement->raw->stmt;
+	const char *what;
 
-	foreach(lc, statements)
-	{
-		Node	   *stmt = lfirst_node(RawStmt, lc)->stmt;
-		const char *what;
+	if (IsA(stmt, TransactionStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("revision \"%s\" contains %s", revision,
+						GetCommandTagName(CreateCommandTag(stmt))),
+				 errdetail("A revision runs inside the caller's transaction: it cannot "
+						   "begin, commit or roll back transactions or savepoints."),
+				 errhint("Remove the statement: the caller's transaction commits "
+						 "the revisions, or rolls all of them back.")));
+	if (IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->filename == NULL &&
+		!((CopyStmt *) stmt)->is_program)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("revision \"%s\" contains COPY %s", revision,
+						((CopyStmt *) stmt)->is_from ? "FROM STDIN" : "TO STDOUT"),
+				 errdetail("Revision SQL runs inside the server, with no client to exchange data with."),
+				 errhint("Use INSERT ... VALUES, or COPY from a file the server can read.")));
+	check_lexer_setting(revision, statement);
+	what = statement_outside_transaction(stmt);
+	if (what)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("revision \"%s\" contains %s, which cannot run inside a transaction block",
+						revision, what),
+				 errdetail("pg_revisions runs every revision inside the caller's transaction."),
+				 errhint("Put it in a revision of its own registered with transactional => false: "
+						 "the pg_revisions client runs those outside a transaction block.")));
+}
 
-		if (IsA(stmt, TransactionStmt))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-					 errmsg("revision \"%s\" contains %s", revision,
-							GetCommandTagName(CreateCommandTag(stmt))),
-					 errdetail("A revision runs inside the caller's transaction: it cannot "
-							   "begin, commit or roll back transactions or savepoints."),
-					 errhint("Remove the statement: the caller's transaction commits "
-							 "the revisions, or rolls all of them back.")));
-		if (IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->filename == NULL &&
-			!((CopyStmt *) stmt)->is_program)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("revision \"%s\" contains COPY %s", revision,
-							((CopyStmt *) stmt)->is_from ? "FROM STDIN" : "TO STDOUT"),
-					 errdetail("Revision SQL runs inside the server, with no client to exchange data with."),
-					 errhint("Use INSERT ... VALUES, or COPY from a file the server can read.")));
-		what = statement_outside_transaction(stmt);
-		if (what)
-			ereport(ERROR,
-					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-					 errmsg("revision \"%s\" contains %s, which cannot run inside a transaction block",
-							revision, what),
-					 errdetail("pg_revisions runs every revision inside the caller's transaction."),
-					 errhint("Put it in a revision of its own registered with transactional => false: "
-							 "the pg_revisions client runs those outside a transaction block.")));
-	}
+/* The lexer settings in force when a revision starts (see lexer_setting). */
+typedef struct LexerSettings
+{
+	const char *revision;
+	bool		standard_conforming_strings;
+	int			backslash_quote;
+} LexerSettings;
+
+/*
+ * run_statement
+ *		Run one statement of a revision, then make sure it did not change the
+ *		lexer settings by a route the parse tree does not show (set_config(),
+ *		a function with a SET clause is fine: its setting ends with it).  An
+ *		sql_foreach_statement visitor; arg is the LexerSettings at the start.
+ */
+static void
+run_statement(SqlStatement *statement, void *arg)
+{
+	LexerSettings *start = (LexerSettings *) arg;
+
+	sql_run_statement(statement, NULL);
+	if (standard_conforming_strings != start->standard_conforming_strings ||
+		backslash_quote != start->backslash_quote)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("revision \"%s\" changed %s", start->revision,
+						standard_conforming_strings != start->standard_conforming_strings ?
+						"standard_conforming_strings" : "backslash_quote"),
+				 errdetail("Statement %d changes how the statements after it are read; "
+						   "a revision's statements are split once, before any of them runs.",
+						   statement->number)));
 }
 
 /*
  * apply_revision
  *		Run the upgrade (or downgrade) SQL of graph->nodes[node] as the
- *		calling role, reporting "position of total" in a NOTICE.  Settings
- *		changed by the SQL are restored afterwards.  The caller holds the
- *		catalog lock, is connected to SPI, has checked that a downgrade is
- *		not irreversible, and records the change in the catalog itself.
- *		Allocates in CurrentMemoryContext, which the caller should reset
- *		between revisions.
+ *		calling role, reporting "position of total" in a NOTICE.  Every
+ *		statement is checked first (nothing runs if one is refused), then
+ *		each runs on its own (statements.c), so memory stays flat however
+ *		many statements the revision has.  Settings changed by the SQL are
+ *		restored afterwards.  The caller holds the catalog lock, is connected
+ *		to SPI, has checked that a downgrade is not irreversible, and records
+ *		the change in the catalog itself.  Allocates in CurrentMemoryContext,
+ *		which the caller should reset between revisions.
  */
 void
 apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int total)
 {
 	RevNode    *rev = &graph->nodes[node];
-	ApplyContext context = {rev->id, dir, NULL};
+	ApplyContext context = {rev->id, dir};
 	ErrorContextCallback callback;
-	List	   *statements;
 	RevisionSql stored;
+	LexerSettings settings;
+	const char *tenant;
 	char	   *sql;
 	int			nest_level;
 
@@ -211,27 +290,19 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
 
-	context.sql = sql;
-	statements = raw_parser(sql, RAW_PARSE_DEFAULT);
-	context.sql = NULL;
-	check_statements(rev->id, statements);
+	sql_foreach_statement(sql, check_statement, (void *) rev->id);
 
-	if (statements != NIL)
-	{
-		MemoryContext revision_context = CurrentMemoryContext;
-		int			rc;
-
-		nest_level = NewGUCNestLevel();
-		rc = SPI_execute(sql, false, 0);
-		MemoryContextSwitchTo(revision_context);
-		if (rc < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("could not run the SQL of revision \"%s\": %s",
-							rev->id, SPI_result_code_string(rc))));
-		SPI_freetuptable(SPI_tuptable);
-		AtEOXact_GUC(false, nest_level);
-	}
+	settings.revision = rev->id;
+	settings.standard_conforming_strings = standard_conforming_strings;
+	settings.backslash_quote = backslash_quote;
+	nest_level = NewGUCNestLevel();
+	tenant = tenant_current();
+	if (tenant[0] != '\0')
+		(void) set_config_option("search_path", quote_identifier(tenant),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	sql_foreach_statement(sql, run_statement, &settings);
+	AtEOXact_GUC(false, nest_level);
+	restore_constraint_mode();
 
 	error_context_stack = callback.previous;
 }
@@ -256,6 +327,13 @@ void
 begin_applying(void)
 {
 	applying = true;
+}
+
+/* Is revision SQL running right now (between begin_ and end_applying)? */
+bool
+applying_revision(void)
+{
+	return applying;
 }
 
 /* Mark its end; call from PG_FINALLY so an error clears it too. */

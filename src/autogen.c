@@ -6,7 +6,8 @@
  *	  server.
  *
  * The live schema is read first.  Then, inside an internal subtransaction,
- * a scratch schema is created, the user's models (CREATE TABLE ... as
+ * a scratch schema with an unpredictable name is created (models.c has
+ * checked the models first), the user's models (CREATE TABLE ... as
  * written for an empty database) run there as the caller with search_path
  * set to it and then the live schema (so that the types and functions of
  * extensions installed in the live schema resolve), and it is read with its
@@ -67,6 +68,7 @@ typedef struct ModelsContext
 } ModelsContext;
 
 static void models_error_context(void *arg);
+static void run_model_statement(SqlStatement *statement, void *arg);
 static void check_no_escape(Oid scratch, const char *function);
 static void autogenerate(const char *function, const char *models, Oid live,
 						 const char *live_name, List **up, List **down);
@@ -81,6 +83,58 @@ models_error_context(void *arg)
 	ModelsContext *context = (ModelsContext *) arg;
 
 	errcontext("while running the models given to %s", context->function);
+}
+
+/*
+ * scratch_schema_name
+ *		A name for the scratch schema that no other role can predict, and
+ *		that no schema has now: "revisions_scratch_" and 16 random hex
+ *		digits.  A pid-based name could be created first by any role with
+ *		CREATE on the database, to block other sessions' autogenerate.
+ */
+char *
+scratch_schema_name(void)
+{
+	int			attempt;
+
+	for (attempt = 0; attempt < 8; attempt++)
+	{
+		uint32		random[2];
+		char	   *name;
+
+		if (!pg_strong_random(random, sizeof(random)))
+			ereport(ERROR,
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("could not generate a random scratch schema name")));
+		name = psprintf("revisions_scratch_%08x%08x", random[0], random[1]);
+		if (!OidIsValid(get_namespace_oid(name, true)))
+			return name;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_SCHEMA),
+			 errmsg("could not find an unused scratch schema name")));
+	pg_unreachable();
+}
+
+/*
+ * run_model_statement
+ *		Run one statement of the models, refusing one that changes how the
+ *		lexer reads the rest (see lexer_setting in apply.c).  An
+ *		sql_foreach_statement visitor; arg is the calling function's name.
+ */
+static void
+run_model_statement(SqlStatement *statement, void *arg)
+{
+	const char *setting = lexer_setting(statement->raw->stmt);
+
+	if (setting)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the models given to %s set %s", (const char *) arg, setting),
+				 errdetail("Statement %d changes how the statements after it are read.",
+						   statement->number),
+				 errhint("Write the models for the default setting (standard_conforming_strings = on).")));
+	sql_run_statement(statement, NULL);
 }
 
 /*
@@ -127,8 +181,12 @@ autogenerate(const char *function, const char *models, Oid live,
 {
 	MemoryContext keep = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	char	   *scratch_name = psprintf("revisions_scratch_%d", MyProcPid);
-	DiffSchema *from = diff_read_schema(live, live_name);
+	char	   *scratch_name;
+	DiffSchema *from;
+
+	check_models(function, models);
+	scratch_name = scratch_schema_name();
+	from = diff_read_schema(live, live_name);
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(keep);
@@ -160,11 +218,7 @@ autogenerate(const char *function, const char *models, Oid live,
 		callback.arg = &context;
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
-		rc = SPI_execute(models, false, 0);
-		if (rc < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("could not run the models: %s", SPI_result_code_string(rc))));
+		sql_foreach_statement(models, run_model_statement, (void *) function);
 		error_context_stack = callback.previous;
 		AtEOXact_GUC(false, nest_level);
 		MemoryContextSwitchTo(keep);
@@ -202,7 +256,10 @@ join_statements(List *statements)
 
 	initStringInfo(&buf);
 	foreach(lc, statements)
+	{
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
+	}
 	return buf.data;
 }
 
@@ -269,11 +326,16 @@ models_argument(FunctionCallInfo fcinfo)
 Datum
 rev_autogenerate(PG_FUNCTION_ARGS)
 {
-	const char *models = models_argument(fcinfo);
-	Oid			live = diff_schema_argument(fcinfo, 2, "live");
-	const char *live_name = NameStr(*PG_GETARG_NAME(2));
+	const char *models;
+	Oid			live;
+	const char *live_name;
 	List	   *up;
 	List	   *down;
+
+	check_not_applying("rev_autogenerate");
+	models = models_argument(fcinfo);
+	live = diff_schema_argument(fcinfo, 2, "live");
+	live_name = NameStr(*PG_GETARG_NAME(2));
 
 	SPI_connect();
 	autogenerate("rev_autogenerate", models, live, live_name, &up, &down);
@@ -289,13 +351,18 @@ rev_autogenerate(PG_FUNCTION_ARGS)
 Datum
 rev_autogenerate_from(PG_FUNCTION_ARGS)
 {
-	Oid			target = diff_schema_argument(fcinfo, 0, "target");
-	Oid			live = diff_schema_argument(fcinfo, 2, "live");
-	const char *live_name = NameStr(*PG_GETARG_NAME(2));
+	Oid			target;
+	Oid			live;
+	const char *live_name;
 	DiffSchema *from;
 	DiffSchema *to;
 	List	   *up;
 	List	   *down;
+
+	check_not_applying("rev_autogenerate_from");
+	target = diff_schema_argument(fcinfo, 0, "target");
+	live = diff_schema_argument(fcinfo, 2, "live");
+	live_name = NameStr(*PG_GETARG_NAME(2));
 
 	if (target == live)
 		ereport(ERROR,

@@ -76,7 +76,7 @@ static struct
 	int			next;			/* index in ids of the next expected fetch */
 	int			batch_start;	/* index in ids of batch[0] */
 	int			batch_n;
-	RevisionSql *batch;			/* id NULL: not found, fetched one by one */
+	RevisionSql *batch;			/* id NULL: not in the batch, read alone */
 	MemoryContext context;		/* holds the batch */
 }			expected_sql;
 
@@ -291,23 +291,64 @@ catalog_caller_name(void)
  *		Load the whole DAG and the applied state: one scan of the revisions
  *		(joined with applied) and one of the edges.  No SQL text is read, and
  *		messages only when asked for (node->message is NULL otherwise).
+ *		A catalog changed behind pg_revisions' back is an error (XX001)
+ *		naming what is wrong, never a graph to act on.
  */
 RevGraph *
 catalog_load_graph(bool with_messages)
 {
+	return catalog_load_graph_for(with_messages, tenant_current());
+}
+
+/*
+ * catalog_load_graph_for
+ *		catalog_load_graph, with the applied state of the given tenant
+ *		("" for the database's own), whatever pg_revisions.tenant says.
+ */
+RevGraph *
+catalog_load_graph_for(bool with_messages, const char *tenant)
+{
 	RevGraph   *graph = palloc0(sizeof(RevGraph));
 	SPITupleTable *nodes;
 	uint64		nnodes;
-	Datum		values[1] = {BoolGetDatum(with_messages)};
+	Datum		values[2] = {BoolGetDatum(with_messages), CStringGetTextDatum(tenant)};
+	int64		newest_heads_count;
 
 	run_query(Q_LOAD_NODES, values, NULL);
 	nodes = SPI_tuptable;
 	nnodes = SPI_processed;
 	run_query(Q_LOAD_EDGES, NULL, NULL);
-	graph_build(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
+	newest_heads_count = graph_build(graph, nodes, nnodes, SPI_tuptable, SPI_processed);
 	SPI_freetuptable(nodes);
 	SPI_freetuptable(SPI_tuptable);
+	graph_check_consistent(graph, newest_heads_count);
 	return graph;
+}
+
+/*
+ * catalog_insert_baseline
+ *		Register a baseline revision (rev_squash) replacing the registered
+ *		revision "replaces" and its ancestors.  The caller holds the catalog
+ *		lock and has checked the id.
+ */
+void
+catalog_insert_baseline(const char *id, const char *message, const char *upgrade,
+						const char *downgrade, const char *checksum, const char *replaces)
+{
+	Datum		values[7];
+	char		nulls[7];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(id);
+	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	nulls[1] = message ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(upgrade);
+	values[3] = CStringGetTextDatum(downgrade);
+	values[4] = CStringGetTextDatum(checksum);
+	values[5] = CStringGetTextDatum(catalog_caller_name());
+	values[6] = CStringGetTextDatum(replaces);
+	run_query(Q_INSERT_BASELINE, values, nulls);
+	catalog_mark_changed();
 }
 
 /*
@@ -427,8 +468,9 @@ catalog_insert_revision(const char *id, const char *message,
 						bool transactional)
 {
 	Datum		values[10];
-	char		nulls[10] = "          ";
+	char		nulls[10];
 
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(id);
 	values[1] = message ? CStringGetTextDatum(message) : (Datum) 0;
 	nulls[1] = message ? ' ' : 'n';
@@ -559,7 +601,7 @@ catalog_fetch_sql(const char *id, RevisionSql *out)
 			out->message = sql->message ? pstrdup(sql->message) : NULL;
 			return;
 		}
-		/* Not found in the batch: the lookup below says so. */
+		/* Not in the batch (too big for one, or gone): read it alone. */
 	}
 	catalog_fetch_one_sql(id, out);
 }
@@ -660,7 +702,8 @@ catalog_record_operation(const char *operation, const char *target,
 						 List *added, List *added_at, List *removed,
 						 List *touched)
 {
-	Datum		values[8];
+	Datum		values[9];
+	const char *tenant = tenant_current();
 	int			nadded = list_length(added);
 	int			nremoved = list_length(removed);
 	int			ntouched = list_length(touched);
@@ -694,8 +737,16 @@ catalog_record_operation(const char *operation, const char *target,
 	values[7] = PointerGetDatum(construct_array(at, nadded, TIMESTAMPTZOID,
 												sizeof(TimestampTz), FLOAT8PASSBYVAL,
 												TYPALIGN_DOUBLE));
+	values[8] = CStringGetTextDatum(tenant);
 	run_query(Q_RECORD, values, NULL);
-	catalog_mark_changed();
+	if (tenant[0] == '\0')
+		catalog_mark_changed();
+	else
+	{
+		Datum		name = CStringGetTextDatum(tenant);
+
+		run_query(Q_BUMP_TENANT, &name, NULL);
+	}
 }
 
 /*
@@ -710,6 +761,41 @@ catalog_lock_state(void)
 {
 	run_query(Q_LOCK_STATE, NULL, NULL);
 	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_lock_tenant_state
+ *		What catalog_lock_state does, for a tenant's own state row (made on
+ *		first use).  The caller holds that tenant's advisory lock (lock.c).
+ */
+void
+catalog_lock_tenant_state(const char *tenant)
+{
+	Datum		name = CStringGetTextDatum(tenant);
+
+	run_query(Q_ENSURE_TENANT, &name, NULL);
+	run_query(Q_LOCK_TENANT, &name, NULL);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * catalog_tenants
+ *		The tenants that have applied state, by name, as a List of char *.
+ */
+List *
+catalog_tenants(void)
+{
+	List	   *tenants = NIL;
+	uint64		i;
+
+	run_query(Q_TENANTS, NULL, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		tenants = lappend(tenants, text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return tenants;
 }
 
 /*
@@ -754,8 +840,10 @@ catalog_state_version(int64 *generation, TransactionId *xmin)
  * catalog_heads_applied
  *		Are all heads of the DAG applied, as far as one index lookup can
  *		tell?  True when no revision is registered, or when there is one head
- *		(the newest revision) and it is applied; false otherwise (several
- *		heads, or the head unapplied: the caller must load the DAG).
+ *		(the newest revision) and it is applied and nothing changed the
+ *		catalog by hand since it was last checked (revisions.state.checked);
+ *		false otherwise (several heads, the head unapplied, or a hand-made
+ *		change: the caller must load the DAG, which checks it).
  */
 bool
 catalog_heads_applied(void)
@@ -770,10 +858,33 @@ catalog_heads_applied(void)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 
 		result = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull)) == 1 &&
-			DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+			DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull)) &&
+			DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return result;
+}
+
+/*
+ * catalog_mark_unchecked
+ *		Note a change made outside the extension's own queries: the fast
+ *		path of catalog_heads_applied is off until catalog_mark_checked.
+ */
+void
+catalog_mark_unchecked(void)
+{
+	run_query(Q_MARK_UNCHECKED, NULL, NULL);
+}
+
+/*
+ * catalog_mark_checked
+ *		Note that the whole catalog was just loaded and found consistent
+ *		(catalog_load_graph checks it).  Writes only when it was unchecked.
+ */
+void
+catalog_mark_checked(void)
+{
+	run_query(Q_MARK_CHECKED, NULL, NULL);
 }
 
 /* Helper for register.c and migrate.c: a text[] from a List of char *. */

@@ -25,7 +25,9 @@
  * function or trigger.  Which fields are used depends on the kind; unused
  * ones are NULL, 0 or false.
  */
-typedef struct DiffItem
+typedef struct DiffItem DiffItem;
+
+struct DiffItem
 {
 	char	   *key;			/* what matches it across schemas */
 	char	   *name;			/* its name, unquoted */
@@ -35,7 +37,8 @@ typedef struct DiffItem
 								 * owning column (table in "table"); columns:
 								 * collation (quoted) */
 	char	   *comment;		/* NULL when none */
-	char		sub;			/* contype, relkind, prokind, identity */
+	char		sub;			/* contype, relkind, prokind, identity,
+								 * tgenabled */
 	/* columns */
 	char	   *type;			/* format_type, qualified */
 	Oid			typid;
@@ -43,6 +46,17 @@ typedef struct DiffItem
 	bool		notnull;
 	char		generated;		/* attgenerated */
 	char	   *defexpr;		/* default or generation expression */
+	char	   *seqname;		/* identity columns: their sequence (def: its
+								 * options, seqalter: the same as SET clauses) */
+	char	   *seqalter;
+	int64		seqmin;			/* sequences and identity columns */
+	int64		seqmax;
+	char	   *options;		/* tables, views: reloptions, "k='v', ..." */
+	char		storage;		/* columns: attstorage, and their type's */
+	char		typstorage;
+	char		compression;	/* columns: attcompression, or '\0' */
+	bool		rls;			/* tables: row level security enabled, forced */
+	bool		force_rls;
 	bool		late_default;	/* default or generation expression calls a
 								 * user function: set after the functions */
 	int			attnum;
@@ -62,7 +76,20 @@ typedef struct DiffItem
 	bool		altered;		/* tables: a column dropped or its type changed */
 	bool		visited;		/* views: topological sort marker; tables: a
 								 * key constraint is rebuilt */
-} DiffItem;
+	/* dependencies (diff_depend.c), within the schema */
+	Oid			oid;			/* in its catalog; columns: their table's */
+	Oid			defoid;			/* columns: pg_attrdef row, or InvalidOid;
+								 * views: their _RETURN rule */
+	char	   *body;			/* non-atomic LANGUAGE sql functions: prosrc */
+	DiffItem   *parent;			/* the table (or materialized view) of a
+								 * column, constraint, index or trigger */
+	List	   *deps;			/* DiffItems it needs */
+	List	   *ddeps;			/* columns: DiffItems their default needs */
+	/* set by the comparison: the statements creating or dropping it */
+	List	   *stmts;			/* DiffStmts */
+	List	   *dstmts;			/* columns: those setting or dropping the
+								 * default alone */
+};
 
 /* The objects of one kind, sorted by key. */
 typedef struct DiffSet
@@ -85,6 +112,7 @@ struct DiffSchema
 	DiffSet		views;			/* sub: 'v' or 'm'; labels: relations read */
 	DiffSet		functions;		/* key "name(identity arguments)" */
 	DiffSet		triggers;		/* key "table.trigger" */
+	DiffSet		policies;		/* key "table.policy"; def: from AS on */
 };
 
 /* The phases of a generated script, in the order they run. */
@@ -121,11 +149,27 @@ typedef enum DiffStage
 	NUM_STAGES
 } DiffStage;
 
-/* The statements being generated, per stage. */
+/*
+ * One generated statement.  Its stage orders it unless dependencies say
+ * otherwise (diff_order.c): a statement creating an object waits for those
+ * creating what it needs, one dropping an object for those dropping what
+ * needs it.
+ */
+typedef struct DiffStmt
+{
+	char	   *text;
+	int			stage;			/* DiffStage */
+	int			seq;			/* emission order, within the stage */
+	int			nwait;			/* statements still to come before it */
+	bool		done;
+	List	   *next;			/* DiffStmts waiting for it */
+} DiffStmt;
+
+/* The statements being generated. */
 typedef struct DiffOutput
 {
 	const char *out;			/* quote_identifier of the output schema */
-	List	   *stages[NUM_STAGES];
+	List	   *stmts;			/* DiffStmts, in emission order */
 	List	   *rebuilt_types;	/* qualified names of the enums rebuilt */
 } DiffOutput;
 
@@ -136,14 +180,26 @@ extern char *diff_requalify(const char *text, const char *from, const char *to);
 extern void diff_match(DiffSet *a, DiffSet *b);
 extern int	diff_find(DiffSet *set, const char *key);
 
+/* diff_depend.c */
+extern void diff_read_depends(DiffSchema *s);
+
+/* diff_order.c */
+extern void diff_for(DiffStmt *stmt, DiffItem *item);
+extern void diff_for_default(DiffStmt *stmt, DiffItem *column);
+extern List *diff_order(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
 /* diff.c */
-extern void diff_emit(DiffOutput *o, DiffStage stage, const char *loss,
+extern DiffStmt *diff_emit(DiffOutput *o, DiffStage stage, const char *loss,
 					  const char *fmt,...) pg_attribute_printf(4, 5);
 extern char *diff_qname(DiffOutput *o, const char *name);
 extern bool diff_str_equal(const char *a, const char *b);
 extern void diff_comment(DiffOutput *o, const char *object, const char *to,
 						 const char *from, bool fresh);
 extern int	diff_table_columns(DiffSet *columns, const char *table, int *end);
+extern void diff_options(DiffOutput *o, DiffStage stage, const char *kind,
+						 const char *qname, const char *from, const char *to);
+extern void diff_clamp_sequence(DiffOutput *o, DiffStage stage, const char *qseq,
+								int64 fmin, int64 fmax, int64 tmin, int64 tmax);
 
 /* diff_tables.c: tables, columns, sequences, enums */
 extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);

@@ -19,6 +19,8 @@
  */
 #include "diff.h"
 
+#include "commands/trigger.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 static DiffItem *find_item(DiffSet *set, const char *key);
@@ -29,6 +31,7 @@ static void topological_order(DiffSet *views, int node, int *order, int *n);
 static void diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+static void diff_policies(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* The item of a set with this key, or NULL. */
 static DiffItem *
@@ -75,6 +78,7 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	/* pass 0: keys and checks, which mark their table (visited); 1: fkeys */
 	for (pass = 0; pass < 2; pass++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < from->constraints.n; i++)
 		{
 			DiffItem   *f = &from->constraints.items[i];
@@ -83,6 +87,7 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			DiffItem   *referenced = find_item(&from->tables, f->extra);
 			char	   *qtable = diff_qname(o, f->table);
 
+			CHECK_FOR_INTERRUPTS();
 			if ((f->sub == 'f') != (pass == 1) || table == NULL)
 				continue;
 			/* with its table, except a foreign key to another table: it
@@ -97,10 +102,11 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			f->rebuild = true;
 			if (f->sub != 'f')
 				table->visited = true;
-			diff_emit(o, f->sub == 'f' ? STAGE_DROP_FKEY : STAGE_DROP_CONSTRAINT,
-					  psprintf("drops constraint %s on %s (no data is lost)",
-							   quote_identifier(f->name), qtable),
-					  "ALTER TABLE %s DROP CONSTRAINT %s", qtable, quote_identifier(f->name));
+			diff_for(diff_emit(o, f->sub == 'f' ? STAGE_DROP_FKEY : STAGE_DROP_CONSTRAINT,
+							   psprintf("drops constraint %s on %s (no data is lost)",
+										quote_identifier(f->name), qtable),
+							   "ALTER TABLE %s DROP CONSTRAINT %s", qtable, quote_identifier(f->name)),
+					 f);
 		}
 	}
 	for (i = 0; i < to->constraints.n; i++)
@@ -110,10 +116,12 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		char	   *qtable = diff_qname(o, t->table);
 		bool		fresh = f == NULL || f->rebuild;
 
+		CHECK_FOR_INTERRUPTS();
 		if (fresh)
-			diff_emit(o, t->sub == 'f' ? STAGE_CREATE_FKEY : STAGE_CREATE_CONSTRAINT, NULL,
-					  "ALTER TABLE %s ADD CONSTRAINT %s %s", qtable,
-					  quote_identifier(t->name), t->def);
+			diff_for(diff_emit(o, t->sub == 'f' ? STAGE_CREATE_FKEY : STAGE_CREATE_CONSTRAINT, NULL,
+							   "ALTER TABLE %s ADD CONSTRAINT %s %s", qtable,
+							   quote_identifier(t->name), t->def),
+					 t);
 		diff_comment(o, psprintf("CONSTRAINT %s ON %s", quote_identifier(t->name), qtable),
 					 t->comment, f ? f->comment : NULL, fresh);
 	}
@@ -138,14 +146,16 @@ diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		bool		owner_goes = owner == NULL || owner->match < 0 ||
 			(f->sub == 'm' && owner->rebuild);
 
+		CHECK_FOR_INTERRUPTS();
 		if (!owner_goes && t && t->sub == f->sub && diff_str_equal(f->def, t->def) &&
 			!owner->rebuild && !mentions_rebuilt_type(o, f->def) && !f->rebuild)
 			continue;
 		f->rebuild = true;
 		if (!owner_goes)
-			diff_emit(o, STAGE_DROP_INDEX,
-					  psprintf("drops index %s (no data is lost)", diff_qname(o, f->name)),
-					  "DROP INDEX %s", diff_qname(o, f->name));
+			diff_for(diff_emit(o, STAGE_DROP_INDEX,
+							   psprintf("drops index %s (no data is lost)", diff_qname(o, f->name)),
+							   "DROP INDEX %s", diff_qname(o, f->name)),
+					 f);
 	}
 	for (i = 0; i < to->indexes.n; i++)
 	{
@@ -153,9 +163,11 @@ diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = t->match >= 0 ? &from->indexes.items[t->match] : NULL;
 		bool		fresh = f == NULL || f->rebuild;
 
+		CHECK_FOR_INTERRUPTS();
 		if (fresh)
-			diff_emit(o, t->sub == 'm' ? STAGE_CREATE_VIEW_INDEX : STAGE_CREATE_INDEX, NULL,
-					  "%s", t->def);
+			diff_for(diff_emit(o, t->sub == 'm' ? STAGE_CREATE_VIEW_INDEX : STAGE_CREATE_INDEX, NULL,
+							   "%s", t->def),
+					 t);
 		diff_comment(o, psprintf("INDEX %s", diff_qname(o, t->name)), t->comment,
 					 f ? f->comment : NULL, fresh);
 	}
@@ -164,25 +176,47 @@ diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 /*
  * topological_order
  *		Append views[node] to order after the views of the same set it reads
- *		(depth first; visited marks the views already placed).
+ *		(depth first, with an explicit stack; visited marks the views already
+ *		placed or on the stack).  order has room for every view.
  */
 static void
 topological_order(DiffSet *views, int node, int *order, int *n)
 {
-	DiffItem   *v = &views->items[node];
-	int			i;
+	int		   *stack;			/* views being placed */
+	int		   *next;			/* per stack entry: the next label to follow */
+	int			depth = 0;
 
-	if (v->visited)
+	if (views->items[node].visited)
 		return;
-	v->visited = true;
-	for (i = 0; i < v->nlabels; i++)
+	stack = palloc(sizeof(int) * (views->n + 1));
+	next = palloc(sizeof(int) * (views->n + 1));
+	views->items[node].visited = true;
+	stack[0] = node;
+	next[0] = 0;
+	depth = 1;
+	while (depth > 0)
 	{
-		int			dep = diff_find(views, v->labels[i]);
+		DiffItem   *v = &views->items[stack[depth - 1]];
+		int			i = next[depth - 1]++;
 
-		if (dep >= 0)
-			topological_order(views, dep, order, n);
+		CHECK_FOR_INTERRUPTS();
+		if (i < v->nlabels)
+		{
+			int			dep = diff_find(views, v->labels[i]);
+
+			if (dep >= 0 && !views->items[dep].visited)
+			{
+				views->items[dep].visited = true;
+				stack[depth] = dep;
+				next[depth] = 0;
+				depth++;
+			}
+		}
+		else
+			order[(*n)++] = stack[--depth];
 	}
-	order[(*n)++] = node;
+	pfree(stack);
+	pfree(next);
 }
 
 /*
@@ -211,6 +245,7 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = &from->views.items[forder[i]];
 		DiffItem   *t = f->match >= 0 ? &to->views.items[f->match] : NULL;
 
+		CHECK_FOR_INTERRUPTS();
 		f->rebuild = f->rebuild || t == NULL || t->sub != f->sub ||
 			!diff_str_equal(f->def, t->def);
 		for (j = 0; j < f->nlabels && !f->rebuild; j++)
@@ -227,15 +262,18 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = &from->views.items[forder[i]];
 		char	   *qview = diff_qname(o, f->name);
 
+		CHECK_FOR_INTERRUPTS();
 		if (!f->rebuild)
 			continue;
 		if (f->sub == 'm')
-			diff_emit(o, STAGE_DROP_VIEW,
-					  psprintf("drops materialized view %s and its stored rows (recomputed if it is created again)", qview),
-					  "DROP MATERIALIZED VIEW %s", qview);
+			diff_for(diff_emit(o, STAGE_DROP_VIEW,
+							   psprintf("drops materialized view %s and its stored rows (recomputed if it is created again)", qview),
+							   "DROP MATERIALIZED VIEW %s", qview),
+					 f);
 		else
-			diff_emit(o, STAGE_DROP_VIEW, psprintf("drops view %s (no data is lost)", qview),
-					  "DROP VIEW %s", qview);
+			diff_for(diff_emit(o, STAGE_DROP_VIEW, psprintf("drops view %s (no data is lost)", qview),
+							   "DROP VIEW %s", qview),
+					 f);
 	}
 	for (i = 0; i < nt; i++)
 	{
@@ -244,9 +282,16 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		char	   *qview = diff_qname(o, t->name);
 		bool		fresh = f == NULL || f->rebuild;
 
+		CHECK_FOR_INTERRUPTS();
 		if (fresh)
-			diff_emit(o, STAGE_CREATE_VIEW, NULL, "CREATE %sVIEW %s AS\n%s",
-					  t->sub == 'm' ? "MATERIALIZED " : "", qview, t->def);
+			diff_for(diff_emit(o, STAGE_CREATE_VIEW, NULL, "CREATE %sVIEW %s%s%s%s AS\n%s",
+							   t->sub == 'm' ? "MATERIALIZED " : "", qview,
+							   t->options ? " WITH (" : "", t->options ? t->options : "",
+							   t->options ? ")" : "", t->def),
+					 t);
+		else
+			diff_options(o, STAGE_CREATE_VIEW, t->sub == 'm' ? "MATERIALIZED VIEW" : "VIEW",
+						 qview, f->options, t->options);
 		diff_comment(o, psprintf("%sVIEW %s", t->sub == 'm' ? "MATERIALIZED " : "", qview),
 					 t->comment, f ? f->comment : NULL, fresh);
 	}
@@ -271,6 +316,7 @@ diff_mark_functions(DiffSchema *from, DiffSchema *to)
 		DiffItem   *f = &from->functions.items[i];
 		DiffItem   *t = f->match >= 0 ? &to->functions.items[f->match] : NULL;
 
+		CHECK_FOR_INTERRUPTS();
 		if (t && t->sub == f->sub && diff_str_equal(f->extra, t->extra))
 			continue;
 		f->rebuild = true;
@@ -279,6 +325,7 @@ diff_mark_functions(DiffSchema *from, DiffSchema *to)
 			const char *key = f->labels[j] + 1;
 			DiffItem   *user = NULL;
 
+			CHECK_FOR_INTERRUPTS();
 			switch (f->labels[j][0])
 			{
 				case 'v':
@@ -322,13 +369,15 @@ diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		const char *what = f->sub == 'p' ? "PROCEDURE" : "FUNCTION";
 		char	   *qfunc;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!f->rebuild)
 			continue;
 		qfunc = psprintf("%s(%s)", diff_qname(o, f->name), f->table);
 		/* a BEGIN ATOMIC body depends on the tables it reads: drop it first */
-		diff_emit(o, f->atomic ? STAGE_DROP_ATOMIC_FUNCTION : STAGE_DROP_FUNCTION,
-				  psprintf("drops %s %s (no data is lost)", f->sub == 'p' ? "procedure" : "function", qfunc),
-				  "DROP %s %s", what, qfunc);
+		diff_for(diff_emit(o, f->atomic ? STAGE_DROP_ATOMIC_FUNCTION : STAGE_DROP_FUNCTION,
+						   psprintf("drops %s %s (no data is lost)", f->sub == 'p' ? "procedure" : "function", qfunc),
+						   "DROP %s %s", what, qfunc),
+				 f);
 	}
 	for (i = 0; i < to->functions.n; i++)
 	{
@@ -336,8 +385,9 @@ diff_functions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = t->match >= 0 ? &from->functions.items[t->match] : NULL;
 		bool		fresh = f == NULL || f->rebuild;
 
+		CHECK_FOR_INTERRUPTS();
 		if (fresh || !diff_str_equal(f->def, t->def))
-			diff_emit(o, STAGE_CREATE_FUNCTION, NULL, "%s", t->def);
+			diff_for(diff_emit(o, STAGE_CREATE_FUNCTION, NULL, "%s", t->def), t);
 		diff_comment(o, psprintf("%s %s(%s)", t->sub == 'p' ? "PROCEDURE" : "FUNCTION",
 								 diff_qname(o, t->name), t->table),
 					 t->comment, f ? f->comment : NULL, fresh);
@@ -368,14 +418,16 @@ diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		bool		names_columns = strstr(f->def, " UPDATE OF ") != NULL ||
 			strstr(f->def, " WHEN (") != NULL;
 
+		CHECK_FOR_INTERRUPTS();
 		if (table == NULL || table->match < 0 ||
 			(t && diff_str_equal(f->def, t->def) && !f->rebuild &&
 			 !(table->altered && names_columns)))
 			continue;
 		f->rebuild = true;
-		diff_emit(o, STAGE_DROP_TRIGGER,
-				  psprintf("drops trigger %s on %s (no data is lost)", quote_identifier(f->name), qtable),
-				  "DROP TRIGGER %s ON %s", quote_identifier(f->name), qtable);
+		diff_for(diff_emit(o, STAGE_DROP_TRIGGER,
+						   psprintf("drops trigger %s on %s (no data is lost)", quote_identifier(f->name), qtable),
+						   "DROP TRIGGER %s ON %s", quote_identifier(f->name), qtable),
+				 f);
 	}
 	for (i = 0; i < to->triggers.n; i++)
 	{
@@ -383,9 +435,63 @@ diff_triggers(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = t->match >= 0 ? &from->triggers.items[t->match] : NULL;
 		bool		fresh = f == NULL || f->rebuild;
 
+		CHECK_FOR_INTERRUPTS();
 		if (fresh)
-			diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "%s", t->def);
+			diff_for(diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "%s", t->def), t);
+		if (t->sub != (fresh ? TRIGGER_FIRES_ON_ORIGIN : f->sub))
+			diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "ALTER TABLE %s %s TRIGGER %s",
+					  diff_qname(o, t->table),
+					  t->sub == TRIGGER_DISABLED ? "DISABLE" :
+					  t->sub == TRIGGER_FIRES_ON_REPLICA ? "ENABLE REPLICA" :
+					  t->sub == TRIGGER_FIRES_ALWAYS ? "ENABLE ALWAYS" : "ENABLE",
+					  quote_identifier(t->name));
 		diff_comment(o, psprintf("TRIGGER %s ON %s", quote_identifier(t->name), diff_qname(o, t->table)),
+					 t->comment, f ? f->comment : NULL, fresh);
+	}
+}
+
+/*
+ * diff_policies
+ *		Row level security policies, dropped and created again when their
+ *		definition changes, or when their table has a column dropped or
+ *		retyped (a policy naming a column blocks its type change).  Those of
+ *		a table being dropped go with it.
+ */
+static void
+diff_policies(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < from->policies.n; i++)
+	{
+		DiffItem   *f = &from->policies.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->policies.items[f->match] : NULL;
+		DiffItem   *table = find_item(&from->tables, f->table);
+		char	   *qtable = diff_qname(o, f->table);
+
+		CHECK_FOR_INTERRUPTS();
+		if (table == NULL || table->match < 0 ||
+			(t && diff_str_equal(f->def, t->def) && !f->rebuild && !table->altered))
+			continue;
+		f->rebuild = true;
+		diff_for(diff_emit(o, STAGE_DROP_TRIGGER,
+						   psprintf("drops policy %s on %s (no data is lost)", quote_identifier(f->name), qtable),
+						   "DROP POLICY %s ON %s", quote_identifier(f->name), qtable),
+				 f);
+	}
+	for (i = 0; i < to->policies.n; i++)
+	{
+		DiffItem   *t = &to->policies.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->policies.items[t->match] : NULL;
+		char	   *qtable = diff_qname(o, t->table);
+		bool		fresh = f == NULL || f->rebuild;
+
+		CHECK_FOR_INTERRUPTS();
+		if (fresh)
+			diff_for(diff_emit(o, STAGE_CREATE_TRIGGER, NULL, "CREATE POLICY %s ON %s %s",
+							   quote_identifier(t->name), qtable, t->def),
+					 t);
+		diff_comment(o, psprintf("POLICY %s ON %s", quote_identifier(t->name), qtable),
 					 t->comment, f ? f->comment : NULL, fresh);
 	}
 }
@@ -403,4 +509,5 @@ diff_objects(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	diff_indexes(from, to, o);
 	diff_functions(from, to, o);
 	diff_triggers(from, to, o);
+	diff_policies(from, to, o);
 }

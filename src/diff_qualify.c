@@ -18,6 +18,7 @@
 #include "diff.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 static bool is_ident_start(char c);
@@ -109,6 +110,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 	{
 		const char *start = p;
 
+		CHECK_FOR_INTERRUPTS();
 		if (*p == '\'')
 		{
 			bool		escapes = (p > text && (p[-1] == 'E' || p[-1] == 'e') &&
@@ -119,6 +121,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 			p++;
 			while (*p)
 			{
+				CHECK_FOR_INTERRUPTS();
 				if (*p == '\'' && p[1] == '\'')
 				{
 					appendStringInfoChar(&value, '\'');
@@ -161,6 +164,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 			p++;
 			while (*p)
 			{
+				CHECK_FOR_INTERRUPTS();
 				if (*p == '"' && p[1] == '"')
 				{
 					appendStringInfoChar(&ident, '"');

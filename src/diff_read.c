@@ -20,6 +20,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -31,13 +32,20 @@
 	" WHERE e.classid = '" cat "'::pg_catalog.regclass AND e.objid = " oid \
 	" AND e.deptype = 'e')"
 
+/* A relation's storage parameters or view options, as "name='value', ...". */
+#define RELOPTIONS \
+" (SELECT pg_catalog.string_agg(pg_catalog.split_part(o, '=', 1) || '=' ||" \
+"   pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY o)" \
+"  FROM pg_catalog.unnest(c.reloptions) o)"
+
 /* Plain tables of the schema (not partitions). */
 #define TABLE_FILTER \
 	" c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relispartition" \
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
-"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class')"
+"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
+RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
 
 static const char *const columns_query =
@@ -53,22 +61,35 @@ static const char *const columns_query =
 "  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
 "  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 "  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
-" a.attnum"
+" a.attnum, c.oid, d.oid, idn.relname, idn.options, idn.seqmin, idn.seqmax, idn.alter,"
+" a.attstorage, t.typstorage, a.attcompression"
 " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+" LEFT JOIN LATERAL (SELECT sc.relname, pg_catalog.format('START WITH %s INCREMENT BY %s "
+"MINVALUE %s MAXVALUE %s CACHE %s %sCYCLE', s.seqstart, s.seqincrement, s.seqmin, s.seqmax,"
+"   s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END) AS options, s.seqmin, s.seqmax,"
+"  pg_catalog.format('SET START WITH %s SET INCREMENT BY %s SET MINVALUE %s SET MAXVALUE %s "
+"SET CACHE %s SET %sCYCLE', s.seqstart, s.seqincrement, s.seqmin, s.seqmax,"
+"   s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END) AS alter"
+"  FROM pg_catalog.pg_depend dd JOIN pg_catalog.pg_class sc ON sc.oid = dd.objid"
+"  JOIN pg_catalog.pg_sequence s ON s.seqrelid = sc.oid"
+"  WHERE a.attidentity <> '' AND dd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+"  AND dd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dd.refobjid = c.oid"
+"  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
 " WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
 
 static const char *const constraints_query =
 "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
 " pg_catalog.obj_description(co.oid, 'pg_constraint'),"
-" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1)"
+" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1),"
+" co.oid"
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
 " WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
 
 static const char *const indexes_query =
 "SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
-" pg_catalog.obj_description(i.oid, 'pg_class')"
+" pg_catalog.obj_description(i.oid, 'pg_class'), i.oid"
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
 " WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm') AND NOT c.relispartition"
@@ -80,7 +101,7 @@ static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
 "  pg_catalog.format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,"
 "  s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END),"
-" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class')"
+" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid, s.seqmin, s.seqmax"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid"
 " LEFT JOIN LATERAL (SELECT t.relname, a.attname"
 "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
@@ -97,7 +118,7 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 static const char *const enums_query =
 "SELECT t.typname, ARRAY(SELECT e.enumlabel::pg_catalog.text FROM pg_catalog.pg_enum e"
 "  WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),"
-" pg_catalog.obj_description(t.oid, 'pg_type')"
+" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid"
 " FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
@@ -109,7 +130,9 @@ static const char *const views_query =
 "  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid"
 "  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND w.ev_class = c.oid"
 "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
-"  AND r.relnamespace = $1)"
+"  AND r.relnamespace = $1), c.oid,"
+" (SELECT w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.rulename = '_RETURN'),"
+RELOPTIONS
 " FROM pg_catalog.pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('v', 'm')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
@@ -132,15 +155,30 @@ static const char *const functions_query =
 "   WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT 't' || c.relname || E'\\x01' || g.tgname"
 "    FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE g.oid = d.objid)"
 "   END FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
-"   AND d.refobjid = p.oid AND d.deptype = 'n') y(x) WHERE x IS NOT NULL)"
+"   AND d.refobjid = p.oid AND d.deptype = 'n') y(x) WHERE x IS NOT NULL),"
+" p.oid, CASE WHEN p.prosqlbody IS NULL AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l"
+"  WHERE l.lanname = 'sql') THEN p.prosrc END"
 " FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
 static const char *const triggers_query =
 "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),"
-" pg_catalog.obj_description(t.oid, 'pg_trigger')"
+" pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid, t.tgenabled"
 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 " WHERE NOT t.tgisinternal AND" TABLE_FILTER;
+
+static const char *const policies_query =
+"SELECT c.relname, p.polname, 'AS ' || CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END"
+"  || ' FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'"
+"   WHEN 'd' THEN 'DELETE' ELSE 'ALL' END"
+"  || ' TO ' || CASE WHEN p.polroles = '{0}' THEN 'PUBLIC' ELSE (SELECT pg_catalog.string_agg("
+"   pg_catalog.quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_catalog.pg_roles r"
+"   WHERE r.oid = ANY (p.polroles)) END"
+"  || COALESCE(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '')"
+"  || COALESCE(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''),"
+" pg_catalog.obj_description(p.oid, 'pg_policy'), p.oid"
+" FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
+" WHERE" TABLE_FILTER;
 
 /* What the readers share while reading one schema. */
 typedef struct Reader
@@ -152,6 +190,8 @@ typedef struct Reader
 
 static int	run_query(Reader *r, const char *query, DiffSet *set);
 static char *column(int row, int col);
+static Oid	oid_column(int row, int col);
+static int64 int8_column(int row, int col);
 static char *qualified(Reader *r, int row, int col);
 static char *make_key(const char *a, const char *b);
 static int	compare_items(const void *a, const void *b);
@@ -189,6 +229,28 @@ column(int row, int col)
 	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
 }
 
+/* Column col (1-based) of row, an oid; InvalidOid when null. */
+static Oid
+oid_column(int row, int col)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+
+	return isnull ? InvalidOid : DatumGetObjectId(value);
+}
+
+/* Column col (1-based) of row, a bigint; 0 when null. */
+static int64
+int8_column(int row, int col)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
 /* Like column(), with the schema's qualifier turned into the output's. */
 static char *
 qualified(Reader *r, int row, int col)
@@ -221,7 +283,10 @@ sort_set(DiffSet *set)
 	if (set->n > 1)
 		qsort(set->items, set->n, sizeof(DiffItem), compare_items);
 	for (i = 0; i < set->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		set->items[i].match = -1;
+	}
 }
 
 /* Strip the trailing semicolon and white space of a deparsed statement. */
@@ -251,7 +316,10 @@ read_labels(int row, int col, DiffItem *item)
 					  &elems, NULL, &item->nlabels);
 	item->labels = palloc(sizeof(char *) * (item->nlabels + 1));
 	for (i = 0; i < item->nlabels; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		item->labels[i] = TextDatumGetCString(elems[i]);
+	}
 }
 
 /*
@@ -283,9 +351,14 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->tables.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->comment = column(i, 2);
+		it->oid = oid_column(i, 3);
+		it->options = column(i, 4);
+		it->rls = column(i, 5)[0] == 't';
+		it->force_rls = column(i, 6)[0] == 't';
 	}
 
 	n = run_query(&r, columns_query, &s->columns);
@@ -295,6 +368,7 @@ diff_read_schema(Oid nsp, const char *out)
 		char	   *identity = column(i, 7);
 		char	   *generated = column(i, 8);
 
+		CHECK_FOR_INTERRUPTS();
 		it->table = column(i, 1);
 		it->name = column(i, 2);
 		it->key = make_key(it->table, it->name);
@@ -309,6 +383,16 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 11);
 		it->late_default = column(i, 12)[0] == 't';
 		it->attnum = (int) strtol(column(i, 13), NULL, 10);
+		it->oid = oid_column(i, 14);
+		it->defoid = oid_column(i, 15);
+		it->seqname = column(i, 16);	/* identity columns */
+		it->def = column(i, 17);
+		it->seqmin = int8_column(i, 18);
+		it->seqmax = int8_column(i, 19);
+		it->seqalter = column(i, 20);
+		it->storage = column(i, 21)[0];
+		it->typstorage = column(i, 22)[0];
+		it->compression = column(i, 23)[0];
 	}
 
 	n = run_query(&r, constraints_query, &s->constraints);
@@ -316,6 +400,7 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->constraints.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->table = column(i, 1);
 		it->name = column(i, 2);
 		it->key = make_key(it->table, it->name);
@@ -323,6 +408,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
 		it->extra = column(i, 6);	/* referenced table */
+		it->oid = oid_column(i, 7);
 	}
 
 	n = run_query(&r, indexes_query, &s->indexes);
@@ -330,12 +416,14 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->indexes.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->table = column(i, 2);
 		it->sub = column(i, 3)[0];
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
+		it->oid = oid_column(i, 6);
 	}
 
 	n = run_query(&r, sequences_query, &s->sequences);
@@ -343,12 +431,16 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->sequences.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->def = column(i, 2);
 		it->table = column(i, 3);	/* owning column, if any */
 		it->extra = column(i, 4);
 		it->comment = column(i, 5);
+		it->oid = oid_column(i, 6);
+		it->seqmin = int8_column(i, 7);
+		it->seqmax = int8_column(i, 8);
 	}
 
 	n = run_query(&r, enums_query, &s->enums);
@@ -356,10 +448,12 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->enums.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		read_labels(i, 2, it);
 		it->comment = column(i, 3);
+		it->oid = oid_column(i, 4);
 	}
 
 	n = run_query(&r, views_query, &s->views);
@@ -367,12 +461,16 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->views.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = it->name;
 		it->sub = column(i, 2)[0];
 		it->def = trim_end(qualified(&r, i, 3));
 		it->comment = column(i, 4);
 		read_labels(i, 5, it);
+		it->oid = oid_column(i, 6);
+		it->defoid = oid_column(i, 7);
+		it->options = column(i, 8);
 	}
 
 	n = run_query(&r, functions_query, &s->functions);
@@ -381,6 +479,7 @@ diff_read_schema(Oid nsp, const char *out)
 		DiffItem   *it = &s->functions.items[i];
 		char	   *args = qualified(&r, i, 2);
 
+		CHECK_FOR_INTERRUPTS();
 		it->name = column(i, 1);
 		it->key = psprintf("%s(%s)", it->name, args);
 		it->table = args;		/* identity arguments, for DROP */
@@ -390,6 +489,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->comment = column(i, 6);
 		it->atomic = column(i, 7)[0] == 't';
 		read_labels(i, 8, it);	/* what uses it: kind letter + key */
+		it->oid = oid_column(i, 9);
+		it->body = column(i, 10);
 	}
 
 	n = run_query(&r, triggers_query, &s->triggers);
@@ -397,15 +498,30 @@ diff_read_schema(Oid nsp, const char *out)
 	{
 		DiffItem   *it = &s->triggers.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		it->table = column(i, 1);
 		it->name = column(i, 2);
 		it->key = make_key(it->table, it->name);
 		it->def = qualified(&r, i, 3);
 		it->comment = column(i, 4);
+		it->oid = oid_column(i, 5);
+		it->sub = column(i, 6)[0];	/* tgenabled */
+	}
+
+	n = run_query(&r, policies_query, &s->policies);
+	for (i = 0; i < n; i++)
+	{
+		DiffItem   *it = &s->policies.items[i];
+
+		CHECK_FOR_INTERRUPTS();
+		it->table = column(i, 1);
+		it->name = column(i, 2);
+		it->key = make_key(it->table, it->name);
+		it->def = qualified(&r, i, 3);
+		it->comment = column(i, 4);
+		it->oid = oid_column(i, 5);
 	}
 	SPI_freetuptable(SPI_tuptable);
-
-	AtEOXact_GUC(false, nest_level);
 
 	sort_set(&s->tables);
 	sort_set(&s->columns);
@@ -416,6 +532,9 @@ diff_read_schema(Oid nsp, const char *out)
 	sort_set(&s->views);
 	sort_set(&s->functions);
 	sort_set(&s->triggers);
+	sort_set(&s->policies);
+
+	AtEOXact_GUC(false, nest_level);
 	return s;
 }
 
@@ -434,6 +553,7 @@ diff_match(DiffSet *a, DiffSet *b)
 	{
 		int			cmp = strcmp(a->items[i].key, b->items[j].key);
 
+		CHECK_FOR_INTERRUPTS();
 		if (cmp < 0)
 			a->items[i++].match = -1;
 		else if (cmp > 0)

@@ -19,11 +19,17 @@
 #include "diff.h"
 
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 
 static bool is_widening(DiffItem *from, DiffItem *to);
-static char *column_definition(DiffItem *col);
+static char *column_definition(DiffOutput *o, DiffItem *col);
+static const char *compression_name(char method);
+static const char *storage_name(char storage);
+static void set_storage(DiffOutput *o, const char *qtable, DiffItem *col, char was);
+static void row_security(DiffOutput *o, const char *qtable, DiffItem *f, DiffItem *t);
 static void create_table(DiffSchema *to, DiffItem *table, DiffOutput *o);
 static void add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o);
 static bool type_changes(DiffItem *f, DiffItem *t);
@@ -80,11 +86,12 @@ is_widening(DiffItem *from, DiffItem *to)
 /*
  * column_definition
  *		A column as written in CREATE TABLE or ADD COLUMN: name, type,
- *		collation, generation or identity, default (unless it calls a user
+ *		collation, generation or identity (with its sequence's name and
+ *		options), default (unless it calls a user
  *		function: then it is set once the functions exist), NOT NULL.
  */
 static char *
-column_definition(DiffItem *col)
+column_definition(DiffOutput *o, DiffItem *col)
 {
 	StringInfoData buf;
 
@@ -95,13 +102,78 @@ column_definition(DiffItem *col)
 	if (col->generated == 's')
 		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", col->defexpr);
 	else if (col->sub)
-		appendStringInfo(&buf, " GENERATED %s AS IDENTITY",
-						 col->sub == 'a' ? "ALWAYS" : "BY DEFAULT");
+		appendStringInfo(&buf, " GENERATED %s AS IDENTITY (SEQUENCE NAME %s %s)",
+						 col->sub == 'a' ? "ALWAYS" : "BY DEFAULT",
+						 diff_qname(o, col->seqname), col->def);
 	else if (col->defexpr && !col->late_default)
 		appendStringInfo(&buf, " DEFAULT %s", col->defexpr);
 	if (col->notnull)
 		appendStringInfoString(&buf, " NOT NULL");
+	if (col->compression)
+		appendStringInfo(&buf, " COMPRESSION %s", compression_name(col->compression));
 	return buf.data;
+}
+
+/* The name of a compression method (attcompression), for SET COMPRESSION. */
+static const char *
+compression_name(char method)
+{
+	switch (method)
+	{
+		case 'p':
+			return "pglz";
+		case 'l':
+			return "lz4";
+		default:
+			return "default";
+	}
+}
+
+/* The keyword of a storage mode (attstorage), for SET STORAGE. */
+static const char *
+storage_name(char storage)
+{
+	switch (storage)
+	{
+		case 'p':
+			return "PLAIN";
+		case 'e':
+			return "EXTERNAL";
+		case 'm':
+			return "MAIN";
+		default:
+			return "EXTENDED";
+	}
+}
+
+/*
+ * set_storage
+ *		SET STORAGE for column col of qtable when it is not was (for a new
+ *		column: its type's default); CREATE TABLE has no STORAGE clause
+ *		before PostgreSQL 16.
+ */
+static void
+set_storage(DiffOutput *o, const char *qtable, DiffItem *col, char was)
+{
+	if (col->storage != was)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s",
+				  qtable, quote_identifier(col->name), storage_name(col->storage));
+}
+
+/*
+ * row_security
+ *		ENABLE/DISABLE and FORCE/NO FORCE ROW LEVEL SECURITY of table t (f:
+ *		the same table before, or NULL when it is created).
+ */
+static void
+row_security(DiffOutput *o, const char *qtable, DiffItem *f, DiffItem *t)
+{
+	if (t->rls != (f ? f->rls : false))
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s %s ROW LEVEL SECURITY", qtable,
+				  t->rls ? "ENABLE" : "DISABLE");
+	if (t->force_rls != (f ? f->force_rls : false))
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s %s ROW LEVEL SECURITY", qtable,
+				  t->force_rls ? "FORCE" : "NO FORCE");
 }
 
 /* Order of columns by attnum, for qsort. */
@@ -137,25 +209,33 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 	appendStringInfo(&buf, "CREATE TABLE %s (", qtable);
 	for (i = 0, first = true; i < ncols; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (cols[i]->generated && cols[i]->late_default)
 			continue;			/* added once its functions exist */
-		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(cols[i]));
+		appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", column_definition(o, cols[i]));
 		first = false;
 	}
 	appendStringInfoString(&buf, first ? ")" : "\n)");
-	diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data);
+	if (table->options)
+		appendStringInfo(&buf, " WITH (%s)", table->options);
+	diff_for(diff_emit(o, STAGE_CREATE_TABLE, NULL, "%s", buf.data), table);
 
 	diff_comment(o, psprintf("TABLE %s", qtable), table->comment, NULL, true);
+	row_security(o, qtable, NULL, table);
 	for (i = 0; i < ncols; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (cols[i]->generated && cols[i]->late_default)
 		{
 			add_column(cols[i], qtable, false, o);
 			continue;
 		}
+		set_storage(o, qtable, cols[i], cols[i]->typstorage);
 		if (cols[i]->late_default && !cols[i]->generated)
-			diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-					  qtable, quote_identifier(cols[i]->name), cols[i]->defexpr);
+			diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL,
+									   "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+									   qtable, quote_identifier(cols[i]->name), cols[i]->defexpr),
+							 cols[i]);
 		diff_comment(o, psprintf("COLUMN %s.%s", qtable, quote_identifier(cols[i]->name)),
 					 cols[i]->comment, NULL, true);
 	}
@@ -170,11 +250,14 @@ create_table(DiffSchema *to, DiffItem *table, DiffOutput *o)
 static void
 add_column(DiffItem *col, const char *qtable, bool late, DiffOutput *o)
 {
-	diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
-			  NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(col));
+	diff_for(diff_emit(o, col->generated && (late || col->late_default) ? STAGE_SET_DEFAULT : STAGE_ALTER_COLUMN,
+					   NULL, "ALTER TABLE %s ADD COLUMN %s", qtable, column_definition(o, col)),
+			 col);
+	set_storage(o, qtable, col, col->typstorage);
 	if (col->late_default && !col->generated)
-		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-				  qtable, quote_identifier(col->name), col->defexpr);
+		diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+								   qtable, quote_identifier(col->name), col->defexpr),
+						 col);
 	diff_comment(o, psprintf("COLUMN %s.%s", qtable, quote_identifier(col->name)),
 				 col->comment, NULL, true);
 }
@@ -209,7 +292,9 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	if (f->generated != t->generated ||
 		(f->generated && (f->rebuild || types_change || !diff_str_equal(f->defexpr, t->defexpr))))
 	{
-		diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
+		DiffStmt   *drop;
+
+		drop = diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
 				  psprintf(!f->generated ?
 						   "drops column %s.%s and its data: it is re-added as a generated column" :
 						   f->generated != t->generated || f->rebuild || !diff_str_equal(f->defexpr, t->defexpr) ?
@@ -217,6 +302,7 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 						   "drops generated column %s.%s to re-add it after the type change of a column it may read (its values are recomputed)",
 						   qtable, qcol),
 				  "ALTER TABLE %s DROP COLUMN %s", qtable, qcol);
+		diff_for(drop, f);
 		add_column(t, qtable, true, o);
 		ftable->altered = true;
 		ftable->rebuild = true;
@@ -232,18 +318,27 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 	 */
 	if (f->defexpr && !t->rebuild && (type_changed || default_changed || f->rebuild))
 	{
-		diff_emit(o, STAGE_DROP_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
-				  qtable, qcol);
+		diff_for_default(diff_emit(o, STAGE_DROP_COLUMN, NULL,
+								   "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qtable, qcol),
+						 f);
 		default_dropped = true;
 	}
 	if (t->defexpr && (default_dropped || t->rebuild || default_changed))
-		diff_emit(o, STAGE_SET_DEFAULT, NULL, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-				  qtable, qcol, t->defexpr);
+		diff_for_default(diff_emit(o, STAGE_SET_DEFAULT, NULL,
+								   "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+								   qtable, qcol, t->defexpr),
+						 t);
 
-	/* an identity goes before a type change (the new type may not allow it) */
+	/*
+	 * An identity goes early: before a type change (the new type may not
+	 * allow it) and before a sequence takes its sequence's name (an identity
+	 * column becoming serial).
+	 */
 	if (f->sub && !t->sub)
-		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
-				  qtable, qcol);
+		diff_emit(o, STAGE_DISOWN_SEQUENCE,
+				  psprintf("drops the identity of %s.%s and its sequence %s (and its current value)",
+						   qtable, qcol, diff_qname(o, f->seqname)),
+				  "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", qtable, qcol);
 	if (type_changed)
 	{
 		char	   *loss = NULL;
@@ -270,15 +365,37 @@ alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool types_change,
 		const char *how = t->sub == 'a' ? "ALWAYS" : "BY DEFAULT";
 
 		if (!f->sub)
-			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY",
-					  qtable, qcol, how);
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL,
+					  "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (SEQUENCE NAME %s %s)",
+					  qtable, qcol, how, diff_qname(o, t->seqname), t->def);
 		else
 			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s",
 					  qtable, qcol, how);
 	}
+	if (f->sub && t->sub)
+	{
+		/* its sequence's name and options, in one statement the server accepts */
+		char	   *qseq = diff_qname(o, t->seqname);
+
+		if (!diff_str_equal(f->seqname, t->seqname))
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER SEQUENCE %s RENAME TO %s",
+					  diff_qname(o, f->seqname), quote_identifier(t->seqname));
+		if (!diff_str_equal(f->def, t->def))
+		{
+			diff_clamp_sequence(o, STAGE_ALTER_COLUMN, qseq, f->seqmin, f->seqmax,
+								t->seqmin, t->seqmax);
+			diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s %s",
+					  qtable, qcol, t->seqalter);
+		}
+	}
 	if (!t->notnull && f->notnull)
 		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 				  qtable, qcol);
+	/* a type change gives the column its new type's storage */
+	set_storage(o, qtable, t, type_changed ? t->typstorage : f->storage);
+	if (f->compression != t->compression)
+		diff_emit(o, STAGE_ALTER_COLUMN, NULL, "ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s",
+				  qtable, qcol, compression_name(t->compression));
 
 	diff_comment(o, psprintf("COLUMN %s.%s", qtable, qcol), t->comment, f->comment, false);
 }
@@ -306,11 +423,13 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 	{
 		DiffItem   *f = &from->columns.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (f->match < 0)
 		{
-			diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
-					  psprintf("drops column %s.%s and its data", qtable, quote_identifier(f->name)),
-					  "ALTER TABLE %s DROP COLUMN %s", qtable, quote_identifier(f->name));
+			diff_for(diff_emit(o, f->generated ? STAGE_DROP_GENERATED : STAGE_DROP_COLUMN,
+							   psprintf("drops column %s.%s and its data", qtable, quote_identifier(f->name)),
+							   "ALTER TABLE %s DROP COLUMN %s", qtable, quote_identifier(f->name)),
+					 f);
 			ft->altered = true;
 		}
 		else
@@ -327,7 +446,10 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 				cols[nnew++] = &to->columns.items[i];
 		qsort(cols, nnew, sizeof(DiffItem *), compare_attnum);
 		for (i = 0; i < nnew; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			add_column(cols[i], qtable, false, o);
+		}
 	}
 }
 
@@ -348,6 +470,7 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *t = f->match >= 0 ? &to->sequences.items[f->match] : NULL;
 		bool		owner_dropped = false;
 
+		CHECK_FOR_INTERRUPTS();
 		if (f->table)
 		{
 			char	   *key = psprintf("%s\x01%s", f->table, f->extra);
@@ -356,9 +479,10 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			owner_dropped = c < 0 || from->columns.items[c].match < 0;
 		}
 		if (t == NULL && !owner_dropped)
-			diff_emit(o, STAGE_DROP_SEQUENCE,
-					  psprintf("drops sequence %s and its current value", diff_qname(o, f->name)),
-					  "DROP SEQUENCE %s", diff_qname(o, f->name));
+			diff_for(diff_emit(o, STAGE_DROP_SEQUENCE,
+							   psprintf("drops sequence %s and its current value", diff_qname(o, f->name)),
+							   "DROP SEQUENCE %s", diff_qname(o, f->name)),
+					 f);
 		else if (t && owner_dropped)
 			diff_emit(o, STAGE_DISOWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY NONE",
 					  diff_qname(o, f->name));
@@ -369,10 +493,16 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		DiffItem   *f = t->match >= 0 ? &from->sequences.items[t->match] : NULL;
 		char	   *qseq = diff_qname(o, t->name);
 
+		CHECK_FOR_INTERRUPTS();
 		if (f == NULL)
-			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "CREATE SEQUENCE %s %s", qseq, t->def);
+			diff_for(diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "CREATE SEQUENCE %s %s", qseq, t->def),
+					 t);
 		else if (!diff_str_equal(f->def, t->def))
+		{
+			diff_clamp_sequence(o, STAGE_CREATE_SEQUENCE, qseq, f->seqmin, f->seqmax,
+								t->seqmin, t->seqmax);
 			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "ALTER SEQUENCE %s %s", qseq, t->def);
+		}
 		if (t->table && (f == NULL || !diff_str_equal(f->table, t->table) ||
 						 !diff_str_equal(f->extra, t->extra)))
 			diff_emit(o, STAGE_OWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY %s.%s",
@@ -422,7 +552,9 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 			 DiffOutput *o)
 {
 	char	   *qtype = diff_qname(o, t->name);
-	char	   *old = psprintf("%.50s_pgrev_old", t->name);
+	/* the new name must fit NAMEDATALEN: cut on a character boundary */
+	char	   *old = psprintf("%.*s_pgrev_old", pg_mbcliplen(t->name, strlen(t->name), 50),
+							   t->name);
 	char	   *qarray = psprintf("%s[]", qtype);
 	StringInfoData removed;
 	int			i;
@@ -431,6 +563,7 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 	initStringInfo(&removed);
 	for (i = 0; i < f->nlabels; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < t->nlabels; j++)
 			if (strcmp(f->labels[i], t->labels[j]) == 0)
 				break;
@@ -444,7 +577,8 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 					   removed.len ? "rows holding a removed value " : "no value is lost",
 					   removed.len ? psprintf("(%s) make the conversion fail", removed.data) : ""),
 			  "ALTER TYPE %s RENAME TO %s", qtype, quote_identifier(old));
-	diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t));
+	diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t)),
+			 t);
 	for (i = 0; i < from->columns.n; i++)
 	{
 		DiffItem   *fc = &from->columns.items[i];
@@ -452,6 +586,7 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 		bool		array;
 		char	   *qtable;
 
+		CHECK_FOR_INTERRUPTS();
 		if (tc == NULL || !diff_str_equal(fc->type, tc->type))
 			continue;
 		if (strcmp(fc->type, qtype) == 0)
@@ -487,10 +622,11 @@ diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 
 	for (i = 0; i < from->enums.n; i++)
 		if (from->enums.items[i].match < 0)
-			diff_emit(o, STAGE_DROP_TYPE,
-					  psprintf("drops enum type %s (the columns using it were dropped before)",
-							   diff_qname(o, from->enums.items[i].name)),
-					  "DROP TYPE %s", diff_qname(o, from->enums.items[i].name));
+			diff_for(diff_emit(o, STAGE_DROP_TYPE,
+							   psprintf("drops enum type %s (the columns using it were dropped before)",
+										diff_qname(o, from->enums.items[i].name)),
+							   "DROP TYPE %s", diff_qname(o, from->enums.items[i].name)),
+					 &from->enums.items[i]);
 	for (i = 0; i < to->enums.n; i++)
 	{
 		DiffItem   *t = &to->enums.items[i];
@@ -499,14 +635,18 @@ diff_enums(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		bool		fresh = f == NULL;
 		int			j;
 
+		CHECK_FOR_INTERRUPTS();
 		if (f == NULL)
-			diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype, enum_labels(t));
+			diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "CREATE TYPE %s AS ENUM (%s)", qtype,
+							   enum_labels(t)),
+					 t);
 		else if (is_subsequence(f, t))
 		{
 			for (j = 0; j < t->nlabels; j++)
 			{
 				int			k;
 
+				CHECK_FOR_INTERRUPTS();
 				for (k = 0; k < f->nlabels; k++)
 					if (strcmp(f->labels[k], t->labels[j]) == 0)
 						break;
@@ -549,18 +689,26 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	{
 		DiffItem   *f = &from->tables.items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (f->match < 0)
-			diff_emit(o, STAGE_DROP_TABLE,
-					  psprintf("drops table %s and all its rows", diff_qname(o, f->name)),
-					  "DROP TABLE %s", diff_qname(o, f->name));
+			diff_for(diff_emit(o, STAGE_DROP_TABLE,
+							   psprintf("drops table %s and all its rows", diff_qname(o, f->name)),
+							   "DROP TABLE %s", diff_qname(o, f->name)),
+					 f);
 		else
 		{
 			diff_columns(from, to, f, o);
+			diff_options(o, STAGE_ALTER_COLUMN, "TABLE", diff_qname(o, f->name), f->options,
+						 to->tables.items[f->match].options);
+			row_security(o, diff_qname(o, f->name), f, &to->tables.items[f->match]);
 			diff_comment(o, psprintf("TABLE %s", diff_qname(o, f->name)),
 						 to->tables.items[f->match].comment, f->comment, false);
 		}
 	}
 	for (i = 0; i < to->tables.n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (to->tables.items[i].match < 0)
 			create_table(to, &to->tables.items[i], o);
+	}
 }

@@ -49,11 +49,14 @@ compare_seq(const void *a, const void *b)
 /*
  * graph_build
  *		Fill graph (zeroed by the caller) from the rows of catalog.c's
- *		Q_LOAD_NODES and Q_LOAD_EDGES, checking that every edge points to an
- *		earlier-registered revision.  Everything is allocated in
- *		CurrentMemoryContext; the tuples are only read.
+ *		Q_LOAD_NODES and Q_LOAD_EDGES, checking
+ *		that every edge points to an earlier-registered revision and fits
+ *		its slot (unfilled slots stay -1, for graph_check_consistent).
+ *		Returns the heads_count of the newest revision (0 when none).
+ *		Everything is allocated in CurrentMemoryContext; the tuples are
+ *		only read.
  */
-void
+int64
 graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 			SPITupleTable *edges, uint64 nedges)
 {
@@ -65,6 +68,8 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 				ndeps = 0;
 	uint64		i;
 	int			n;
+	int64		newest_seq = PG_INT64_MIN;
+	int64		newest_heads_count = 0;
 
 	if (nnodes > INT_MAX / 2)
 		elog(ERROR, "too many revisions: " UINT64_FORMAT, nnodes);
@@ -94,6 +99,13 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		node->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 		node->applied = !isnull;
 		node->transactional = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+		node->replaces_id = row_text(tuple, desc, 9);
+		node->replaces = -1;
+		if (node->seq > newest_seq && node->replaces_id == NULL)
+		{
+			newest_seq = node->seq;
+			newest_heads_count = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &isnull));
+		}
 	}
 
 	/* Registration order (sorting here is cheaper than ORDER BY in SQL). */
@@ -105,6 +117,31 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		CHECK_FOR_INTERRUPTS();
 
 		entry->index = n;
+	}
+
+	/*
+	 * Baselines (rev_squash): each replaces a revision registered before it
+	 * (a foreign key keeps it registered) and is applied exactly when that
+	 * revision is (and so all its ancestors): it is never stored as applied.
+	 */
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+
+		CHECK_FOR_INTERRUPTS();
+		if (node->replaces_id == NULL)
+			continue;
+		node->replaces = graph_find(graph, node->replaces_id);
+		if (node->replaces < 0 || node->replaces >= n ||
+			graph->nodes[node->replaces].replaces_id != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("pg_revisions catalog is inconsistent: baseline \"%s\" replaces \"%s\", which is not a revision registered before it",
+							node->id, node->replaces_id),
+					 errhint("The table revisions.revision was changed outside pg_revisions; "
+							 "restore it from a backup.")));
+		node->applied = graph->nodes[node->replaces].applied;
+		node->applied_at = graph->nodes[node->replaces].applied_at;
 	}
 
 	/*
@@ -127,8 +164,12 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		CHECK_FOR_INTERRUPTS();
 
 		if (c < 0 || r < 0 || r >= c)
-			elog(ERROR, "pg_revisions catalog is inconsistent: edge \"%s\" -> \"%s\"",
-				 child, required);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" requires revision \"%s\", registered after it",
+							child, required),
+					 errhint("The table revisions.edge was changed outside pg_revisions; "
+							 "restore it from a backup.")));
 		edge_child[i] = c;
 		edge_required[i] = r;
 		if (is_dep)
@@ -138,10 +179,14 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 	}
 	graph->parents = palloc(sizeof(int) * (nparents + 1));
 	graph->deps = palloc(sizeof(int) * (ndeps + 1));
+	memset(graph->parents, -1, sizeof(int) * (nparents + 1));
+	memset(graph->deps, -1, sizeof(int) * (ndeps + 1));
 	nparents = ndeps = 0;
 	for (n = 0; n < graph->nnodes; n++)
 	{
+
 		CHECK_FOR_INTERRUPTS();
+
 		graph->nodes[n].parents_start = nparents;
 		nparents += graph->nodes[n].nparents;
 		graph->nodes[n].deps_start = ndeps;
@@ -157,19 +202,48 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		int			position = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
 		RevNode    *node = &graph->nodes[edge_child[i]];
 		int			count = is_dep ? node->ndeps : node->nparents;
+		int		   *slot = NULL;
 
 		CHECK_FOR_INTERRUPTS();
 
-		if (position < 0 || position >= count)
-			elog(ERROR, "pg_revisions catalog is inconsistent: edge of \"%s\" at position %d",
-				 node->id, position);
-		if (is_dep)
-			graph->deps[node->deps_start + position] = edge_required[i];
-		else
-			graph->parents[node->parents_start + position] = edge_required[i];
+		if (position >= 0 && position < count)
+			slot = is_dep ? &graph->deps[node->deps_start + position] :
+				&graph->parents[node->parents_start + position];
+		if (position < 0 || position >= count || *slot >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" has a %s edge at position %d, out of %d",
+							node->id, is_dep ? "depends_on" : "down_revision", position, count),
+					 errdetail("Its edges are numbered from 0, each position once."),
+					 errhint("The table revisions.edge was changed outside pg_revisions; "
+							 "restore it from a backup.")));
+		*slot = edge_required[i];
 	}
 	pfree(edge_child);
 	pfree(edge_required);
+	/* Every slot filled: a missing row leaves one at -1 (and a gap above). */
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+
+		for (k = 0; k < node->nparents + node->ndeps; k++)
+		{
+			bool		is_dep = k >= node->nparents;
+			int			position = is_dep ? k - node->nparents : k;
+
+			if ((is_dep ? graph->deps[node->deps_start + position] :
+				 graph->parents[node->parents_start + position]) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" has no %s edge at position %d",
+								node->id, is_dep ? "depends_on" : "down_revision", position),
+						 errhint("The table revisions.edge was changed outside pg_revisions; "
+								 "restore it from a backup.")));
+		}
+	}
 	fill = palloc0(sizeof(int) * (nnodes + 1));
 
 	/* Children: reverse of the parent edges, in registration order. */
@@ -187,7 +261,9 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 	nparents = 0;
 	for (n = 0; n < graph->nnodes; n++)
 	{
+
 		CHECK_FOR_INTERRUPTS();
+
 		graph->nodes[n].children_start = nparents;
 		nparents += graph->nodes[n].nchildren;
 		fill[n] = 0;
@@ -208,6 +284,7 @@ graph_build(RevGraph *graph, SPITupleTable *nodes, uint64 nnodes,
 		}
 	}
 	pfree(fill);
+	return newest_heads_count;
 }
 
 /*
@@ -284,7 +361,8 @@ graph_descendants(RevGraph *graph, RevList set)
 
 /*
  * graph_heads
- *		Revisions with no children (dependants do not count), oldest first.
+ *		Revisions with no children (dependants do not count), oldest first;
+ *		never a baseline (rev_squash), which has no children either.
  */
 RevList
 graph_heads(RevGraph *graph)
@@ -295,7 +373,7 @@ graph_heads(RevGraph *graph)
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].nchildren == 0)
+		if (graph->nodes[n].nchildren == 0 && graph->nodes[n].replaces < 0)
 			heads.items[heads.n++] = n;
 	}
 	return heads;
@@ -304,7 +382,7 @@ graph_heads(RevGraph *graph)
 /*
  * graph_current
  *		The applied heads: applied revisions with no applied child, oldest
- *		first.
+ *		first; never a baseline.
  */
 RevList
 graph_current(RevGraph *graph)
@@ -327,7 +405,7 @@ graph_current(RevGraph *graph)
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].applied && !has_applied_child[n])
+		if (graph->nodes[n].applied && !has_applied_child[n] && graph->nodes[n].replaces < 0)
 			current.items[current.n++] = n;
 	}
 	pfree(has_applied_child);
@@ -364,7 +442,7 @@ graph_roots(RevGraph *graph)
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].nparents == 0)
+		if (graph->nodes[n].nparents == 0 && graph->nodes[n].replaces < 0)
 			roots.items[roots.n++] = n;
 	}
 	return roots;
@@ -398,4 +476,61 @@ graph_list_ids(RevGraph *graph, RevList list)
 	if (list.n > MAX_LISTED_IDS)
 		appendStringInfo(&buf, " and %d more", list.n - MAX_LISTED_IDS);
 	return buf.data;
+}
+
+/*
+ * graph_check_consistent
+ *		Refuse a graph loaded from a catalog changed behind pg_revisions'
+ *		back, rather than act on it: an applied revision
+ *		whose parent or dependency is not applied, or a heads_count of the
+ *		newest revision (what rev_add trusts to pick a parent) that differs
+ *		from the heads of the graph (a changed heads_count, or a missing
+ *		edge row that left a parent without children).  O(V+E).
+ */
+void
+graph_check_consistent(RevGraph *graph, int64 newest_heads_count)
+{
+	RevList		heads;
+	int			n,
+				k;
+
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		RevNode    *node = &graph->nodes[n];
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < node->nparents + node->ndeps; k++)
+		{
+			bool		is_dep = k >= node->nparents;
+			int			need = is_dep ? graph->deps[node->deps_start + k - node->nparents] :
+				graph->parents[node->parents_start + k];
+
+			if (node->applied && !graph->nodes[need].applied)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("pg_revisions catalog is inconsistent: revision \"%s\" is applied but its %s \"%s\" is not",
+								node->id, is_dep ? "dependency" : "parent",
+								graph->nodes[need].id),
+						 errdetail("Every applied revision's parents and dependencies are applied "
+								   "before it; the table revisions.applied was changed outside pg_revisions."),
+						 errhint("If the SQL of \"%s\" did run, insert its row into revisions.applied; "
+								 "if not, delete the row of \"%s\" (the catalog_guard trigger "
+								 "must be disabled for that).",
+								 graph->nodes[need].id, node->id)));
+		}
+	}
+
+	if (graph->nnodes == 0)
+		return;
+	heads = graph_heads(graph);
+	if (newest_heads_count != heads.n)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg_plural("pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d head",
+							   "pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d heads",
+							   heads.n, graph->nodes[graph->nnodes - 1].id,
+							   (long long) newest_heads_count, heads.n),
+				 errdetail("Heads: %s.", graph_list_ids(graph, heads)),
+				 errhint("The column heads_count of revisions.revision, or the table revisions.edge, "
+						 "was changed outside pg_revisions; restore them from a backup.")));
 }

@@ -19,6 +19,9 @@
  * may have changed the catalog after its bump (catalog_mark_changed bumps
  * once per subtransaction), so it always loads afresh.
  *
+ * Only the database's own applied state is cached: a tenant's changes
+ * bump the tenant's row in revisions.tenant_state, not revisions.state.
+ *
  * A superuser who disables the catalog_changed trigger and edits the
  * tables by hand defeats this, as they defeat catalog_guard.
  *
@@ -82,6 +85,13 @@ graph_cache_get(bool with_messages)
 	MemoryContext caller_context = CurrentMemoryContext;
 	RevGraph   *graph;
 
+	/*
+	 * A tenant's applied state (pg_revisions.tenant) changes without
+	 * touching revisions.state, so that tenants migrate in parallel: never
+	 * cached.
+	 */
+	if (tenant_current()[0] != '\0')
+		return catalog_load_graph(with_messages);
 	catalog_state_version(&generation, &xmin);
 	if (TransactionIdIsCurrentTransactionId(xmin))
 	{
@@ -136,6 +146,7 @@ pgrev_catalog_changed(PG_FUNCTION_ARGS)
 	{
 		SPI_connect();
 		catalog_mark_changed();
+		catalog_mark_unchecked();
 		SPI_finish();
 	}
 	return PointerGetDatum(NULL);

@@ -114,7 +114,7 @@ rev_history(PG_FUNCTION_ARGS)
 		values[3] = nulls[3] ? (Datum) 0 : CStringGetTextDatum(node->branch_label);
 		nulls[4] = node->message == NULL;
 		values[4] = nulls[4] ? (Datum) 0 : CStringGetTextDatum(node->message);
-		values[5] = BoolGetDatum(node->nchildren == 0);
+		values[5] = BoolGetDatum(node->nchildren == 0 && node->replaces < 0);
 		values[6] = BoolGetDatum(node->applied);
 		nulls[7] = !node->applied;
 		values[7] = node->applied ? TimestampTzGetDatum(node->applied_at) : (Datum) 0;

@@ -17,6 +17,7 @@
 #include "pg_revisions.h"
 
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -31,6 +32,8 @@
 #define PGREV_LOCK_KEY2 0x65766973
 /* field3 of the claim on non-transactional revisions (outside.c): "clai". */
 #define PGREV_CLAIM_KEY2 0x636c6169
+/* field2 of a tenant's lock, "tena"; field3 is a hash of the tenant's name. */
+#define PGREV_TENANT_KEY1 0x74656e61
 
 /*
  * Who holds the claim: how pg_locks shows an advisory lock's tag (database,
@@ -85,6 +88,50 @@ lock_revisions_catalog(void)
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
 		catalog_lock_state();
+		error_context_stack = callback.previous;
+	}
+}
+
+/*
+ * lock_applied_state
+ *		Wait for, and take, what a call changing the applied state needs
+ *		(rev_upgrade, rev_downgrade, rev_stamp, rev_claim, rev_record), until
+ *		the end of the transaction.  The database's own state: the catalog
+ *		lock (lock_revisions_catalog).  A tenant's (pg_revisions.tenant): the
+ *		catalog lock in share mode, so the graph cannot change meanwhile but
+ *		other tenants go on, and that tenant's own lock; then, under
+ *		REPEATABLE READ or SERIALIZABLE, the same check as
+ *		lock_revisions_catalog on the tenant's state row.  Two names with the
+ *		same hash only wait for each other.  Caller must be connected to SPI.
+ */
+void
+lock_applied_state(void)
+{
+	const char *tenant = tenant_current();
+	LOCKTAG		tag;
+
+	if (tenant[0] == '\0')
+	{
+		lock_revisions_catalog();
+		return;
+	}
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGREV_LOCK_KEY1, PGREV_LOCK_KEY2,
+						 PGREV_LOCK_CLASS);
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGREV_TENANT_KEY1,
+						 hash_bytes((const unsigned char *) tenant, strlen(tenant)),
+						 PGREV_LOCK_CLASS);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+
+	if (IsolationUsesXactSnapshot())
+	{
+		ErrorContextCallback callback;
+
+		callback.callback = serialization_context;
+		callback.arg = NULL;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		catalog_lock_tenant_state(tenant);
 		error_context_stack = callback.previous;
 	}
 }

@@ -35,7 +35,6 @@ PG_FUNCTION_INFO_V1(rev_sql);
 static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
-static void check_reversible(RevGraph *graph, RevList plan, const char *target);
 static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
@@ -82,8 +81,23 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 
 			at = palloc(sizeof(TimestampTz));
 			*at = GetCurrentTimestamp();
-			*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
-			*done_at = lappend(*done_at, at);
+			if (graph->nodes[plan.items[i]].replaces >= 0)
+			{
+				/* A baseline: the revisions it replaces are now applied. */
+				RevList		replaced = plan_replaced(graph, plan.items[i]);
+				int			k;
+
+				for (k = 0; k < replaced.n; k++)
+				{
+					*done = lappend(*done, (void *) graph->nodes[replaced.items[k]].id);
+					*done_at = lappend(*done_at, at);
+				}
+			}
+			else
+			{
+				*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
+				*done_at = lappend(*done_at, at);
+			}
 		}
 	}
 	PG_FINALLY();
@@ -95,8 +109,11 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	MemoryContextDelete(per_revision);
 }
 
-/* Refuse, before reverting anything, a plan that holds an irreversible revision. */
-static void
+/*
+ * Refuse, before reverting anything, a plan that holds an irreversible
+ * revision (also rev_plan's check, plan_sql.c).
+ */
+void
 check_reversible(RevGraph *graph, RevList plan, const char *target)
 {
 	int			i;
@@ -194,15 +211,17 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 
 	/*
 	 * Every deploy's "anything to do?": upgrading to the head when the only
 	 * head is applied (so are its ancestors: the applied state is closed
 	 * under ancestors) does nothing, and one index lookup tells, without
 	 * loading the DAG (the first call of a session has no cached graph).
+	 * The database's own state only: a tenant's is not cached.
 	 */
-	if (up && (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0) &&
+	if (up && tenant_current()[0] == '\0' &&
+		(strcmp(target, "head") == 0 || strcmp(target, "heads") == 0) &&
 		catalog_heads_applied())
 	{
 		SPI_finish();
@@ -210,6 +229,8 @@ move_applied_state(FunctionCallInfo fcinfo, RevDirection dir)
 	}
 
 	graph = graph_cache_get(false);
+	if (tenant_current()[0] == '\0')
+		catalog_mark_checked();
 	resolve_target(graph, target, up ? TARGET_FOR_UPGRADE : TARGET_FOR_DOWNGRADE, &pos);
 	plan = up ? plan_upgrade(graph, &pos) : plan_downgrade(graph, &pos);
 	if (!up)
@@ -270,7 +291,7 @@ rev_stamp(PG_FUNCTION_ARGS)
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	/* Not the cached graph: the applied flags are changed below. */
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
@@ -279,13 +300,13 @@ rev_stamp(PG_FUNCTION_ARGS)
 	for (n = graph->nnodes - 1; n >= 0; n--)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (graph->nodes[n].applied && !stamped[n])
+		if (graph->nodes[n].applied && !stamped[n] && graph->nodes[n].replaces < 0)
 			removed = lappend(removed, (void *) graph->nodes[n].id);
 	}
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (!graph->nodes[n].applied && stamped[n])
+		if (!graph->nodes[n].applied && stamped[n] && graph->nodes[n].replaces < 0)
 		{
 			TimestampTz *at = palloc(sizeof(TimestampTz));
 
@@ -327,11 +348,26 @@ rev_pending(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The last lines of rev_sql's header.  Revision SQL is text for the server,
+ * not for psql: a revision that applies harmlessly under rev_upgrade can hold
+ * a line psql reads as a backslash command (\! runs a shell command), for
+ * instance once a SET standard_conforming_strings = off makes psql's lexer
+ * end a string where the server's does not.  Whether a backslash is outside
+ * a string depends on settings the script itself changes, so it cannot be
+ * escaped reliably; instead psql stops at the \quit line before any revision
+ * SQL (the \echo says why), and a server given the text refuses that line.
+ */
+#define REV_SQL_PSQL_GUARD \
+	"-- Not for psql: it runs backslash commands (shell ones too),\n" \
+	"-- which revision SQL can hide from the server: it stops here.\n" \
+	"\\echo For review, not for psql: use rev_upgrade() \\quit\n"
+
+/*
  * rev_sql(target text DEFAULT 'heads') RETURNS text
  *		The SQL rev_upgrade(target) would run, each revision introduced by a
  *		comment naming it, for offline review (Alembic's --sql).  Running it
  *		by hand would not record the revisions as applied; the header says
- *		so.  Never NULL.
+ *		so, and stops psql (REV_SQL_PSQL_GUARD).  Never NULL.
  */
 Datum
 rev_sql(PG_FUNCTION_ARGS)
@@ -364,6 +400,7 @@ rev_sql(PG_FUNCTION_ARGS)
 					 "-- For review. Applying it by hand does not record the revisions;\n"
 					 "-- apply with SELECT rev_upgrade('%s') instead.\n",
 					 target);
+	appendStringInfoString(&script, REV_SQL_PSQL_GUARD);
 	for (i = 0; i < plan.n; i++)
 	{
 		RevNode    *node = &graph->nodes[plan.items[i]];

@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(rev_record);
 /* This session's claim: at most one revision at a time. */
 static bool has_claim = false;
 static bool release_at_commit = false;	/* recorded: drop the claim on commit */
+static SubTransactionId recorded_subid = InvalidSubTransactionId;	/* where */
 static bool callback_registered = false;
 static char claimed_revision[NAMEDATALEN];
 static RevDirection claimed_direction;
@@ -48,9 +49,11 @@ static TimestampTz claimed_at;
 static RevDirection operation_argument(FunctionCallInfo fcinfo);
 static int	find_revision(RevGraph *graph, const char *id);
 static void check_next_to_run(RevGraph *graph, int node, RevDirection dir);
-static List *split_statements(const char *sql);
+static List *split_statements(const char *revision, const char *sql);
 static void drop_claim(void);
 static void claim_xact_callback(XactEvent event, void *arg);
+static void claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
 
 /* Release this session's claim and forget it.  The caller holds it. */
 static void
@@ -65,7 +68,8 @@ drop_claim(void)
  * claim_xact_callback
  *		Once rev_record has recorded the claimed revision, the claim goes
  *		when that transaction commits; if it aborts, nothing was recorded
- *		and the session keeps the claim, so rev_record can be retried.
+ *		and the session keeps the claim, so rev_record can be retried (the
+ *		same for a rolled-back subtransaction: claim_subxact_callback).
  */
 static void
 claim_xact_callback(XactEvent event, void *arg)
@@ -77,6 +81,25 @@ claim_xact_callback(XactEvent event, void *arg)
 	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 			 event == XACT_EVENT_PREPARE)
 		release_at_commit = false;
+}
+
+/*
+ * claim_subxact_callback
+ *		The recording belongs to the subtransaction that called rev_record:
+ *		if it rolls back (ROLLBACK TO SAVEPOINT, an exception block), nothing
+ *		was recorded and the claim stays; if it commits, the recording moves
+ *		to its parent.
+ */
+static void
+claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (!release_at_commit || mySubid != recorded_subid)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		release_at_commit = false;
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		recorded_subid = parentSubid;
 }
 
 /* The operation argument of rev_claim: 'upgrade' or 'downgrade'. */
@@ -189,35 +212,57 @@ check_next_to_run(RevGraph *graph, int node, RevDirection dir)
 	}
 }
 
+/* Where split_statements collects the statements, and for which revision. */
+typedef struct SplitStatements
+{
+	const char *revision;
+	MemoryContext context;		/* of the list and its strings */
+	List	   *statements;
+} SplitStatements;
+
+/*
+ * collect_statement
+ *		Append the statement's text, without surrounding blanks, to the
+ *		list; refuse one that changes how the lexer reads the rest (the
+ *		client sends the statements exactly as split here).  An
+ *		sql_foreach_statement visitor; arg is a SplitStatements.
+ */
+static void
+collect_statement(SqlStatement *statement, void *arg)
+{
+	SplitStatements *split = (SplitStatements *) arg;
+	const char *text = statement->text;
+	int			len = strlen(text);
+
+	check_lexer_setting(split->revision, statement);
+	while (len > 0 && scanner_isspace(*text))
+		text++, len--;
+	while (len > 0 && scanner_isspace(text[len - 1]))
+		len--;
+	if (len > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(split->context);
+
+		split->statements = lappend(split->statements, pnstrdup(text, len));
+		MemoryContextSwitchTo(old);
+	}
+}
+
 /*
  * split_statements
  *		The statements of sql, each as its own string, in order, without
  *		leading or trailing blanks and without the ending semicolon.  Uses
- *		the server's own parser, so semicolons in literals, comments and
- *		dollar quotes are handled; a syntax error is reported here.
+ *		the server's own lexer and parser (statements.c), so semicolons in
+ *		literals, comments and dollar quotes are handled; a syntax error is
+ *		reported here.
  */
 static List *
-split_statements(const char *sql)
+split_statements(const char *revision, const char *sql)
 {
-	List	   *parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
-	List	   *statements = NIL;
-	ListCell   *lc;
+	SplitStatements split = {revision, CurrentMemoryContext, NIL};
 
-	foreach(lc, parsed)
-	{
-		RawStmt    *stmt = lfirst_node(RawStmt, lc);
-		int			start = stmt->stmt_location;
-		int			len = stmt->stmt_len > 0 ? stmt->stmt_len : (int) strlen(sql) - start;
-
-		CHECK_FOR_INTERRUPTS();
-		while (len > 0 && scanner_isspace(sql[start]))
-			start++, len--;
-		while (len > 0 && (scanner_isspace(sql[start + len - 1]) || sql[start + len - 1] == ';'))
-			len--;
-		if (len > 0)
-			statements = lappend(statements, pnstrdup(sql + start, len));
-	}
-	return statements;
+	sql_foreach_statement(sql, collect_statement, &split);
+	return split.statements;
 }
 
 /*
@@ -249,14 +294,14 @@ rev_claim(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	graph = catalog_load_graph(false);
 	node = find_revision(graph, id);
 	check_next_to_run(graph, node, dir);
 	catalog_fetch_sql(graph->nodes[node].id, &stored);
 	verify_revision_sql(&stored);
 	sql = (dir == REV_UPGRADE) ? stored.upgrade : stored.downgrade;
-	statements = split_statements(sql);
+	statements = split_statements(graph->nodes[node].id, sql);
 
 	/* Nothing below can fail, so the claim is never left half taken. */
 	if (release_at_commit)
@@ -320,7 +365,7 @@ rev_record(PG_FUNCTION_ARGS)
 	up = (claimed_direction == REV_UPGRADE);
 
 	SPI_connect();
-	lock_revisions_catalog();
+	lock_applied_state();
 	graph = catalog_load_graph(false);
 	node = find_revision(graph, id);
 	check_next_to_run(graph, node, claimed_direction);
@@ -336,8 +381,10 @@ rev_record(PG_FUNCTION_ARGS)
 	if (!callback_registered)
 	{
 		RegisterXactCallback(claim_xact_callback, NULL);
+		RegisterSubXactCallback(claim_subxact_callback, NULL);
 		callback_registered = true;
 	}
 	release_at_commit = true;
+	recorded_subid = GetCurrentSubTransactionId();
 	PG_RETURN_VOID();
 }

@@ -12,10 +12,15 @@
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
+ *	  tenants.c   pg_revisions.tenant: one applied state per schema
+ *	  squash.c    rev_squash: a baseline replacing a long history
+ *	  statements.c  walking a SQL text's statements in bounded memory
  *	  apply.c     running one revision's SQL as the caller
+ *	  constraints.c  keeping a revision's SET CONSTRAINTS inside it
  *	  immutable.c checksums, the catalog guard trigger, rev_verify
  *	  register.c  rev_add, rev_merge, rev_drop
  *	  migrate.c   rev_upgrade, rev_downgrade, rev_stamp, rev_pending, rev_sql
+ *	  plan_sql.c  rev_plan: the plan of an upgrade or downgrade, for clients
  *	  inspect.c   rev_current, rev_heads, rev_history
  *	  results.c   filling SETOF text results
  *	  outside.c   rev_claim, rev_record: revisions run outside a transaction
@@ -26,6 +31,7 @@
  *	  diff_objects.c  comparing constraints, indexes, views, functions,
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  models.c    what those models may do, checked before they run
  *
  *-------------------------------------------------------------------------
  */
@@ -36,6 +42,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
@@ -76,6 +83,9 @@ typedef struct RevNode
 	int			ndeps;
 	int			children_start; /* into RevGraph.children */
 	int			nchildren;
+	int			replaces;		/* a baseline (rev_squash): the revision it
+								 * replaces with all its ancestors; else -1 */
+	const char *replaces_id;	/* its id, NULL when not a baseline */
 } RevNode;
 
 /*
@@ -160,6 +170,7 @@ typedef struct RevisionSql
 
 /* catalog.c */
 extern RevGraph *catalog_load_graph(bool with_messages);
+extern RevGraph *catalog_load_graph_for(bool with_messages, const char *tenant);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
 extern List *catalog_heads(void);
 extern char *catalog_newest_revision(int64 *nheads);
@@ -171,6 +182,9 @@ extern void catalog_insert_revision(const char *id, const char *message,
 									const char *branch_label, const char *checksum,
 									ArrayType *down_revision, ArrayType *depends_on,
 									bool transactional);
+extern void catalog_insert_baseline(const char *id, const char *message, const char *upgrade,
+									const char *downgrade, const char *checksum,
+									const char *replaces);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
 extern void catalog_fetch_sql(const char *id, RevisionSql *out);
 extern void catalog_expect_sql(const char *const *ids, int n, MemoryContext memory_context);
@@ -182,6 +196,10 @@ extern void catalog_record_operation(const char *operation, const char *target,
 									 List *added, List *added_at, List *removed,
 									 List *touched);
 extern void catalog_lock_state(void);
+extern void catalog_mark_unchecked(void);
+extern void catalog_mark_checked(void);
+extern void catalog_lock_tenant_state(const char *tenant);
+extern List *catalog_tenants(void);
 extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
 extern void catalog_state_version(int64 *generation, TransactionId *xmin);
@@ -192,7 +210,7 @@ extern RevGraph *graph_cache_get(bool with_messages);
 
 /* graph.c */
 struct SPITupleTable;
-extern void graph_build(RevGraph *graph, struct SPITupleTable *nodes, uint64 nnodes,
+extern int64 graph_build(RevGraph *graph, struct SPITupleTable *nodes, uint64 nnodes,
 						struct SPITupleTable *edges, uint64 nedges);
 extern int	graph_find(RevGraph *graph, const char *id);
 extern bool *graph_ancestors(RevGraph *graph, RevList set);
@@ -204,6 +222,7 @@ extern RevList graph_children(RevGraph *graph, int node);
 extern RevList graph_roots(RevGraph *graph);
 extern RevList revlist_of_one(int node);
 extern char *graph_list_ids(RevGraph *graph, RevList list);
+extern void graph_check_consistent(RevGraph *graph, int64 newest_heads_count);
 
 /* target.c */
 extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
@@ -216,6 +235,14 @@ extern const char *name_problem(NameCheck check);
 extern RevList plan_upgrade(RevGraph *graph, RevPosition *pos);
 extern RevList plan_downgrade(RevGraph *graph, RevPosition *pos);
 extern bool *plan_stamp(RevGraph *graph, RevPosition *pos);
+extern RevList plan_replaced(RevGraph *graph, int baseline);
+
+/* migrate.c */
+extern void check_reversible(RevGraph *graph, RevList plan, const char *target);
+
+/* register.c */
+extern void check_name_argument(bool is_label, const char *value);
+extern char *generate_revision_id(void);
 
 /* immutable.c */
 extern char *revision_checksum(const char *upgrade, const char *downgrade);
@@ -225,23 +252,55 @@ extern void verify_revision_sql(RevisionSql *sql);
 extern void return_ids(FunctionCallInfo fcinfo, RevGraph *graph, RevList ids);
 extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 
+/* tenants.c: pg_revisions.tenant, rev_tenants */
+extern void tenant_define_setting(void);
+extern const char *tenant_current(void);
+
 /* lock.c */
 extern void lock_revisions_catalog(void);
+extern void lock_applied_state(void);
 extern bool take_outside_claim(void);
 extern void release_outside_claim(void);
 extern int	outside_claim_holder(void);
 
+/* One statement of a SQL text, as sql_foreach_statement hands it over. */
+typedef struct SqlStatement
+{
+	RawStmt    *raw;			/* its raw parse tree */
+	char	   *text;			/* the statement alone, without its semicolon */
+	int			number;			/* 1 for the text's first statement */
+} SqlStatement;
+
+typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
+
+/* statements.c */
+extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
+extern void sql_run_statement(SqlStatement *statement, void *arg);
+
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
 						   int position, int total);
+extern const char *lexer_setting(Node *stmt);
+extern void check_lexer_setting(const char *revision, SqlStatement *statement);
 extern void check_not_applying(const char *function_name);
 extern void begin_applying(void);
 extern void end_applying(void);
+extern bool applying_revision(void);
+
+/* constraints.c */
+extern void constraints_init(void);
+extern void restore_constraint_mode(void);
+
+/* autogen.c */
+extern char *scratch_schema_name(void);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
 extern List *diff_statements(DiffSchema *from, DiffSchema *to);
 extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/* models.c */
+extern void check_models(const char *function, const char *models);
 
 #endif							/* PG_REVISIONS_H */

@@ -42,15 +42,14 @@ typedef struct Registration
 } Registration;
 
 static char *text_argument(FunctionCallInfo fcinfo, int argno);
-static void check_name_argument(bool is_label, const char *value);
 static List *id_list_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 static char *join_ids(List *ids);
 static int	compare_ids(const ListCell *a, const ListCell *b);
 static bool same_ids(List *ids, ArrayType *stored);
 static List *array_to_ids(ArrayType *array);
-static char *generate_id(void);
 static void check_same_revision(Registration *reg, StoredRevision *stored,
 								const char *checksum);
+static void catalog_heads_corrupted(const char *newest, int64 nheads, List *heads);
 static char *register_revision(Registration *reg);
 static text *register_in_spi(Registration *reg);
 
@@ -66,7 +65,7 @@ text_argument(FunctionCallInfo fcinfo, int argno)
  *		Raise an error if value is not a valid revision id (is_label false)
  *		or branch label (is_label true).
  */
-static void
+void
 check_name_argument(bool is_label, const char *value)
 {
 	NameCheck	check = pgrev_check_name(value, strlen(value));
@@ -190,8 +189,8 @@ same_ids(List *ids, ArrayType *stored)
 }
 
 /* A new random id of 12 hex digits that is not registered yet. */
-static char *
-generate_id(void)
+char *
+generate_revision_id(void)
 {
 	for (;;)
 	{
@@ -258,6 +257,24 @@ check_same_revision(Registration *reg, StoredRevision *stored, const char *check
 }
 
 /*
+ * catalog_heads_corrupted
+ *		Report that heads_count of the newest revision (which rev_add trusts
+ *		to pick a parent) is not the number of heads.
+ */
+static void
+catalog_heads_corrupted(const char *newest, int64 nheads, List *heads)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg_plural("pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d head",
+						   "pg_revisions catalog is inconsistent: revision \"%s\" records a heads count of %lld, but the graph has %d heads",
+						   list_length(heads), newest, (long long) nheads, list_length(heads)),
+			 errdetail("Heads: %s.", join_ids(heads)),
+			 errhint("The column heads_count of revisions.revision, or the table revisions.edge, "
+					 "was changed outside pg_revisions; restore them from a backup.")));
+}
+
+/*
  * register_revision
  *		Validate and register reg (or find it already registered); returns
  *		its id.  Takes the catalog lock.  Caller must be connected to SPI.
@@ -292,9 +309,14 @@ register_revision(Registration *reg)
 		int64		nheads;
 		char	   *newest = catalog_newest_revision(&nheads);
 
+		if (newest != NULL && nheads < 1)
+			catalog_heads_corrupted(newest, nheads, catalog_heads());
 		if (nheads > 1)
 		{
 			List	   *heads = catalog_heads();
+
+			if (list_length(heads) != nheads)
+				catalog_heads_corrupted(newest, nheads, heads);
 
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -349,7 +371,7 @@ register_revision(Registration *reg)
 	}
 
 	if (reg->id == NULL)
-		reg->id = generate_id();
+		reg->id = generate_revision_id();
 	catalog_insert_revision(reg->id, reg->message, reg->upgrade, reg->downgrade,
 							reg->branch_label, checksum, parents, depends_on,
 							reg->transactional);
@@ -386,6 +408,8 @@ Datum
 rev_add(PG_FUNCTION_ARGS)
 {
 	Registration reg = {0};
+
+	check_not_applying("rev_add");
 	reg.id = text_argument(fcinfo, 0);
 	reg.upgrade = text_argument(fcinfo, 1);
 	reg.downgrade = text_argument(fcinfo, 2);
@@ -428,6 +452,8 @@ Datum
 rev_merge(PG_FUNCTION_ARGS)
 {
 	Registration reg = {0};
+
+	check_not_applying("rev_merge");
 	reg.parents_given = !PG_ARGISNULL(0);
 	reg.parents = id_list_argument(fcinfo, 0, "revisions");
 	reg.message = text_argument(fcinfo, 1);
@@ -454,6 +480,7 @@ rev_drop(PG_FUNCTION_ARGS)
 	StoredRevision stored;
 	char	   *dependant;
 
+	check_not_applying("rev_drop");
 	if (id == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -373,6 +373,7 @@ def drop_table(m, t):
     m.indexes = [i for i in m.indexes if i.table != t.name]
     prune_views(m)
     m.triggers = [tr for tr in m.triggers if tr.table != t.name]
+    m.readers = [rd for rd in m.readers if rd.table != t.name]
 
 
 def drop_seq(m, s):

@@ -51,6 +51,7 @@ class Model:
         self.indexes = []    # Obj(name, table, unique, keys, where, comment)
         self.views = []      # Obj(name, table, cols, where, mat, comment)
         self.triggers = []   # Obj(name, table, timing, events, level, func, comment)
+        self.readers = []    # Obj(name, table, kind): routines needing a table (reader_ddl)
         self.counter = {}    # kind -> last number used, for fresh names
 
     def fresh(self, prefix):
@@ -96,10 +97,14 @@ class Model:
         on_tables = [i for i in self.indexes if self.table(i.table)]
         for i in on_tables:
             out.append(index_ddl(i))
+        for rd in self.readers:
+            out.append(reader_ddl(rd))
         for v in self.views:  # a view only reads views before it in the list
-            out.append('CREATE %sVIEW %s AS SELECT %s FROM %s%s;' % ('MATERIALIZED ' if v.mat else '', v.name,
-                                                                     ', '.join(v.cols), v.table,
-                                                                     ' WHERE ' + v.where if v.where else ''))
+            out.append('CREATE %sVIEW %s%s AS SELECT %s FROM %s%s%s;' % (
+                'MATERIALIZED ' if v.mat else '', v.name,
+                ' WITH (%s)' % v.opts if getattr(v, 'opts', None) else '',
+                ', '.join(v.cols), v.table, ' WHERE ' + v.where if v.where else '',
+                ' WITH %s CHECK OPTION' % v.check if getattr(v, 'check', None) else ''))
         for i in self.indexes:
             if i not in on_tables:
                 out.append(index_ddl(i))
@@ -138,6 +143,17 @@ class Model:
         return out
 
 
+def reader_ddl(rd):
+    """A routine that needs table rd.table: a BEGIN ATOMIC body reading it
+    (pg_depend records it), or the table's row type as its argument.  (A
+    LANGUAGE sql body that is not BEGIN ATOMIC is never rewritten, so it
+    cannot name a table across schemas: sql/diff_depends.sql tests those.)"""
+    if rd.kind == 'atomic':
+        return ('CREATE FUNCTION %s() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM %s; END;'
+                % (rd.name, rd.table))
+    return 'CREATE FUNCTION %s(r %s) RETURNS integer LANGUAGE sql IMMUTABLE AS $fn$SELECT 1$fn$;' % (rd.name, rd.table)
+
+
 def index_ddl(i):
     return 'CREATE %sINDEX %s ON %s%s (%s)%s;' % ('UNIQUE ' if i.unique else '', i.name, i.table,
                                                    ' USING hash' if getattr(i, 'hash', False) else '',
@@ -171,6 +187,8 @@ def column_ddl(col):
         s += ' GENERATED ALWAYS AS (%s) STORED' % col.generated
     if col.identity:
         s += ' GENERATED %s AS IDENTITY' % col.identity
+        if getattr(col, 'ident_opts', None):
+            s += ' (%s)' % col.ident_opts
     if col.default is not None:
         s += ' DEFAULT ' + col.default
     if col.not_null:
@@ -196,4 +214,5 @@ def table_ddl(t):
         parts.append(unique_ddl(u))
     for k in t.checks:
         parts.append('CONSTRAINT %s CHECK (%s)' % (k.name, k.expr))
-    return 'CREATE TABLE %s (\n    %s\n);' % (t.name, ',\n    '.join(parts))
+    return 'CREATE TABLE %s (\n    %s\n)%s;' % (t.name, ',\n    '.join(parts),
+                                              ' WITH (%s)' % t.opts if getattr(t, 'opts', None) else '')

@@ -440,6 +440,109 @@ def mut_comment(r, m):
     return 'comment on %s: %r -> %r' % (what, old, obj.comment) if obj.comment != old else None
 
 
+def mut_identity_options(r, m):
+    """New options of an identity column's sequence (START, INCREMENT,
+    MINVALUE, MAXVALUE, CACHE, CYCLE), several at once."""
+    cands = [(t, c) for t in m.tables for c in t.cols if c.identity]
+    if not cands:
+        return None
+    t, c = r.choice(cands)
+    old = getattr(c, 'ident_opts', None)
+    c.ident_opts = r.choice([None, 'START WITH 100 INCREMENT BY 10', 'INCREMENT BY 5 CACHE 20',
+                             'MINVALUE 10 START WITH 10', 'START WITH 3 MAXVALUE 1000 CYCLE',
+                             'MINVALUE 50 START WITH 60 MAXVALUE 30000 CACHE 5'])
+    return 'identity options %s.%s %s -> %s' % (t.name, c.name, old, c.ident_opts) if c.ident_opts != old else None
+
+
+def mut_serial_identity(r, m):
+    """A serial column becomes an identity column, or back: both want the
+    sequence name <table>_<column>_seq."""
+    cands = [(t, c) for t in m.tables for c in t.cols
+             if getattr(c, 'serial', None) or (c.identity and not getattr(c, 'ident_opts', None))]
+    if not cands:
+        return None
+    t, c = r.choice(cands)
+    if getattr(c, 'serial', None):
+        c.serial = None
+        c.default = None
+        c.identity = r.choice(['ALWAYS', 'BY DEFAULT'])
+        return 'serial -> identity %s.%s' % (t.name, c.name)
+    kinds = {'smallint': 'smallserial', 'integer': 'serial', 'bigint': 'bigserial'}
+    if c.type not in kinds:
+        return None
+    c.identity = None
+    c.serial = kinds[c.type]
+    c.default = "nextval('%s_%s_seq'::regclass)" % (t.name, c.name)
+    c.not_null = True
+    return 'identity -> serial %s.%s' % (t.name, c.name)
+
+
+def mut_sequence_range(r, m):
+    """MINVALUE, START and MAXVALUE of a sequence change together (the
+    current value, START in A, may fall outside the new range)."""
+    s = pick(r, m.seqs)
+    if not s:
+        return None
+    old = (s.minv, s.start, s.maxv)
+    s.minv = r.choice([1, 10, 50, 200])
+    s.start = s.minv + r.choice([0, 5, 20])
+    s.maxv = r.choice([x for x in [1000, 100000, 2147483647] if x > s.start])
+    return 'sequence range %s %s -> %s' % (s.name, old, (s.minv, s.start, s.maxv)) if old != (s.minv, s.start, s.maxv) else None
+
+
+def mut_view_options(r, m):
+    """View options (security_barrier, security_invoker) and check options;
+    a materialized view's storage parameters."""
+    v = pick(r, m.views)
+    if not v:
+        return None
+    old = (getattr(v, 'opts', None), getattr(v, 'check', None))
+    if v.mat:
+        v.opts = r.choice([None, 'fillfactor = 60', 'autovacuum_enabled = false'])
+    else:
+        v.opts = r.choice([None, 'security_barrier', 'security_invoker = true', 'security_barrier = false'])
+        v.check = r.choice([None, 'LOCAL', 'CASCADED'])
+    new = (v.opts, getattr(v, 'check', None))
+    return 'view options %s %s -> %s' % (v.name, old, new) if new != old else None
+
+
+def mut_table_options(r, m):
+    """A table's storage parameters."""
+    t = pick(r, m.tables)
+    if not t:
+        return None
+    old = getattr(t, 'opts', None)
+    t.opts = r.choice([None, 'fillfactor = 70', 'autovacuum_enabled = false',
+                       'fillfactor = 90, autovacuum_vacuum_threshold = 100'])
+    return 'table options %s %s -> %s' % (t.name, old, t.opts) if t.opts != old else None
+
+
+def mut_reader(r, m):
+    """A routine needing a table (BEGIN ATOMIC body reading it, or its row
+    type as argument) added or dropped: created after the table, dropped
+    before it."""
+    if m.readers and r.random() < 0.4:
+        rd = r.choice(m.readers)
+        m.readers.remove(rd)
+        return 'drop reader %s' % rd.name
+    t = pick(r, m.tables)
+    if not t:
+        return None
+    rd = Obj(name=m.fresh('r'), table=t.name, kind=r.choice(['atomic', 'rowtype']))
+    m.readers.append(rd)
+    return 'add reader %s of %s (%s)' % (rd.name, t.name, rd.kind)
+
+
+def mut_teardown(r, m):
+    """Everything dropped: the whole schema torn down (and, in reverse,
+    built from empty)."""
+    if not m.tables:
+        return None
+    for attr in ('enums', 'seqs', 'funcs', 'tables', 'indexes', 'views', 'triggers', 'readers'):
+        setattr(m, attr, [])
+    return 'tear down everything'
+
+
 MUTATIONS = [
     ('add table', mut_add_table),
     ('drop table', mut_drop_table),
@@ -470,4 +573,11 @@ MUTATIONS = [
     ('trigger', mut_trigger),
     ('trigger function', mut_trigger_function),
     ('comment', mut_comment),
+    ('identity options', mut_identity_options),
+    ('serial <-> identity', mut_serial_identity),
+    ('sequence range', mut_sequence_range),
+    ('view options', mut_view_options),
+    ('table options', mut_table_options),
+    ('routine needing a table', mut_reader),
+    ('tear down', mut_teardown),
 ]

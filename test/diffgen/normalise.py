@@ -25,12 +25,24 @@ Only what is honest to normalise, each step on its own:
    default, NOT NULL, identity, generation) are still compared line by line.
    For the same reason, a run of one-line `COMMENT ON COLUMN @.t.c IS ...;`
    lines (pg_dump writes them in column order) is sorted.
+5. The order of the options in `WITH (name='value', ...)` (storage parameters,
+   view options): sorted.  PostgreSQL keeps them in the order they were given
+   or set, which means nothing (rev_diff compares them as a set).
 
 Everything else (object set, definitions, pg_dump's order of objects) must match
 exactly.
 """
 import re
 import sys
+
+
+OPTIONS = re.compile(r"WITH \(((?:[a-z_.]+='(?:[^']|'')*'(?:, )?)+)\)")
+OPTION = re.compile(r"[a-z_.]+='(?:[^']|'')*'")
+
+
+def sort_options(line):
+    """Step 5: the options of a WITH (...) list in sorted order."""
+    return OPTIONS.sub(lambda m: 'WITH (%s)' % ', '.join(sorted(OPTION.findall(m.group(1)))), line)
 
 
 def normalise(text, schema):
@@ -46,7 +58,7 @@ def normalise(text, schema):
             continue
         if line.startswith('\\restrict ') or line.startswith('\\unrestrict '):
             continue
-        line = schema_stmt.sub(r'\1 @', qual.sub('@.', line))
+        line = sort_options(schema_stmt.sub(r'\1 @', qual.sub('@.', line)))
         if line.startswith('COMMENT ON COLUMN ') and line.endswith("';"):
             comments.append(line)
             continue

@@ -9,6 +9,8 @@
 #   test/bench/diff.sh --quick  rev_diff against pg_dump, two 100-table schemas
 #   test/bench/client_vs_alembic.sh (N=30, RUNS=1)
 #                               the command-line client against Alembic
+#   test/bench/squash.sh --quick  a new database through a baseline against
+#                               the replay, N=200, schemas compared
 #
 # Both start their own throwaway cluster (the suite's PGHOST/PGPORT/PGUSER are
 # not used) and install the peers with apt-get when missing (needs root).  Every
@@ -83,4 +85,12 @@ N=30 RUNS=1 BENCH_OUTDIR="$out" timeout --kill-after=10 300 bash "$ROOT/test/ben
 grep -Eq "^upgrade head \(N=30\) +[0-9]+ ms +[0-9]+ ms +[0-9.]+\$" "$out/client.txt" || fail "client_vs_alembic.sh: no upgrade row"
 grep -Eq "^no-op upgrade head +[0-9]+ ms +[0-9]+ ms +[0-9.]+\$" "$out/client.txt" || fail "client_vs_alembic.sh: no no-op row"
 echo "client_vs_alembic.sh (N=30): $((SECONDS - start)) s"
+
+start=$SECONDS
+timeout --kill-after=10 300 bash "$ROOT/test/bench/squash.sh" --quick >"$out/squash.txt" 2>"$out/squash.err" || {
+    tail -n 40 "$out/squash.err" >&2
+    fail "test/bench/squash.sh --quick exited non-zero"
+}
+grep -Eq "^ratio replay / baseline: [0-9.]+x \(pg_dump -s identical\)\$" "$out/squash.txt" || fail "squash.sh: no ratio row"
+echo "squash.sh --quick: $((SECONDS - start)) s"
 echo "bench_quick: ok"

@@ -130,6 +130,7 @@ err_has "revision \"$id1\" is already registered with different SQL"
 err_has "Stored checksum"
 err_has ", given "
 err_has "file: migrations/$(basename "$f1")"
+err_has "next: a registered revision never changes"
 err_has "nothing was changed"
 [ "$(catalog_state)" = "$before" ] || fail "the edited file changed the catalog:
 $before

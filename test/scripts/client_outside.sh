@@ -81,11 +81,17 @@ err_has 'reverting non-transactional revision "n0"'
 [ "$(value "SELECT string_agg(r, ',') FROM rev_current() r")" = b1 ] || fail "downgrade -1 from n0"
 [ "$(value "SELECT to_regclass('public.t_v') IS NULL")" = t ] || fail "t_v was not dropped"
 run 0 upgrade
+# -2 is planned once by rev_plan (n0a, then n0 outside a transaction): not
+# re-read from the state left after n0a, which would go one step further.
+run 0 downgrade -2
+out_has "(2 reverted)"
+[ "$(value "SELECT string_agg(r, ',') FROM rev_current() r")" = b1 ] || fail "downgrade -2 from n0a"
+run 0 upgrade
 run 0 downgrade base
 out_has "(3 reverted)"
 [ "$(value "SELECT to_regclass('public.t') IS NULL")" = t ] || fail "downgrade base left t"
 run 0 upgrade b1
-ok "downgrade -1 (twice) and downgrade base through the non-transactional revision"
+ok "downgrade -1 (twice), -2 and base through the non-transactional revision"
 
 # --- 2. concurrency ---------------------------------------------------------------
 cat >"$mig/n1_slow_index.sql" <<'EOF'

@@ -36,6 +36,9 @@ SELECT rev_add('r3', 'CREATE TABLE t3(id int)', 'DROP TABLE t3');
 SELECT rev_upgrade('head');
 SELECT rev_downgrade('-1');
 SELECT rev_upgrade('head');
+CREATE SCHEMA tenant_x;
+SET pg_revisions.tenant = tenant_x;
+SELECT rev_upgrade('r2');
 SQL
 then
     cat "$work/setup.out" >&2
@@ -67,7 +70,9 @@ snapshot() {
         echo "-- rev_history()"
         psql_q -d "$db" -c 'SELECT revision, down_revision, depends_on, branch_label, message, is_head, is_applied, applied_at FROM rev_history()'
         echo "-- revisions.operation"
-        psql_q -d "$db" -c 'SELECT id, started_at, role, operation, target, revisions, duration FROM revisions.operation ORDER BY id'
+        psql_q -d "$db" -c 'SELECT id, started_at, role, operation, target, revisions, duration, tenant FROM revisions.operation ORDER BY id'
+        echo "-- tenant tenant_x: rev_current(), rev_tenants()"
+        psql_q -d "$db" -c 'SET pg_revisions.tenant = tenant_x' -c 'SELECT * FROM rev_current()' -c 'SELECT * FROM rev_tenants()'
         echo "-- tables"
         psql_q -d "$db" -c "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1"
     } >"$work/$db.out" 2>&1 || { cat "$work/$db.out" >&2; fail "reading the catalog of $db failed"; }
@@ -78,6 +83,7 @@ if ! diff -u --label "$db_a (dumped)" --label "$db_b (restored)" "$work/$db_a.ou
     fail "the restored database differs from the dumped one (diff above)"
 fi
 grep -q ' t3$' "$work/$db_b.out" || fail "table t3 (from applied revision r3) is missing in the restored database"
+grep -q '^ tenant_x | {r2}    |       1$' "$work/$db_b.out" || fail "tenant tenant_x's state (r2 applied, 1 pending) is missing in the restored database"
 
 # The restored catalog must go on working: r4 chains onto r3 (the single head).
 psql_q -d "$db_b" -c "SELECT rev_add('r4', 'CREATE TABLE t4(id int)', 'DROP TABLE t4')" >/dev/null ||

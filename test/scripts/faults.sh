@@ -237,7 +237,8 @@ done
 [ "$ready" -eq 1 ] || fail "fault a: the server did not accept connections within 60 s of the SIGKILL"
 ok "fault a: the server accepts connections again after $((i / 10)).$((i % 10)) s"
 if [ -n "${PGREV_SERVER_LOG:-}" ] && [ -r "$PGREV_SERVER_LOG" ]; then
-    grep -q "server process (PID $victim_pid) was terminated by signal 9" "$PGREV_SERVER_LOG" ||
+    # "server process (PID n)" up to 17, "client backend (PID n)" from 18 on.
+    grep -Eq "(server process|client backend) \(PID $victim_pid\) was terminated by signal 9" "$PGREV_SERVER_LOG" ||
         fail "fault a: the server log does not say that PID $victim_pid was terminated by signal 9"
     ok "fault a: the server log records the SIGKILL of PID $victim_pid"
 fi

@@ -1,0 +1,314 @@
+/*-------------------------------------------------------------------------
+ *
+ * squash.c
+ *	  rev_squash: a baseline revision that replaces a revision and all its
+ *	  ancestors, so that a new database reaches it by one revision instead
+ *	  of replaying a long history.
+ *
+ * The baseline's upgrade SQL builds the schema the replaced revisions
+ * build, from nothing; its downgrade SQL removes it.  Both come from the
+ * diff engine, comparing an empty scratch schema with either the live
+ * schema (when the database's applied state is exactly the replaced
+ * revisions) or a scratch schema where their upgrade SQL was replayed, as
+ * the caller, inside a subtransaction that is always rolled back.
+ *
+ * How the planner uses it (plan.c): a database where none of the replaced
+ * revisions is applied runs the baseline instead of them, and records them
+ * all as applied; one where all are applied counts the baseline as
+ * applied without running anything (a baseline is never stored as applied:
+ * it is applied exactly when the revision it replaces is); one where some
+ * are applied runs the rest of the originals.  A baseline is never a head
+ * nor a parent: descendants of the replaced revision keep their parents.
+ *
+ * Rows that the replaced revisions inserted (seed data) are not part of a
+ * schema: rev_squash names those revisions in a WARNING, and a client
+ * writing the baseline to a file lets the user add the rows to it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_revisions.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+PG_FUNCTION_INFO_V1(rev_squash);
+
+/* What replay_statement needs. */
+typedef struct ReplayState
+{
+	const char *revision;		/* being replayed (or scanned) */
+	bool		run;			/* run the statements, or only look at them */
+	bool		writes_rows;	/* has the revision a data statement? */
+} ReplayState;
+
+static void replay_error_context(void *arg);
+static void replay_statement(SqlStatement *statement, void *arg);
+static bool applied_is_exactly(RevGraph *graph, bool *replaced);
+static char *join_statements(List *statements);
+static void build_baseline(RevGraph *graph, RevList replaced, bool replay,
+						   const char *live_name, char **upgrade, char **downgrade);
+
+/* Name the revision being replayed in errors. */
+static void
+replay_error_context(void *arg)
+{
+	ReplayState *state = (ReplayState *) arg;
+
+	errcontext("while replaying revision \"%s\" for rev_squash", state->revision);
+}
+
+/*
+ * replay_statement
+ *		Note whether the statement writes rows (seed data, which a schema
+ *		does not keep), then run it when replaying.  An
+ *		sql_foreach_statement visitor; arg is a ReplayState.
+ */
+static void
+replay_statement(SqlStatement *statement, void *arg)
+{
+	ReplayState *state = (ReplayState *) arg;
+
+	switch (nodeTag(statement->raw->stmt))
+	{
+		case T_InsertStmt:
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+		case T_MergeStmt:
+		case T_CopyStmt:
+			state->writes_rows = true;
+			break;
+		default:
+			break;
+	}
+	check_lexer_setting(state->revision, statement);
+	if (state->run)
+		sql_run_statement(statement, NULL);
+}
+
+/* Is the applied state exactly the replaced revisions (baselines aside)? */
+static bool
+applied_is_exactly(RevGraph *graph, bool *replaced)
+{
+	int			n;
+
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (graph->nodes[n].replaces < 0 && graph->nodes[n].applied != replaced[n])
+			return false;
+	}
+	return true;
+}
+
+/* The statements as one script, each ended by ";" and a newline. */
+static char *
+join_statements(List *statements)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, statements)
+		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/*
+ * build_baseline
+ *		The upgrade and downgrade SQL of a baseline for the revisions of
+ *		replaced (oldest first), qualified with live_name: compared with an
+ *		empty scratch schema, the live schema (replay false) or a scratch
+ *		schema where their upgrade SQL was replayed as the caller (replay
+ *		true).  Warns naming the revisions whose SQL writes rows.  All in a
+ *		subtransaction that is always rolled back; the results are
+ *		allocated in CurrentMemoryContext.  Caller is connected to SPI.
+ */
+static void
+build_baseline(RevGraph *graph, RevList replaced, bool replay,
+			   const char *live_name, char **upgrade, char **downgrade)
+{
+	MemoryContext keep = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	List	   *volatile with_rows = NIL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(keep);
+	PG_TRY();
+	{
+		char	   *empty_name = scratch_schema_name();
+		char	   *built_name = replay ? scratch_schema_name() : NULL;
+		Oid			built;
+		DiffSchema *empty;
+		DiffSchema *schema;
+		int			nest_level = NewGUCNestLevel();
+		int			i;
+
+		if (SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(empty_name)), false, 0) < 0 ||
+			(replay &&
+			 SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(built_name)), false, 0) < 0))
+			elog(ERROR, "could not create the scratch schemas of rev_squash");
+		MemoryContextSwitchTo(keep);
+		built = replay ? get_namespace_oid(built_name, false) : get_namespace_oid(live_name, false);
+		if (replay)
+			(void) set_config_option("search_path", quote_identifier(built_name),
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+		for (i = 0; i < replaced.n; i++)
+		{
+			RevNode    *rev = &graph->nodes[replaced.items[i]];
+			ReplayState state = {rev->id, replay, false};
+			ErrorContextCallback callback;
+			RevisionSql stored;
+
+			CHECK_FOR_INTERRUPTS();
+			catalog_fetch_sql(rev->id, &stored);
+			verify_revision_sql(&stored);
+			callback.callback = replay_error_context;
+			callback.arg = &state;
+			callback.previous = error_context_stack;
+			error_context_stack = &callback;
+			sql_foreach_statement(stored.upgrade, replay_statement, &state);
+			error_context_stack = callback.previous;
+			MemoryContextSwitchTo(keep);
+			if (state.writes_rows)
+				with_rows = lappend(with_rows, (void *) rev->id);
+		}
+		AtEOXact_GUC(false, nest_level);
+
+		empty = diff_read_schema(get_namespace_oid(empty_name, false), live_name);
+		schema = diff_read_schema(built, live_name);
+		*upgrade = join_statements(diff_statements(empty, schema));
+		*downgrade = join_statements(diff_statements(schema, empty));
+
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(keep);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(keep);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(keep);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+
+	if (with_rows != NIL)
+	{
+		StringInfoData ids;
+		ListCell   *lc;
+
+		initStringInfo(&ids);
+		foreach(lc, with_rows)
+			appendStringInfo(&ids, "%s\"%s\"", ids.len > 0 ? ", " : "", (char *) lfirst(lc));
+		ereport(WARNING,
+				(errmsg_plural("%d replaced revision writes rows, which the baseline does not hold",
+							   "%d replaced revisions write rows, which the baseline does not hold",
+							   list_length(with_rows), list_length(with_rows)),
+				 errdetail("Revisions with INSERT, UPDATE, DELETE, MERGE or COPY: %s.", ids.data),
+				 errhint("A baseline holds the schema only: add the rows a new database needs to its "
+						 "upgrade SQL (pg_revisions squash writes it to a file for that).")));
+	}
+}
+
+/*
+ * rev_squash(target text DEFAULT 'head', revision text DEFAULT NULL,
+ *			  message text DEFAULT NULL) RETURNS text
+ *		Register a baseline replacing target and all its ancestors; return
+ *		its id (generated when revision is NULL).  Built from the live
+ *		schema (pg_revisions.tenant's, else public) when the applied state
+ *		is exactly the replaced revisions, else by replaying them in a
+ *		scratch schema.  Registering the same baseline again is a no-op.
+ */
+Datum
+rev_squash(PG_FUNCTION_ARGS)
+{
+	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *id = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *message = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	const char *live_name;
+	RevGraph   *graph;
+	RevPosition pos;
+	RevNode    *top;
+	bool	   *replaced;
+	RevList		replaced_list;
+	char	   *upgrade;
+	char	   *downgrade;
+	char	   *checksum;
+	int			existing;
+	int			n;
+	MemoryContext caller_context = CurrentMemoryContext;
+	text	   *result;
+
+	check_not_applying("rev_squash");
+	check_target_text(target);
+	if (id)
+		check_name_argument(false, id);
+	live_name = tenant_current();
+	if (live_name[0] == '\0')
+		live_name = "public";
+	if (!OidIsValid(get_namespace_oid(live_name, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", live_name),
+				 errdetail("rev_squash compares it with what the replaced revisions build.")));
+
+	SPI_connect();
+	lock_revisions_catalog();
+	graph = catalog_load_graph(false);
+	resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
+	if (pos.everything || pos.top.n != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot squash \"%s\": it does not name one revision", clip_for_message(target)),
+				 errhint("Name the revision that the baseline replaces with all its ancestors, e.g. 'head' or an id.")));
+	top = &graph->nodes[pos.top.items[0]];
+	if (top->replaces >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot squash \"%s\": revision \"%s\" is a baseline already",
+						clip_for_message(target), top->id)));
+	replaced = graph_ancestors(graph, pos.top);
+	replaced_list.n = 0;
+	replaced_list.items = palloc(sizeof(int) * (graph->nnodes + 1));
+	for (n = 0; n < graph->nnodes; n++)
+		if (replaced[n])
+			replaced_list.items[replaced_list.n++] = n;
+
+	/* The same baseline again (same id, same target): a no-op, as in rev_add. */
+	existing = id ? graph_find(graph, id) : -1;
+	if (existing >= 0 && graph->nodes[existing].replaces != pos.top.items[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("revision \"%s\" already exists", id),
+				 errdetail("It is not a baseline of \"%s\".", top->id),
+				 errhint("Give another id, or none to have one generated.")));
+	if (existing < 0)
+	{
+		build_baseline(graph, replaced_list, !applied_is_exactly(graph, replaced),
+					   live_name, &upgrade, &downgrade);
+		checksum = revision_checksum(upgrade, downgrade);
+		if (id == NULL)
+			id = generate_revision_id();
+		catalog_insert_baseline(id, message ? message : psprintf("squash of %s", top->id),
+								upgrade, downgrade, checksum, top->id);
+	}
+	/* The result must outlive SPI_finish, which frees SPI's memory. */
+	MemoryContextSwitchTo(caller_context);
+	result = cstring_to_text(id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
