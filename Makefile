@@ -39,17 +39,28 @@ OBJS = \
 	src/diff_depend.o \
 	src/diff_order.o \
 	src/autogen.o \
-	src/models.o
+	src/models.o \
+	src/lint.o \
+	src/lint_rules.o \
+	src/retry.o \
+	src/each.o \
+	src/rehearse.o \
+	src/revtest.o \
+	src/revtest_model.o \
+	src/revtest_footprint.o \
+	src/drift.o \
+	src/verify.o
 
 DATA = $(wildcard sql/pg_revisions--*.sql)
 
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements tenants squash outside update immutable hostile privileges scale \
-	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan graph_cache diff_depends diff_options diff_kinds
+	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan graph_cache diff_depends diff_options diff_kinds \
+	lint lock_retries upgrade_each rehearse revtest drift verify
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants graph_cache
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants graph_cache upgrade_each_concurrent
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 # One version string, from the control file, for the library and the client
@@ -99,3 +110,4 @@ clean-client:
 # PGXS does not track header dependencies: rebuild what includes a changed header.
 $(OBJS): src/pg_revisions.h src/syntax.h src/compat.h src/catalog_sql.h
 src/diff.o src/diff_read.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/diff_depend.o src/diff_order.o src/autogen.o: src/diff.h
+src/lint.o src/lint_rules.o: src/lint.h

@@ -774,9 +774,13 @@ cmd_downgrade(const Options *opts, const char *target)
 	return finish(conn, rc);
 }
 
-/* stamp TARGET: register the files and set the applied state, running no SQL. */
+/*
+ * stamp TARGET [--verify]: register the files and set the applied state,
+ * running no SQL; with --verify, only if schema public is what the history
+ * up to TARGET builds (the server refuses with the differences otherwise).
+ */
 int
-cmd_stamp(const Options *opts, const char *target)
+cmd_stamp(const Options *opts, const char *target, bool verify)
 {
 	MigSet		set;
 	PGconn	   *conn;
@@ -787,7 +791,8 @@ cmd_stamp(const Options *opts, const char *target)
 		return finish(conn, rc);
 	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
 		return finish(conn, rc);
-	rc = call_setof(conn, &set, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", target, t);
+	rc = call_setof(conn, &set, verify ? "SELECT r FROM pg_catalog.rev_stamp($1, verify => true) AS r" :
+					"SELECT r FROM pg_catalog.rev_stamp($1) AS r", target, t);
 	if (rc == EXIT_OK)
 		rc = db_command(conn, "COMMIT", &set);
 	if (rc != EXIT_OK)

@@ -1,6 +1,7 @@
 /*
  * bin/inspect.c — the read-only commands of the pg_revisions client: current,
- * heads, history, sql, check and verify (check --models: see autogen.c).  Those that need the files
+ * heads, history, sql, check and verify (check --models: see autogen.c; the
+ * drift check: see drift.c).  Those that need the files
  * (heads, history, sql, check, verify) register them inside a transaction
  * that is rolled back, so that they see the files as if registered and change
  * nothing.
@@ -227,7 +228,7 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 	Table	   *t;
 	char		footer[64];
 	char	   *models = NULL;
-	int			rc, n;
+	int			rc, n, drift;
 
 	if (models_path && (rc = read_models(models_path, &models)) != EXIT_OK)
 		return rc;
@@ -240,6 +241,12 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 	{
 		PQclear(res);
 		rc = check_models(conn, &set, opts, models_path, models, schema);
+		if (rc == EXIT_OK || rc == EXIT_PENDING)
+		{
+			int			drift = check_drift(conn);
+
+			rc = drift < 0 ? EXIT_DB : drift > 0 ? EXIT_PENDING : rc;
+		}
 		rollback(conn);
 		free(models);
 		return finish(conn, rc);
@@ -256,14 +263,17 @@ cmd_check(const Options *opts, const char *models_path, const char *schema)
 	table_print(t, opts->json, footer);
 	table_free(t);
 	PQclear(res);
+	drift = check_drift(conn);
 	rollback(conn);
 	if (n > 0)
 		fprintf(stderr, "pg_revisions: %d revision%s pending; next: pg_revisions upgrade%s\n", n, n == 1 ? "" : "s",
 				models ? " (the models are compared once nothing is pending)" : "");
-	else
+	else if (drift == 0)
 		fprintf(stderr, "pg_revisions: up to date\n");
 	free(models);
-	return finish(conn, n > 0 ? EXIT_PENDING : EXIT_OK);
+	if (drift < 0)
+		return finish(conn, EXIT_DB);
+	return finish(conn, n > 0 || drift > 0 ? EXIT_PENDING : EXIT_OK);
 }
 
 /*

@@ -32,8 +32,18 @@ usage(FILE *out)
 			"                            for an empty database); the database must be at the heads;\n"
 			"                            no difference: no file (alembic revision --autogenerate)\n"
 			"  upgrade [TARGET]          register the files and apply up to TARGET (default: heads)\n"
+			"          [--lock-timeout DURATION [--lock-retries N]] [--each]\n"
+			"                            wait at most DURATION (100ms, 2s) for each lock, retry a\n"
+			"                            revision that timed out N times; --each: commit after\n"
+			"                            each revision (CALL rev_upgrade_each)\n"
+			"  lint [TARGET]             review what upgrade would run for statements that block or\n"
+			"                            rewrite busy tables; exit 1 on an error finding (for CI)\n"
+			"  rehearse [TARGET]         run what upgrade would run and roll it back: the locks each\n"
+			"                            statement takes on existing tables, rewrites, durations\n"
 			"  downgrade TARGET          register the files and revert down to TARGET (-1, REV, base, ...)\n"
-			"  stamp TARGET              set the applied state to TARGET without running SQL\n"
+			"  stamp TARGET [--verify]   set the applied state to TARGET without running SQL; with\n"
+			"                            --verify only if schema public is what the history up to\n"
+			"                            TARGET builds (else exit 3, the differences listed)\n"
 			"  current                   the applied heads of the database\n"
 			"  heads                     the heads of the revision graph\n"
 			"  history                   every revision, newest first\n"
@@ -42,8 +52,14 @@ usage(FILE *out)
 			"  check [--models FILE [--schema NAME]]\n"
 			"                            exit 1 when revisions are pending (for CI); with --models,\n"
 			"                            also when the schema differs from the models, printing the\n"
-			"                            statements autogenerate would write (alembic check)\n"
+			"                            statements autogenerate would write (alembic check); also\n"
+			"                            exit 1 when DDL was run outside pg_revisions since the last\n"
+			"                            applied revision (what and by whom on stderr)\n"
+			"  drift [--since TIME]      DDL run outside pg_revisions, oldest first (the drift ledger)\n"
 			"  verify                    registered SQL vs its checksum, and files vs what is registered\n"
+			"  test [TARGET]             in a scratch database (created from template0, then dropped):\n"
+			"                            apply, downgrade, apply again each revision up to TARGET,\n"
+			"                            comparing the schema; exit 1 when a test failed\n"
 			"\n"
 			"Options:\n"
 			"  -d, --dbname CONNINFO     connection string or postgresql:// URL\n"
@@ -60,7 +76,8 @@ usage(FILE *out)
 			"Exit codes:\n"
 			"  0  success\n"
 			"  1  revisions pending (check, revision --autogenerate), the schema differs from the\n"
-			"     models (check --models), or problems found (verify)\n"
+			"     models (check --models), DDL run outside pg_revisions since the last applied\n"
+			"     revision (check), problems found (verify), or an error finding (lint)\n"
 			"  2  usage: bad arguments, bad migration files, an ambiguous head, a missing models file\n"
 			"  3  database error: connection failure, SQL error (a failing models file too), an\n"
 			"     edited registered file\n");
@@ -114,7 +131,9 @@ main(int argc, char **argv)
 	Options		opts = {NULL, "migrations", false};
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
 	const char *format = "text", *value, *models = NULL, *schema = NULL;
-	bool		nontx = false, autogen = false;
+	bool		nontx = false, autogen = false, each = false, verify = false;
+	const char *lock_timeout = NULL, *lock_retries = NULL;
+	const char *since = NULL;
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
 
@@ -211,6 +230,40 @@ main(int argc, char **argv)
 				continue;
 			}
 		}
+		if (command && strcmp(command, "upgrade") == 0)
+		{
+			if ((r = take(argc, argv, &i, NULL, "--lock-timeout", &value)) != 0 ||
+				(r = take(argc, argv, &i, NULL, "--lock-retries", &value)) != 0)
+			{
+				if (r < 0)
+					return bad_usage("missing value after", a);
+				if (strncmp(a, "--lock-timeout", 14) == 0)
+					lock_timeout = value;
+				else
+					lock_retries = value;
+				continue;
+			}
+			if (strcmp(a, "--each") == 0)
+			{
+				each = true;
+				i++;
+				continue;
+			}
+		}
+		if (command && strcmp(command, "stamp") == 0 && strcmp(a, "--verify") == 0)
+		{
+			verify = true;
+			i++;
+			continue;
+		}
+		if (command && strcmp(command, "drift") == 0 &&
+			(r = take(argc, argv, &i, NULL, "--since", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			since = value;
+			continue;
+		}
 		/* "-1" and "-2" are downgrade targets, not options */
 		if (a[0] == '-' && a[1] != '\0' && !(command && a[1] >= '0' && a[1] <= '9'))
 			return bad_usage(command ? "unknown option for this command:" : "unknown option", a);
@@ -264,7 +317,21 @@ main(int argc, char **argv)
 	if (strcmp(command, "upgrade") == 0)
 	{
 		ARGS(0, 1);
+		if ((r = deploy_lock_settings(lock_timeout, lock_retries)) != EXIT_OK)
+			return r;
+		if (each)
+			return cmd_upgrade_each(&opts, npos ? pos[0] : "heads");
 		return cmd_upgrade(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "lint") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_lint(&opts, npos ? pos[0] : "heads");
+	}
+	if (strcmp(command, "rehearse") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_rehearse(&opts, npos ? pos[0] : "heads");
 	}
 	if (strcmp(command, "downgrade") == 0)
 	{
@@ -274,7 +341,7 @@ main(int argc, char **argv)
 	if (strcmp(command, "stamp") == 0)
 	{
 		ARGS(1, 1);
-		return cmd_stamp(&opts, pos[0]);
+		return cmd_stamp(&opts, pos[0], verify);
 	}
 	if (strcmp(command, "sql") == 0)
 	{
@@ -303,10 +370,20 @@ main(int argc, char **argv)
 			return bad_usage("--schema goes with", "--models FILE");
 		return cmd_check(&opts, models, schema ? schema : "public");
 	}
+	if (strcmp(command, "drift") == 0)
+	{
+		ARGS(0, 0);
+		return cmd_drift(&opts, since);
+	}
 	if (strcmp(command, "verify") == 0)
 	{
 		ARGS(0, 0);
 		return cmd_verify(&opts);
+	}
+	if (strcmp(command, "test") == 0)
+	{
+		ARGS(0, 1);
+		return cmd_test(&opts, npos ? pos[0] : "heads");
 	}
 	return bad_usage("unknown command", command);
 }

@@ -15,6 +15,7 @@
  *                check, verify)
  *   output.c     result tables: aligned text or JSON
  *   escape.c     control characters in foreign text shown as \xNN
+ *   test_cmd.c   test: the files tested by rev_test in a scratch database
  *
  * Exit codes (also in --help and README.md): 0 ok, 1 revisions pending or a
  * check failed, 2 usage (bad arguments, bad migration files), 3 database
@@ -167,14 +168,28 @@ extern int	cmd_revision(const Options *opts, const char *message, const char *he
 						 const char *branch_label, const char *depends_on, bool nontransactional);
 extern int	cmd_merge(const Options *opts, const char *message, char **revs, int nrevs);
 extern int	cmd_upgrade(const Options *opts, const char *target);
+
+/* deploy.c */
+extern int	deploy_lock_settings(const char *timeout, const char *retries);
+extern int	cmd_lint(const Options *opts, const char *target);
+extern int	cmd_rehearse(const Options *opts, const char *target);
+extern int	cmd_upgrade_each(const Options *opts, const char *target);
+
 extern int	cmd_downgrade(const Options *opts, const char *target);
-extern int	cmd_stamp(const Options *opts, const char *target);
+extern int	cmd_stamp(const Options *opts, const char *target, bool verify);
 extern int	cmd_current(const Options *opts);
 extern int	cmd_heads(const Options *opts);
 extern int	cmd_history(const Options *opts);
 extern int	cmd_sql(const Options *opts, const char *target);
 extern int	cmd_check(const Options *opts, const char *models_path, const char *schema);
 extern int	cmd_verify(const Options *opts);
+
+/* test_cmd.c */
+extern int	cmd_test(const Options *opts, const char *target);
+
+/* drift.c */
+extern int	cmd_drift(const Options *opts, const char *since);
+extern int	check_drift(PGconn *conn);
 
 /* small helpers (files.c) */
 extern void *xmalloc(size_t n);

@@ -100,6 +100,17 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# unmount_stale ROOT: unmount what an earlier, killed run left mounted under
+# ROOT (deepest first), so that nothing mounts twice and no rm -rf of the
+# chroot can reach the host's /dev.
+unmount_stale() {
+    local r=$1 m
+    while IFS= read -r m; do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
+            printf 'test-majors: warning: could not unmount %s\n' "$m" >&2
+    done < <(awk -v root="$r/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+}
+
 # mount_in ROOT TARGET mount-args...: mount at ROOT/TARGET and remember it.
 mount_in() {
     local root=$1 target=$2
@@ -111,6 +122,8 @@ mount_in() {
 
 mount_all() {
     local r=$1
+    [ "${#MOUNTED[@]}" -eq 0 ] || return 0
+    unmount_stale "$r"
     mount_in "$r" proc -t proc proc &&
     mount_in "$r" sys -t sysfs sysfs &&
     mount_in "$r" dev --bind /dev &&
@@ -159,7 +172,8 @@ make_chroot() {
               DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap; } >>"$log" 2>&1 ||
                 { SETUP_ERR="apt-get install debootstrap failed"; return 1; }
         fi
-        rm -rf "$r"
+        unmount_stale "$r"
+        rm -rf --one-file-system "$r"
         mkdir -p "$r"
         msg "debootstrap --variant=minbase $suite $r $mirror"
         debootstrap --variant=minbase "$suite" "$r" "$mirror" >>"$log" 2>&1 ||
@@ -175,10 +189,13 @@ make_chroot() {
         touch "$r/.pgrev-bootstrapped"
     fi
     copy_certs "$r"
+    # Maintainer scripts (postgresql-common's) need /proc.
+    mount_all "$r" || { SETUP_ERR="could not mount proc/sys/dev in $r"; return 1; }
     if [ "$(cat "$r/.pgrev-packages" 2>/dev/null)" != "$pkgs" ]; then
         msg "apt-get install in the $suite chroot: $pkgs"
         # shellcheck disable=SC2086
-        { chroot_run "$r" apt-get update -q &&
+        { chroot_run "$r" dpkg --configure -a &&
+          chroot_run "$r" apt-get update -q &&
           chroot_run "$r" apt-get install -y -q --no-install-recommends $pkgs; } >>"$log" 2>&1 ||
             { SETUP_ERR="apt-get install in the $suite chroot failed"; return 1; }
         printf '%s' "$pkgs" >"$r/.pgrev-packages"
@@ -219,6 +236,7 @@ run_major() {
     msg "PostgreSQL $n: chroot $r (Debian $suite)"
     SETUP_ERR="chroot set-up failed"
     if ! make_chroot "$n" "$r" "$log"; then
+        unmount_all
         tail -n 30 "$log"
         RESULT[$n]="0 passed, 1 failed"
         REASON[$n]="$SETUP_ERR (log: $log)"
@@ -227,13 +245,6 @@ run_major() {
     fi
     msg "PostgreSQL $n: set-up took $((SECONDS - start)) s; running scripts/test.sh"
     copy_tree "$r"
-    if ! mount_all "$r"; then
-        unmount_all
-        RESULT[$n]="0 passed, 1 failed"
-        REASON[$n]="could not mount proc/sys/dev in $r"
-        SECS[$n]=$((SECONDS - start))
-        return
-    fi
     chroot_run "$r" env PG_MAJOR="$n" bash -c 'cd /root/pg_revisions && exec bash scripts/test.sh' 2>&1 |
         tee "$out"
     unmount_all

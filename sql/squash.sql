@@ -6,14 +6,7 @@
 DROP EXTENSION pg_revisions;
 CREATE EXTENSION pg_revisions;
 
-CREATE FUNCTION pg_temp.err(statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/err_helper.psql
 
 SELECT rev_add('q1', 'CREATE TABLE sq_users (id int PRIMARY KEY, email text)', 'DROP TABLE sq_users');
 SELECT rev_add('q2', $$CREATE TYPE sq_role AS ENUM ('admin', 'user');

@@ -5,14 +5,7 @@
 DROP EXTENSION pg_revisions;
 CREATE EXTENSION pg_revisions;
 
-CREATE FUNCTION pg_temp.err(statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/err_helper.psql
 
 -- Semicolons inside literals, comments, dollar quotes, parentheses and the
 -- BEGIN ATOMIC body of a function (with a CASE ... END inside) do not end a

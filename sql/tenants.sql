@@ -4,14 +4,7 @@
 DROP EXTENSION pg_revisions;
 CREATE EXTENSION pg_revisions;
 
-CREATE FUNCTION pg_temp.err(statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/err_helper.psql
 
 CREATE SCHEMA tenant_a;
 CREATE SCHEMA tenant_b;

@@ -29,6 +29,7 @@ INSERT INTO revisions.operation SELECT * FROM saved_operation;
 SELECT setval('revisions.revision_seq', 3), setval('revisions.operation_id_seq', 1);
 CREATE ROLE regress_upd_deployer;
 GRANT EXECUTE ON FUNCTION rev_add(text, text, text, text[], text, text, text[]) TO regress_upd_deployer;
+GRANT EXECUTE ON FUNCTION rev_stamp(text) TO regress_upd_deployer;
 
 -- The library (now 1.2) refuses to work on a 1.0 catalog, and says what to do.
 SELECT * FROM rev_current();
@@ -39,6 +40,9 @@ SELECT extversion FROM pg_extension WHERE extname = 'pg_revisions';
 SELECT revision, transactional FROM revisions.revision ORDER BY seq;
 SELECT has_function_privilege('regress_upd_deployer',
     'rev_add(text, text, text, text[], text, text, text[], boolean)', 'EXECUTE') AS deployer_can_add;
+-- 1.2's rev_stamp(target, verify): the same, named in its own WARNING.
+SELECT has_function_privilege('regress_upd_deployer', 'rev_stamp(text, boolean)', 'EXECUTE')
+    AS deployer_can_stamp;
 
 -- Everything 1.0 registered still works.
 SELECT * FROM rev_verify();

@@ -42,6 +42,12 @@ typedef struct ApplyContext
 /* Is a state-changing call running revision SQL right now? */
 static bool applying = false;
 
+/* The text of the statement running now (NULL between statements). */
+static const char *running_statement = NULL;
+
+/* Called around each statement apply_revision runs, when set. */
+static ApplyObserver *observer = NULL;
+
 static void apply_error_context(void *arg);
 static const char *statement_outside_transaction(Node *stmt);
 
@@ -234,7 +240,13 @@ run_statement(SqlStatement *statement, void *arg)
 {
 	LexerSettings *start = (LexerSettings *) arg;
 
+	if (observer && observer->before)
+		observer->before(statement, observer->arg);
+	running_statement = statement->text;
 	sql_run_statement(statement, NULL);
+	running_statement = NULL;
+	if (observer && observer->after)
+		observer->after(statement, observer->arg);
 	if (standard_conforming_strings != start->standard_conforming_strings ||
 		backslash_quote != start->backslash_quote)
 		ereport(ERROR,
@@ -271,6 +283,7 @@ apply_revision(RevGraph *graph, int node, RevDirection dir, int position, int to
 	char	   *sql;
 	int			nest_level;
 
+	running_statement = NULL;
 	catalog_fetch_sql(rev->id, &stored);
 	verify_revision_sql(&stored);
 	sql = (dir == REV_UPGRADE) ? stored.upgrade : stored.downgrade;
@@ -341,4 +354,28 @@ void
 end_applying(void)
 {
 	applying = false;
+}
+
+/*
+ * apply_failed_statement
+ *		The text of the statement of apply_revision that raised the error
+ *		being handled, or NULL when the error came from outside one.  Valid
+ *		until the caller resets the memory context apply_revision ran in.
+ */
+const char *
+apply_failed_statement(void)
+{
+	return running_statement;
+}
+
+/*
+ * apply_set_observer
+ *		Have observer's functions called before and after each statement
+ *		apply_revision runs (rehearse.c), or stop with NULL.  The caller
+ *		clears it on error too.
+ */
+void
+apply_set_observer(ApplyObserver *new_observer)
+{
+	observer = new_observer;
 }

@@ -37,29 +37,36 @@ PG_FUNCTION_INFO_V1(rev_check);
 PG_FUNCTION_INFO_V1(rev_autogenerate_sql);
 
 /*
- * Objects the models created or changed outside the scratch schema: rows of
- * the main catalogs written by the subtransaction ($1), in another schema
- * than the scratch one ($2).
+ * Objects created or changed outside the scratch schema: rows of the main
+ * catalogs written by the subtransaction ($1), in another schema than the
+ * scratch one ($2); the earliest first, with the command id that wrote it
+ * (rev_verify_schema maps it to a revision).
  */
 static const char *const escapes_query =
-"SELECT kind, name FROM ("
-" SELECT 'relation' AS kind, c.oid::pg_catalog.regclass::pg_catalog.text AS name"
+"SELECT kind, name, cmd FROM ("
+" SELECT 'relation' AS kind, c.oid::pg_catalog.regclass::pg_catalog.text AS name,"
+"  c.cmin::pg_catalog.text::pg_catalog.int8 AS cmd"
 "  FROM pg_catalog.pg_class c WHERE c.xmin OPERATOR(pg_catalog.=) $1"
 "  AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
 "  AND c.relnamespace OPERATOR(pg_catalog.<>) 'pg_toast'::pg_catalog.regnamespace"
-" UNION ALL SELECT 'type', t.oid::pg_catalog.regtype::pg_catalog.text"
+" UNION ALL SELECT 'type', t.oid::pg_catalog.regtype::pg_catalog.text,"
+"  t.cmin::pg_catalog.text::pg_catalog.int8"
 "  FROM pg_catalog.pg_type t WHERE t.xmin OPERATOR(pg_catalog.=) $1"
 "  AND t.typnamespace OPERATOR(pg_catalog.<>) $2"
-" UNION ALL SELECT 'function', p.oid::pg_catalog.regprocedure::pg_catalog.text"
+" UNION ALL SELECT 'function', p.oid::pg_catalog.regprocedure::pg_catalog.text,"
+"  p.cmin::pg_catalog.text::pg_catalog.int8"
 "  FROM pg_catalog.pg_proc p WHERE p.xmin OPERATOR(pg_catalog.=) $1"
 "  AND p.pronamespace OPERATOR(pg_catalog.<>) $2"
-" UNION ALL SELECT 'schema', n.nspname::pg_catalog.text"
+" UNION ALL SELECT 'schema', n.nspname::pg_catalog.text, n.cmin::pg_catalog.text::pg_catalog.int8"
 "  FROM pg_catalog.pg_namespace n WHERE n.xmin OPERATOR(pg_catalog.=) $1"
 "  AND n.oid OPERATOR(pg_catalog.<>) $2"
-" UNION ALL SELECT 'trigger', g.tgname::pg_catalog.text"
+" UNION ALL SELECT 'trigger', g.tgname::pg_catalog.text, g.cmin::pg_catalog.text::pg_catalog.int8"
 "  FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.tgrelid"
 "  WHERE g.xmin OPERATOR(pg_catalog.=) $1 AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
-") x LIMIT 1";
+") x ORDER BY cmd LIMIT 1";
+
+/* Is scratch_run running (the drift ledger does not record its DDL)? */
+static bool scratch_active = false;
 
 /* What the error context callback of the models needs. */
 typedef struct ModelsContext
@@ -70,6 +77,8 @@ typedef struct ModelsContext
 static void models_error_context(void *arg);
 static void run_model_statement(SqlStatement *statement, void *arg);
 static void check_no_escape(Oid scratch, const char *function);
+static void fill_models(Oid scratch, void *arg);
+static void diff_models(Oid scratch, void *arg);
 static void autogenerate(const char *function, const char *models, Oid live,
 						 const char *live_name, List **up, List **down);
 static char *join_statements(List *statements);
@@ -138,6 +147,37 @@ run_model_statement(SqlStatement *statement, void *arg)
 }
 
 /*
+ * scratch_first_escape
+ *		Did what ran in the scratch subtransaction create or change an
+ *		object outside the scratch schema?  If so, true, with its kind, its
+ *		name and the command id that last wrote it (comparable with
+ *		GetCurrentCommandId).  Call it inside scratch_run's subtransaction,
+ *		connected to SPI.
+ */
+bool
+scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command)
+{
+	Oid			argtypes[2] = {XIDOID, OIDOID};
+	Datum		args[2];
+	bool		isnull;
+	int			rc;
+
+	args[0] = TransactionIdGetDatum(GetCurrentTransactionIdIfAny());
+	args[1] = ObjectIdGetDatum(scratch);
+	rc = SPI_execute_with_args(escapes_query, 2, argtypes, args, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not check the objects of the scratch schema: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return false;
+	*kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	*command = (CommandId) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc, 3, &isnull));
+	return true;
+}
+
+/*
  * check_no_escape
  *		Refuse models that created or changed objects outside the scratch
  *		schema (qualified names, SET search_path, CREATE SCHEMA): the diff
@@ -147,24 +187,136 @@ run_model_statement(SqlStatement *statement, void *arg)
 static void
 check_no_escape(Oid scratch, const char *function)
 {
-	Oid			argtypes[2] = {XIDOID, OIDOID};
-	Datum		args[2];
-	int			rc;
+	char	   *kind;
+	char	   *name;
+	CommandId	command;
 
-	args[0] = TransactionIdGetDatum(GetCurrentTransactionIdIfAny());
-	args[1] = ObjectIdGetDatum(scratch);
-	rc = SPI_execute_with_args(escapes_query, 2, argtypes, args, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not check the objects of the models: %s", SPI_result_code_string(rc));
-	if (SPI_processed > 0)
+	if (scratch_first_escape(scratch, &kind, &name, &command))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_SCHEMA_DEFINITION),
 				 errmsg("the models given to %s created or changed %s %s outside the scratch schema",
-						function,
-						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
-						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+						function, kind, name),
 				 errdetail("Models run in a scratch schema standing for the live schema; only objects created there are compared."),
 				 errhint("Write the models with unqualified names, without SET search_path or CREATE SCHEMA.")));
+}
+
+/* What autogenerate's steps inside the scratch schema share. */
+typedef struct ModelsRun
+{
+	const char *function;
+	const char *models;
+	const char *live_name;
+	DiffSchema *from;
+	List	  **up;
+	List	  **down;
+} ModelsRun;
+
+/* Run the models in the scratch schema: a scratch_run fill step. */
+static void
+fill_models(Oid scratch, void *arg)
+{
+	ModelsRun  *run = (ModelsRun *) arg;
+	ModelsContext context = {run->function};
+	ErrorContextCallback callback;
+
+	callback.callback = models_error_context;
+	callback.arg = &context;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	sql_foreach_statement(run->models, run_model_statement, (void *) run->function);
+	error_context_stack = callback.previous;
+}
+
+/* Diff the live schema against the models: a scratch_run use step. */
+static void
+diff_models(Oid scratch, void *arg)
+{
+	ModelsRun  *run = (ModelsRun *) arg;
+	DiffSchema *to;
+
+	check_no_escape(scratch, run->function);
+	to = diff_read_schema(scratch, run->live_name);
+	*run->up = diff_statements(run->from, to);
+	*run->down = diff_statements(to, run->from);
+}
+
+/*
+ * scratch_running
+ *		Is scratch_run running?  Its DDL is rolled back whatever happens.
+ */
+bool
+scratch_running(void)
+{
+	return scratch_active;
+}
+
+/*
+ * scratch_run
+ *		Inside an internal subtransaction that is always rolled back, create
+ *		a scratch schema, call fill(scratch, arg) as the caller with
+ *		search_path set to the scratch schema then live_name (so that the
+ *		types and functions of extensions installed in the live schema
+ *		resolve), restore search_path, then call use(scratch, arg) still
+ *		inside.  What use allocates in CurrentMemoryContext survives; nothing
+ *		of the scratch schema does, whatever happens.  The caller is
+ *		connected to SPI.
+ */
+void
+scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg)
+{
+	MemoryContext keep = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *scratch_name = scratch_schema_name();
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(keep);
+	scratch_active = true;
+	PG_TRY();
+	{
+		Oid			scratch;
+		int			nest_level;
+		int			rc;
+
+		rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(scratch_name)), false, 0);
+		if (rc != SPI_OK_UTILITY)
+			elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
+		scratch = get_namespace_oid(scratch_name, false);
+
+		/*
+		 * The scratch schema first: the SQL creates its objects there.
+		 * Then the live schema, for what the SQL uses but does not define,
+		 * above all the types and functions of extensions installed there.
+		 */
+		nest_level = NewGUCNestLevel();
+		(void) set_config_option("search_path",
+								 psprintf("%s, %s", quote_identifier(scratch_name),
+										  quote_identifier(live_name)),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		fill(scratch, arg);
+		AtEOXact_GUC(false, nest_level);
+		MemoryContextSwitchTo(keep);
+
+		use(scratch, arg);
+
+		scratch_active = false;
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(keep);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		scratch_active = false;
+		MemoryContextSwitchTo(keep);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(keep);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -179,72 +331,12 @@ static void
 autogenerate(const char *function, const char *models, Oid live,
 			 const char *live_name, List **up, List **down)
 {
-	MemoryContext keep = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *scratch_name;
-	DiffSchema *from;
+	ModelsRun	run = {function, models, live_name, NULL, up, down};
 
 	check_models(function, models);
-	scratch_name = scratch_schema_name();
-	from = diff_read_schema(live, live_name);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(keep);
-	PG_TRY();
-	{
-		ModelsContext context = {function};
-		ErrorContextCallback callback;
-		DiffSchema *to;
-		Oid			scratch;
-		int			nest_level;
-		int			rc;
-
-		rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(scratch_name)), false, 0);
-		if (rc != SPI_OK_UTILITY)
-			elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
-		scratch = get_namespace_oid(scratch_name, false);
-
-		/*
-		 * The scratch schema first: the models create their objects there.
-		 * Then the live schema, for what the models use but do not define,
-		 * above all the types and functions of extensions installed there.
-		 */
-		nest_level = NewGUCNestLevel();
-		(void) set_config_option("search_path",
-								 psprintf("%s, %s", quote_identifier(scratch_name),
-										  quote_identifier(live_name)),
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		callback.callback = models_error_context;
-		callback.arg = &context;
-		callback.previous = error_context_stack;
-		error_context_stack = &callback;
-		sql_foreach_statement(models, run_model_statement, (void *) function);
-		error_context_stack = callback.previous;
-		AtEOXact_GUC(false, nest_level);
-		MemoryContextSwitchTo(keep);
-
-		check_no_escape(scratch, function);
-		to = diff_read_schema(scratch, live_name);
-		*up = diff_statements(from, to);
-		*down = diff_statements(to, from);
-
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(keep);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(keep);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(keep);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
+	run.from = diff_read_schema(live, live_name);
+	scratch_run(live_name, fill_models, diff_models, &run);
 }
 
 /* The statements as one script: each ends with ";" and a newline. */

@@ -38,9 +38,17 @@
 "   pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY o)" \
 "  FROM pg_catalog.unnest(c.reloptions) o)"
 
+/*
+ * Only the objects of the owners named by $2 (a name[]; NULL: all), owner
+ * being the table, view, sequence or type an object belongs to (rev_test
+ * re-reads only what a revision touched).
+ */
+#define OWNER_FILTER(owner) " AND ($2 IS NULL OR " owner " = ANY ($2))"
+
 /* Plain tables of the schema (not partitions). */
 #define TABLE_FILTER \
 	" c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relispartition" \
+	OWNER_FILTER("c.relname") \
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
@@ -93,6 +101,7 @@ static const char *const indexes_query =
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
 " WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm') AND NOT c.relispartition"
+OWNER_FILTER("c.relname")
 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid"
 "  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))"
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
@@ -109,7 +118,7 @@ static const char *const sequences_query =
 "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
 "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a'"
 "  AND t.relnamespace = $1) o ON true"
-" WHERE c.relnamespace = $1 AND c.relkind = 'S'"
+" WHERE c.relnamespace = $1 AND c.relkind = 'S'" OWNER_FILTER("c.relname")
 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
 "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
 "  AND d.deptype = 'i')"
@@ -119,7 +128,7 @@ static const char *const enums_query =
 "SELECT t.typname, ARRAY(SELECT e.enumlabel::pg_catalog.text FROM pg_catalog.pg_enum e"
 "  WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),"
 " pg_catalog.obj_description(t.oid, 'pg_type'), t.oid"
-" FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'"
+" FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'" OWNER_FILTER("t.typname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
 static const char *const views_query =
@@ -134,6 +143,7 @@ static const char *const views_query =
 " (SELECT w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.rulename = '_RETURN'),"
 RELOPTIONS
 " FROM pg_catalog.pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('v', 'm')"
+OWNER_FILTER("c.relname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 
 static const char *const functions_query =
@@ -159,6 +169,7 @@ static const char *const functions_query =
 " p.oid, CASE WHEN p.prosqlbody IS NULL AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l"
 "  WHERE l.lanname = 'sql') THEN p.prosrc END"
 " FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p')"
+OWNER_FILTER("p.proname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
 static const char *const triggers_query =
@@ -180,15 +191,34 @@ static const char *const policies_query =
 " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
 " WHERE" TABLE_FILTER;
 
+/* The queries in the order diff_read_schema_owners runs them. */
+enum
+{
+	Q_TABLES, Q_COLUMNS, Q_CONSTRAINTS, Q_INDEXES, Q_SEQUENCES, Q_ENUMS, Q_VIEWS,
+	Q_FUNCTIONS, Q_TRIGGERS, Q_POLICIES, NUM_QUERIES
+};
+
+/*
+ * Plans of the queries for reading given owners (diff_read_prepare): the
+ * owner filter without its "all" branch, planned once, generic, so that a
+ * read of a few owners costs index lookups and no planning.
+ */
+struct DiffReadPlans
+{
+	SPIPlanPtr	plans[NUM_QUERIES];
+};
+
 /* What the readers share while reading one schema. */
 typedef struct Reader
 {
 	Oid			nsp;
 	const char *name;			/* the schema's name */
 	const char *out;			/* the output schema's name */
+	ArrayType  *owners;			/* name[] of the owners to read; NULL: all */
+	DiffReadPlans *plans;		/* NULL: plan each query for this read */
 } Reader;
 
-static int	run_query(Reader *r, const char *query, DiffSet *set);
+static int	run_query(Reader *r, int q, const char *query, DiffSet *set, bool all);
 static char *column(int row, int col);
 static Oid	oid_column(int row, int col);
 static int64 int8_column(int row, int col);
@@ -201,19 +231,24 @@ static char *trim_end(char *text);
 
 /*
  * run_query
- *		Run one of the queries above for the schema and size set for its
- *		rows, which the caller then fills from SPI_tuptable.  Not read-only:
- *		a fresh snapshot sees what the models just created (autogen.c).
+ *		Run one of the queries above for the schema (all owners, or those of
+ *		r->owners) and size set for its rows, which the caller then fills
+ *		from SPI_tuptable.  Not read-only: a fresh snapshot sees what the
+ *		models just created (autogen.c).
  */
 static int
-run_query(Reader *r, const char *query, DiffSet *set)
+run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1] = {ObjectIdGetDatum(r->nsp)};
+	Oid			argtypes[2] = {OIDOID, NAMEARRAYOID};
+	Datum		args[2] = {ObjectIdGetDatum(r->nsp), PointerGetDatum(r->owners)};
+	char		nulls[2] = {' ', (all || r->owners == NULL) ? 'n' : ' '};
 	int			rc;
 
 	SPI_freetuptable(SPI_tuptable);
-	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0);
+	if (r->plans)
+		rc = SPI_execute_plan(r->plans->plans[q], args, nulls, false, 0);
+	else
+		rc = SPI_execute_with_args(query, 2, argtypes, args, nulls, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the objects of schema \"%s\": %s",
 			 r->name, SPI_result_code_string(rc));
@@ -331,13 +366,89 @@ read_labels(int row, int col, DiffItem *item)
 DiffSchema *
 diff_read_schema(Oid nsp, const char *out)
 {
+	return diff_read_schema_owners(nsp, out, NULL, NULL, true);
+}
+
+/*
+ * diff_empty_schema
+ *		The model of a schema with no objects, its definitions qualified
+ *		with "out" (what a schema is diffed against to build it from
+ *		nothing, rev_squash).
+ */
+DiffSchema *
+diff_empty_schema(const char *out)
+{
+	DiffSchema *s = palloc0(sizeof(DiffSchema));
+
+	s->out = pstrdup(out);
+	return s;
+}
+
+/*
+ * diff_read_prepare
+ *		Plan the queries of diff_read_schema_owners once, for reading given
+ *		owners many times (rev_test).  The plans live until SPI_finish; the
+ *		caller is connected to SPI.
+ */
+DiffReadPlans *
+diff_read_prepare(void)
+{
+	const char *const texts[NUM_QUERIES] = {tables_query, columns_query, constraints_query,
+		indexes_query, sequences_query, enums_query, views_query, functions_query,
+	triggers_query, policies_query};
+	Oid			argtypes[2] = {OIDOID, NAMEARRAYOID};
+	DiffReadPlans *p = palloc0(sizeof(DiffReadPlans));
+	int			nest_level = NewGUCNestLevel();
+
+	/* Parsed as they run: operators and functions from pg_catalog only. */
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	for (int q = 0; q < NUM_QUERIES; q++)
+	{
+		StringInfoData text;
+		const char *all = strstr(texts[q], "$2 IS NULL OR ");
+
+		/* Owners always given (functions: always all, $2 NULL). */
+		initStringInfo(&text);
+		if (all && q != Q_FUNCTIONS)
+		{
+			appendBinaryStringInfo(&text, texts[q], all - texts[q]);
+			appendStringInfoString(&text, all + strlen("$2 IS NULL OR "));
+		}
+		else
+			appendStringInfoString(&text, texts[q]);
+		p->plans[q] = SPI_prepare_cursor(text.data, 2, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		if (p->plans[q] == NULL)
+			elog(ERROR, "could not prepare a schema query: %s", SPI_result_code_string(SPI_result));
+	}
+	AtEOXact_GUC(false, nest_level);
+	return p;
+}
+
+/*
+ * diff_read_schema_owners
+ *		diff_read_schema restricted to the objects of the owners named in
+ *		owners (a name[]; NULL: every object): the tables, views, sequences
+ *		and enum types of those names, with the columns, constraints,
+ *		indexes and triggers of those tables and views.  Functions, when
+ *		read, are all read: what uses them comes from other owners.  With
+ *		plans (diff_read_prepare), owners must not be NULL, and functions
+ *		says whether to read the functions (else none is returned).
+ */
+DiffSchema *
+diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPlans *plans,
+						bool functions)
+{
 	DiffSchema *s = palloc0(sizeof(DiffSchema));
 	Reader		r;
 	int			nest_level;
 	int			i;
 	int			n;
 
+	Assert(plans == NULL || owners != NULL);
 	r.nsp = nsp;
+	r.owners = owners;
+	r.plans = plans;
 	r.name = get_namespace_name(nsp);
 	r.out = out;
 	s->out = pstrdup(out);
@@ -345,8 +456,21 @@ diff_read_schema(Oid nsp, const char *out)
 	nest_level = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	if (plans)
+	{
+		/*
+		 * The generic plans are built at their first run: make them look
+		 * the few owners up by index, whatever the size of the schema.
+		 */
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
 
-	n = run_query(&r, tables_query, &s->tables);
+	n = run_query(&r, Q_TABLES, tables_query, &s->tables, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->tables.items[i];
@@ -361,7 +485,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->force_rls = column(i, 6)[0] == 't';
 	}
 
-	n = run_query(&r, columns_query, &s->columns);
+	n = run_query(&r, Q_COLUMNS, columns_query, &s->columns, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->columns.items[i];
@@ -395,7 +519,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->compression = column(i, 23)[0];
 	}
 
-	n = run_query(&r, constraints_query, &s->constraints);
+	n = run_query(&r, Q_CONSTRAINTS, constraints_query, &s->constraints, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->constraints.items[i];
@@ -411,7 +535,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->oid = oid_column(i, 7);
 	}
 
-	n = run_query(&r, indexes_query, &s->indexes);
+	n = run_query(&r, Q_INDEXES, indexes_query, &s->indexes, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->indexes.items[i];
@@ -426,7 +550,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->oid = oid_column(i, 6);
 	}
 
-	n = run_query(&r, sequences_query, &s->sequences);
+	n = run_query(&r, Q_SEQUENCES, sequences_query, &s->sequences, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->sequences.items[i];
@@ -443,7 +567,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->seqmax = int8_column(i, 8);
 	}
 
-	n = run_query(&r, enums_query, &s->enums);
+	n = run_query(&r, Q_ENUMS, enums_query, &s->enums, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->enums.items[i];
@@ -456,7 +580,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->oid = oid_column(i, 4);
 	}
 
-	n = run_query(&r, views_query, &s->views);
+	n = run_query(&r, Q_VIEWS, views_query, &s->views, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->views.items[i];
@@ -473,7 +597,8 @@ diff_read_schema(Oid nsp, const char *out)
 		it->options = column(i, 8);
 	}
 
-	n = run_query(&r, functions_query, &s->functions);
+	n = (plans && !functions) ? 0 :
+		run_query(&r, Q_FUNCTIONS, functions_query, &s->functions, true);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->functions.items[i];
@@ -493,7 +618,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->body = column(i, 10);
 	}
 
-	n = run_query(&r, triggers_query, &s->triggers);
+	n = run_query(&r, Q_TRIGGERS, triggers_query, &s->triggers, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->triggers.items[i];
@@ -508,7 +633,7 @@ diff_read_schema(Oid nsp, const char *out)
 		it->sub = column(i, 6)[0];	/* tgenabled */
 	}
 
-	n = run_query(&r, policies_query, &s->policies);
+	n = run_query(&r, Q_POLICIES, policies_query, &s->policies, false);
 	for (i = 0; i < n; i++)
 	{
 		DiffItem   *it = &s->policies.items[i];

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -35,7 +36,6 @@ PG_FUNCTION_INFO_V1(rev_sql);
 static char *target_argument(FunctionCallInfo fcinfo);
 static void run_plan(RevGraph *graph, RevList plan, RevDirection dir,
 					 List **done, List **done_at);
-static void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
 static void move_applied_state(FunctionCallInfo fcinfo, RevDirection dir);
 
 /* The target argument as a C string, NULL for SQL NULL. */
@@ -49,7 +49,8 @@ target_argument(FunctionCallInfo fcinfo)
  * run_plan
  *		Apply or revert the revisions of plan, in order, each in a memory
  *		context reset afterwards so a long plan runs in bounded memory.
- *		Appends each id to *done and its completion time to *done_at.
+ *		Appends each id to *done and its completion time to *done_at
+ *		(note_done: a baseline appends the revisions it replaces).
  *		Caller holds the catalog lock and is connected to SPI.
  */
 static void
@@ -75,29 +76,13 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(per_revision);
-			apply_revision(graph, plan.items[i], dir, i + 1, plan.n);
+			apply_revision_retrying(graph, plan.items[i], dir, i + 1, plan.n);
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(per_revision);
 
 			at = palloc(sizeof(TimestampTz));
 			*at = GetCurrentTimestamp();
-			if (graph->nodes[plan.items[i]].replaces >= 0)
-			{
-				/* A baseline: the revisions it replaces are now applied. */
-				RevList		replaced = plan_replaced(graph, plan.items[i]);
-				int			k;
-
-				for (k = 0; k < replaced.n; k++)
-				{
-					*done = lappend(*done, (void *) graph->nodes[replaced.items[k]].id);
-					*done_at = lappend(*done_at, at);
-				}
-			}
-			else
-			{
-				*done = lappend(*done, (void *) graph->nodes[plan.items[i]].id);
-				*done_at = lappend(*done_at, at);
-			}
+			note_done(graph, plan.items[i], at, done, done_at);
 		}
 	}
 	PG_FINALLY();
@@ -107,6 +92,28 @@ run_plan(RevGraph *graph, RevList plan, RevDirection dir, List **done, List **do
 	}
 	PG_END_TRY();
 	MemoryContextDelete(per_revision);
+}
+
+/*
+ * note_done
+ *		Append to *done, and at to *done_at, the ids that running
+ *		graph->nodes[node] moved: the node's own, or for a baseline
+ *		(rev_squash) the revisions it replaces, oldest first, which it
+ *		makes applied.  For run_plan and rev_upgrade_each (each.c).
+ */
+void
+note_done(RevGraph *graph, int node, TimestampTz *at, List **done, List **done_at)
+{
+	RevList		ids = revlist_of_one(node);
+	int			k;
+
+	if (graph->nodes[node].replaces >= 0)
+		ids = plan_replaced(graph, node);
+	for (k = 0; k < ids.n; k++)
+	{
+		*done = lappend(*done, (void *) graph->nodes[ids.items[k]].id);
+		*done_at = lappend(*done_at, at);
+	}
 }
 
 /*
@@ -135,8 +142,9 @@ check_reversible(RevGraph *graph, RevList plan, const char *target)
  * Refuse, before running anything, a plan that holds a revision registered
  * with transactional => false: it must run outside any transaction block
  * (outside.c), which a call running in the caller's transaction cannot do.
+ * Also used by each.c.
  */
-static void
+void
 check_transactional(RevGraph *graph, RevList plan, RevDirection dir)
 {
 	bool		up = (dir == REV_UPGRADE);
@@ -269,10 +277,52 @@ rev_downgrade(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Statements of a failed verification shown in DETAIL; the rest are counted. */
+#define STAMP_DETAIL_STATEMENTS 20
+
 /*
- * rev_stamp(target text) RETURNS SETOF text
+ * check_schema_matches
+ *		For rev_stamp(target, verify => true): refuse (55000) when the
+ *		schema "public" is not what the history up to target builds, the
+ *		statements that would make it so in DETAIL.  The caller holds the
+ *		catalog lock and is connected to SPI.
+ */
+static void
+check_schema_matches(const char *target)
+{
+	List	   *diffs = verify_schema(target, get_namespace_oid("public", false), "public");
+	StringInfoData detail;
+	ListCell   *lc;
+	int			shown = 0;
+
+	if (diffs == NIL)
+		return;
+	initStringInfo(&detail);
+	foreach(lc, diffs)
+	{
+		if (shown == STAMP_DETAIL_STATEMENTS)
+		{
+			appendStringInfo(&detail, "\n... and %d more", list_length(diffs) - shown);
+			break;
+		}
+		appendStringInfo(&detail, "%s%s;", shown > 0 ? "\n" : "", (char *) lfirst(lc));
+		shown++;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg_plural("cannot stamp \"%s\": schema \"public\" differs from its history by %d statement",
+						   "cannot stamp \"%s\": schema \"public\" differs from its history by %d statements",
+						   list_length(diffs), clip_for_message(target), list_length(diffs)),
+			 errdetail("Statements that would make it match:\n%s", detail.data),
+			 errhint("Nothing was stamped. SELECT * FROM rev_verify_schema('%s') lists the differences; "
+					 "fix the schema, or stamp without verify.", clip_for_message(target))));
+}
+
+/*
+ * rev_stamp(target text, verify boolean DEFAULT false) RETURNS SETOF text
  *		Make the applied state exactly target and its ancestors, running no
- *		revision SQL; return the new current heads.
+ *		revision SQL; return the new current heads.  With verify, first
+ *		check that schema "public" is what that history builds.
  */
 Datum
 rev_stamp(PG_FUNCTION_ARGS)
@@ -286,15 +336,28 @@ rev_stamp(PG_FUNCTION_ARGS)
 	List	   *added_at = NIL;
 	List	   *removed = NIL;
 	int			n;
+	bool		verify = false;
 
 	check_not_applying("rev_stamp");
 	check_target_text(target);
+	/* The 1.0 and 1.1 SQL functions pass one argument. */
+	if (PG_NARGS() > 1)
+	{
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("verify must not be NULL"),
+					 errhint("Pass true to check the schema first, false to stamp as is.")));
+		verify = PG_GETARG_BOOL(1);
+	}
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	lock_applied_state();
 	/* Not the cached graph: the applied flags are changed below. */
 	graph = catalog_load_graph(false);
 	resolve_target(graph, target, TARGET_FOR_STAMP, &pos);
+	if (verify)
+		check_schema_matches(target);
 	stamped = plan_stamp(graph, &pos);
 
 	for (n = graph->nnodes - 1; n >= 0; n--)

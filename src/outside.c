@@ -55,6 +55,17 @@ static void claim_xact_callback(XactEvent event, void *arg);
 static void claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								   SubTransactionId parentSubid, void *arg);
 
+/*
+ * outside_claim_held
+ *		Does this session hold the claim on a non-transactional revision
+ *		(the drift ledger does not record the statements it runs then)?
+ */
+bool
+outside_claim_held(void)
+{
+	return has_claim;
+}
+
 /* Release this session's claim and forget it.  The caller holds it. */
 static void
 drop_claim(void)

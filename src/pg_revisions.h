@@ -33,6 +33,16 @@
  *	              triggers, comments
  *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
  *	  models.c    what those models may do, checked before they run
+ *	  lint.c      rev_lint: the walk over a plan's statements (lint.h)
+ *	  lint_rules.c    the hazards of one statement
+ *	  retry.c     a revision in a subtransaction, retried on lock timeouts
+ *	  each.c      rev_upgrade_each: one transaction per revision
+ *	  rehearse.c  rev_rehearse: the plan run and rolled back, locks reported
+ *	  revtest.c   rev_test: apply, revert, re-apply each revision, rolled back
+ *	  revtest_model.c  the live schema kept between rev_test's steps
+ *	  revtest_footprint.c  what a step touched (object access hook)
+ *	  drift.c     the drift ledger (event triggers), rev_drift
+ *	  verify.c    rev_verify_schema: the history replayed in a scratch schema
  *
  *-------------------------------------------------------------------------
  */
@@ -59,6 +69,11 @@
 #ifndef PGREV_VERSION
 #error "PGREV_VERSION must be defined by the Makefile (-DPGREV_VERSION=...)"
 #endif
+
+/* Settings (pg_revisions.c); the cap on pg_revisions.lock_retries. */
+#define PGREV_MAX_LOCK_RETRIES 100
+extern PGDLLIMPORT int pgrev_lock_timeout;
+extern PGDLLIMPORT int pgrev_lock_retries;
 
 /* Schema of the catalog tables (created by the install script). */
 #define PGREV_SCHEMA "revisions"
@@ -278,9 +293,20 @@ typedef struct SqlStatement
 
 typedef void (*SqlStatementVisitor) (SqlStatement *statement, void *arg);
 
+/* outside.c */
+extern bool outside_claim_held(void);
+
 /* statements.c */
 extern void sql_foreach_statement(const char *sql, SqlStatementVisitor visit, void *arg);
 extern void sql_run_statement(SqlStatement *statement, void *arg);
+
+/* Functions called around each statement a revision runs (apply.c). */
+typedef struct ApplyObserver
+{
+	SqlStatementVisitor before;
+	SqlStatementVisitor after;
+	void	   *arg;
+} ApplyObserver;
 
 /* apply.c */
 extern void apply_revision(RevGraph *graph, int node, RevDirection dir,
@@ -298,14 +324,40 @@ extern void restore_constraint_mode(void);
 
 /* autogen.c */
 extern char *scratch_schema_name(void);
+extern const char *apply_failed_statement(void);
+extern void apply_set_observer(ApplyObserver *new_observer);
+
+/* migrate.c */
+extern void check_transactional(RevGraph *graph, RevList plan, RevDirection dir);
+extern void note_done(RevGraph *graph, int node, TimestampTz *at, List **done, List **done_at);
+
+/* retry.c */
+extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
+									int position, int total);
 
 /* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
 typedef struct DiffSchema DiffSchema;
 extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
+extern DiffSchema *diff_empty_schema(const char *out);
+typedef struct DiffReadPlans DiffReadPlans;
+extern DiffReadPlans *diff_read_prepare(void);
+extern DiffSchema *diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners,
+										   DiffReadPlans *plans, bool functions);
 extern List *diff_statements(DiffSchema *from, DiffSchema *to);
 extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
 
 /* models.c */
 extern void check_models(const char *function, const char *models);
+
+/* autogen.c: running SQL in a scratch schema that never outlives the call */
+typedef void (*ScratchStep) (Oid scratch, void *arg);
+extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
+extern bool scratch_running(void);
+extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command);
+
+/* verify.c */
+extern List *verify_schema(const char *target, Oid live, const char *live_name);
+extern DiffSchema *replay_schema(RevGraph *graph, RevList plan, const char *live_name,
+								 const char *caller);
 
 #endif							/* PG_REVISIONS_H */

@@ -7,10 +7,11 @@
  *
  * The baseline's upgrade SQL builds the schema the replaced revisions
  * build, from nothing; its downgrade SQL removes it.  Both come from the
- * diff engine, comparing an empty scratch schema with either the live
- * schema (when the database's applied state is exactly the replaced
- * revisions) or a scratch schema where their upgrade SQL was replayed, as
- * the caller, inside a subtransaction that is always rolled back.
+ * diff engine, comparing an empty schema with either the live schema (when
+ * the database's applied state is exactly the replaced revisions) or a
+ * scratch schema where their upgrade SQL was replayed, as the caller,
+ * inside a subtransaction that is always rolled back (verify.c's
+ * replay_schema, which rev_verify_schema uses too).
  *
  * How the planner uses it (plan.c): a database where none of the replaced
  * revisions is applied runs the baseline instead of them, and records them
@@ -28,53 +29,40 @@
  */
 #include "pg_revisions.h"
 
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 PG_FUNCTION_INFO_V1(rev_squash);
 
-/* What replay_statement needs. */
-typedef struct ReplayState
+/* What scan_statement needs. */
+typedef struct RowScan
 {
-	const char *revision;		/* being replayed (or scanned) */
-	bool		run;			/* run the statements, or only look at them */
+	const char *revision;		/* being scanned */
 	bool		writes_rows;	/* has the revision a data statement? */
-} ReplayState;
+} RowScan;
 
-static void replay_error_context(void *arg);
-static void replay_statement(SqlStatement *statement, void *arg);
+static void scan_statement(SqlStatement *statement, void *arg);
 static bool applied_is_exactly(RevGraph *graph, bool *replaced);
 static char *join_statements(List *statements);
+static void warn_rows(RevGraph *graph, RevList replaced);
 static void build_baseline(RevGraph *graph, RevList replaced, bool replay,
 						   const char *live_name, char **upgrade, char **downgrade);
 
-/* Name the revision being replayed in errors. */
-static void
-replay_error_context(void *arg)
-{
-	ReplayState *state = (ReplayState *) arg;
-
-	errcontext("while replaying revision \"%s\" for rev_squash", state->revision);
-}
-
 /*
- * replay_statement
+ * scan_statement
  *		Note whether the statement writes rows (seed data, which a schema
- *		does not keep), then run it when replaying.  An
- *		sql_foreach_statement visitor; arg is a ReplayState.
+ *		does not keep).  An sql_foreach_statement visitor; arg is a
+ *		RowScan.
  */
 static void
-replay_statement(SqlStatement *statement, void *arg)
+scan_statement(SqlStatement *statement, void *arg)
 {
-	ReplayState *state = (ReplayState *) arg;
+	RowScan  *state = (RowScan *) arg;
 
 	switch (nodeTag(statement->raw->stmt))
 	{
@@ -88,9 +76,6 @@ replay_statement(SqlStatement *statement, void *arg)
 		default:
 			break;
 	}
-	check_lexer_setting(state->revision, statement);
-	if (state->run)
-		sql_run_statement(statement, NULL);
 }
 
 /* Is the applied state exactly the replaced revisions (baselines aside)? */
@@ -122,106 +107,65 @@ join_statements(List *statements)
 }
 
 /*
+ * warn_rows
+ *		WARN naming the replaced revisions whose upgrade SQL writes rows: a
+ *		baseline holds the schema only.  Parses their SQL, runs nothing.
+ */
+static void
+warn_rows(RevGraph *graph, RevList replaced)
+{
+	StringInfoData ids;
+	int			count = 0;
+	int			i;
+
+	initStringInfo(&ids);
+	for (i = 0; i < replaced.n; i++)
+	{
+		RowScan	state = {graph->nodes[replaced.items[i]].id, false};
+		RevisionSql stored;
+
+		CHECK_FOR_INTERRUPTS();
+		catalog_fetch_sql(state.revision, &stored);
+		sql_foreach_statement(stored.upgrade, scan_statement, &state);
+		if (state.writes_rows)
+		{
+			appendStringInfo(&ids, "%s\"%s\"", count > 0 ? ", " : "", state.revision);
+			count++;
+		}
+	}
+	if (count > 0)
+		ereport(WARNING,
+				(errmsg_plural("%d replaced revision writes rows, which the baseline does not hold",
+							   "%d replaced revisions write rows, which the baseline does not hold",
+							   count, count),
+				 errdetail("Revisions with INSERT, UPDATE, DELETE, MERGE or COPY: %s.", ids.data),
+				 errhint("A baseline holds the schema only: add the rows a new database needs to its "
+						 "upgrade SQL (pg_revisions squash writes it to a file for that).")));
+}
+
+/*
  * build_baseline
  *		The upgrade and downgrade SQL of a baseline for the revisions of
- *		replaced (oldest first), qualified with live_name: compared with an
- *		empty scratch schema, the live schema (replay false) or a scratch
- *		schema where their upgrade SQL was replayed as the caller (replay
- *		true).  Warns naming the revisions whose SQL writes rows.  All in a
- *		subtransaction that is always rolled back; the results are
- *		allocated in CurrentMemoryContext.  Caller is connected to SPI.
+ *		replaced (oldest first), qualified with live_name: what turns an
+ *		empty schema into the live schema (replay false) or into what their
+ *		upgrade SQL builds when replayed in a scratch schema (replay true,
+ *		verify.c's replay_schema), and back.  Allocated in
+ *		CurrentMemoryContext; the caller is connected to SPI.
  */
 static void
 build_baseline(RevGraph *graph, RevList replaced, bool replay,
 			   const char *live_name, char **upgrade, char **downgrade)
 {
-	MemoryContext keep = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	List	   *volatile with_rows = NIL;
+	DiffSchema *empty = diff_empty_schema(live_name);
+	DiffSchema *built;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(keep);
-	PG_TRY();
-	{
-		char	   *empty_name = scratch_schema_name();
-		char	   *built_name = replay ? scratch_schema_name() : NULL;
-		Oid			built;
-		DiffSchema *empty;
-		DiffSchema *schema;
-		int			nest_level = NewGUCNestLevel();
-		int			i;
-
-		if (SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(empty_name)), false, 0) < 0 ||
-			(replay &&
-			 SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(built_name)), false, 0) < 0))
-			elog(ERROR, "could not create the scratch schemas of rev_squash");
-		MemoryContextSwitchTo(keep);
-		built = replay ? get_namespace_oid(built_name, false) : get_namespace_oid(live_name, false);
-		if (replay)
-			(void) set_config_option("search_path", quote_identifier(built_name),
-									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-
-		for (i = 0; i < replaced.n; i++)
-		{
-			RevNode    *rev = &graph->nodes[replaced.items[i]];
-			ReplayState state = {rev->id, replay, false};
-			ErrorContextCallback callback;
-			RevisionSql stored;
-
-			CHECK_FOR_INTERRUPTS();
-			catalog_fetch_sql(rev->id, &stored);
-			verify_revision_sql(&stored);
-			callback.callback = replay_error_context;
-			callback.arg = &state;
-			callback.previous = error_context_stack;
-			error_context_stack = &callback;
-			sql_foreach_statement(stored.upgrade, replay_statement, &state);
-			error_context_stack = callback.previous;
-			MemoryContextSwitchTo(keep);
-			if (state.writes_rows)
-				with_rows = lappend(with_rows, (void *) rev->id);
-		}
-		AtEOXact_GUC(false, nest_level);
-
-		empty = diff_read_schema(get_namespace_oid(empty_name, false), live_name);
-		schema = diff_read_schema(built, live_name);
-		*upgrade = join_statements(diff_statements(empty, schema));
-		*downgrade = join_statements(diff_statements(schema, empty));
-
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(keep);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(keep);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(keep);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-
-	if (with_rows != NIL)
-	{
-		StringInfoData ids;
-		ListCell   *lc;
-
-		initStringInfo(&ids);
-		foreach(lc, with_rows)
-			appendStringInfo(&ids, "%s\"%s\"", ids.len > 0 ? ", " : "", (char *) lfirst(lc));
-		ereport(WARNING,
-				(errmsg_plural("%d replaced revision writes rows, which the baseline does not hold",
-							   "%d replaced revisions write rows, which the baseline does not hold",
-							   list_length(with_rows), list_length(with_rows)),
-				 errdetail("Revisions with INSERT, UPDATE, DELETE, MERGE or COPY: %s.", ids.data),
-				 errhint("A baseline holds the schema only: add the rows a new database needs to its "
-						 "upgrade SQL (pg_revisions squash writes it to a file for that).")));
-	}
+	warn_rows(graph, replaced);
+	if (replay)
+		built = replay_schema(graph, replaced, live_name, "rev_squash");
+	else
+		built = diff_read_schema(get_namespace_oid(live_name, false), live_name);
+	*upgrade = join_statements(diff_statements(empty, built));
+	*downgrade = join_statements(diff_statements(built, empty));
 }
 
 /*

@@ -25,8 +25,9 @@ CREATE EXTENSION pg_revisions;
 \ir revisions.sql
 
 \echo
-\echo '== alembic stamp head  ->  SELECT rev_stamp(''head'')   (no SQL runs: users exists already)'
-SELECT * FROM rev_stamp('head');
+\echo '== alembic stamp head  ->  SELECT rev_stamp(''head'', verify => true)   (no SQL runs: users exists already;'
+\echo '==   verify first checks that the hand-made users table is what the baseline builds)'
+SELECT * FROM rev_stamp('head', verify => true);
 
 \echo
 \echo '== alembic current  ->  SELECT * FROM rev_current()'
@@ -122,3 +123,15 @@ SELECT * FROM rev_pending('head');
 \echo
 \echo '== alembic history  ->  SELECT * FROM rev_history()'
 SELECT * FROM rev_history();
+
+\echo
+\echo '== a hot-fix index added by hand at 3 a.m., outside migrations ...'
+SET application_name = 'console-3am';
+CREATE INDEX users_created_at ON users (created_at);
+RESET application_name;
+\echo '== ... is in the drift ledger: SELECT * FROM rev_drift()   (the hand-made users table too)'
+SELECT role, application, command, object_type, object_identity FROM rev_drift();
+\echo '== and rev_verify_schema() says what would make public what the history says it is'
+SELECT * FROM rev_verify_schema();
+\echo '== (the team writes a revision for it, or drops it)'
+DROP INDEX users_created_at;

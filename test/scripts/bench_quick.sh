@@ -11,6 +11,8 @@
 #                               the command-line client against Alembic
 #   test/bench/squash.sh --quick  a new database through a baseline against
 #                               the replay, N=200, schemas compared
+#   test/bench/drift.sh --quick 100 CREATE TABLEs with and without the ledger
+#   test/bench/verify.sh --quick  rev_verify_schema on a 50-revision history
 #
 # Both start their own throwaway cluster (the suite's PGHOST/PGPORT/PGUSER are
 # not used) and install the peers with apt-get when missing (needs root).  Every
@@ -93,4 +95,17 @@ timeout --kill-after=10 300 bash "$ROOT/test/bench/squash.sh" --quick >"$out/squ
 }
 grep -Eq "^ratio replay / baseline: [0-9.]+x \(pg_dump -s identical\)\$" "$out/squash.txt" || fail "squash.sh: no ratio row"
 echo "squash.sh --quick: $((SECONDS - start)) s"
+
+start=$SECONDS
+timeout --kill-after=10 300 bash "$ROOT/test/bench/drift.sh" --quick >"$out/drift.txt" 2>"$out/drift.err" || {
+    tail -n 40 "$out/drift.err" >&2
+    fail "test/bench/drift.sh --quick exited non-zero"
+}
+grep -Eq "^  backend CPU: overhead: [-+][0-9.]+%" "$out/drift.txt" || fail "drift.sh: no overhead line"
+timeout --kill-after=10 300 bash "$ROOT/test/bench/verify.sh" --quick >"$out/verify.txt" 2>"$out/verify.err" || {
+    tail -n 40 "$out/verify.err" >&2
+    fail "test/bench/verify.sh --quick exited non-zero"
+}
+grep -Eq "^  ms: [0-9.]+ " "$out/verify.txt" || fail "verify.sh: no timing line"
+echo "drift.sh, verify.sh --quick: $((SECONDS - start)) s"
 echo "bench_quick: ok"

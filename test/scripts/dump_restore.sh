@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Script test: the catalog survives pg_dump -Fc / pg_restore.
+# The drift ledger too: it is kept, and the restore itself adds no row to it
+# (pg_restore's DDL, run by a superuser under application_name pg_restore, is
+# not drift); DDL by hand in the restored copy is recorded again.
 #
 # Uses the running cluster given by PGHOST/PGPORT/PGUSER (scripts/test.sh
 # starts one).  In database A: three revisions, upgrade, downgrade -1, upgrade
@@ -39,6 +42,8 @@ SELECT rev_upgrade('head');
 CREATE SCHEMA tenant_x;
 SET pg_revisions.tenant = tenant_x;
 SELECT rev_upgrade('r2');
+SET application_name = 'dba console';
+CREATE INDEX t1_by_hand ON t1 (id);
 SQL
 then
     cat "$work/setup.out" >&2
@@ -47,6 +52,8 @@ fi
 
 current=$(value -d "$db_a" -c "SELECT string_agg(r, ',') FROM rev_current() AS r")
 [ "$current" = "r3" ] || fail "before the dump, rev_current() in A is '$current', expected 'r3'"
+drift=$(value -d "$db_a" -c "SELECT string_agg(command || ' ' || object_identity, ',') FROM rev_drift()")
+[ "$drift" = "CREATE SCHEMA tenant_x,CREATE INDEX public.t1_by_hand" ] || fail "before the dump, rev_drift() in A is '$drift', expected the hand-made schema and index only"
 ops=$(value -d "$db_a" -c 'SELECT count(*) FROM revisions.operation')
 [ "$ops" -ge 3 ] || fail "before the dump, revisions.operation in A has $ops rows, expected at least 3 (upgrade, downgrade, upgrade)"
 
@@ -73,6 +80,8 @@ snapshot() {
         psql_q -d "$db" -c 'SELECT id, started_at, role, operation, target, revisions, duration, tenant FROM revisions.operation ORDER BY id'
         echo "-- tenant tenant_x: rev_current(), rev_tenants()"
         psql_q -d "$db" -c 'SET pg_revisions.tenant = tenant_x' -c 'SELECT * FROM rev_current()' -c 'SELECT * FROM rev_tenants()'
+        echo "-- revisions.drift"
+        psql_q -d "$db" -c 'SELECT id, at, role, application, command, object_type, object_identity FROM revisions.drift ORDER BY id'
         echo "-- tables"
         psql_q -d "$db" -c "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1"
     } >"$work/$db.out" 2>&1 || { cat "$work/$db.out" >&2; fail "reading the catalog of $db failed"; }
@@ -97,5 +106,12 @@ t4=$(value -d "$db_b" -c "SELECT to_regclass('public.t4') IS NOT NULL")
 [ "$t4" = "t" ] || fail "in the restored database, table t4 does not exist after rev_upgrade('head')"
 dups=$(value -d "$db_b" -c 'SELECT count(*) - count(DISTINCT id) FROM revisions.operation')
 [ "$dups" = "0" ] || fail "in the restored database, revisions.operation has duplicate ids (sequence not restored?)"
+
+# DDL by hand in the restored copy is recorded, after the restored rows.
+psql_q -d "$db_b" -c "CREATE TABLE by_hand_after_restore (id int)" >/dev/null ||
+    fail "in the restored database, CREATE TABLE by hand failed"
+drift=$(value -d "$db_b" -c "SELECT string_agg(object_identity, ',' ORDER BY id) FROM revisions.drift")
+[ "$drift" = "public.t1_by_hand,public.by_hand_after_restore" ] ||
+    fail "in the restored database, the ledger reads '$drift', expected the dumped row then the new one"
 
 echo "dump_restore: OK ($ops operation rows survived pg_dump -Fc / pg_restore; r4 applied on the restored copy)"
