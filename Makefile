@@ -15,6 +15,7 @@ OBJS = \
 	src/catalog_sql.o \
 	src/graph.o \
 	src/graph_cache.o \
+	src/sql_batch.o \
 	src/target.o \
 	src/plan.o \
 	src/lock.o \

@@ -63,23 +63,6 @@ static bool catalog_query_running = false;
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static SubTransactionId bumped_subxid = InvalidSubTransactionId;
 
-/*
- * The revisions a run will fetch the SQL of, in order (catalog_expect_sql),
- * and the batch of them fetched ahead: one query per FETCH_BATCH revisions
- * instead of one per revision.
- */
-#define FETCH_BATCH 64
-static struct
-{
-	const char *const *ids;		/* NULL: no run announced */
-	int			nids;
-	int			next;			/* index in ids of the next expected fetch */
-	int			batch_start;	/* index in ids of batch[0] */
-	int			batch_n;
-	RevisionSql *batch;			/* id NULL: not found, fetched one by one */
-	MemoryContext context;		/* holds the batch */
-}			expected_sql;
-
 /* A saved identity, for leaving the owner window. */
 typedef struct OwnerWindow
 {
@@ -95,8 +78,6 @@ static SPIPlanPtr catalog_plan(CatalogQuery query);
 static char *text_column(HeapTuple tuple, TupleDesc desc, int column);
 static char *first_text(CatalogQuery query, Datum argument);
 static char *catalog_caller_name(void);
-static void catalog_fetch_one_sql(const char *id, RevisionSql *out);
-static void fetch_expected_batch(void);
 static ArrayType *text_array(const char **items, int n);
 
 /*
@@ -502,58 +483,20 @@ catalog_delete_revision(const char *id, ArrayType *down_revision)
 }
 
 /*
- * catalog_expect_sql
- *		Announce that catalog_fetch_sql will be called for ids[0..n-1], in
- *		that order: it then reads them FETCH_BATCH at a time.  ids must stay
- *		valid, and memory_context alive, until catalog_expect_sql_done(),
- *		which the caller must call on every exit (PG_FINALLY).  A fetch of
- *		another id, or out of order, is served one by one as usual.
+ * catalog_fetch_sql_batch
+ *		The stored SQL of ids[0..n-1] into out[0..n-1] (zeroed by the
+ *		caller), in CurrentMemoryContext, with one query.  A revision with
+ *		more than 64 kB of SQL, or not registered, is left out (out[i].id
+ *		stays NULL): read it with catalog_fetch_sql.
  */
 void
-catalog_expect_sql(const char *const *ids, int n, MemoryContext memory_context)
+catalog_fetch_sql_batch(const char *const *ids, int n, RevisionSql *out)
 {
-	expected_sql.ids = ids;
-	expected_sql.nids = n;
-	expected_sql.next = 0;
-	expected_sql.batch_start = 0;
-	expected_sql.batch_n = 0;
-	expected_sql.batch = NULL;
-	expected_sql.context = AllocSetContextCreate(memory_context, "pg_revisions SQL batch",
-												 ALLOCSET_DEFAULT_SIZES);
-}
-
-/* End what catalog_expect_sql started (also after an error). */
-void
-catalog_expect_sql_done(void)
-{
-	if (expected_sql.context != NULL && expected_sql.ids != NULL)
-		MemoryContextDelete(expected_sql.context);
-	memset(&expected_sql, 0, sizeof(expected_sql));
-}
-
-/*
- * fetch_expected_batch
- *		Read the SQL of the next FETCH_BATCH expected revisions, from
- *		expected_sql.next on, into the batch.
- */
-static void
-fetch_expected_batch(void)
-{
-	MemoryContext caller_context = CurrentMemoryContext;
-	int			start = expected_sql.next;
-	int			n = Min(FETCH_BATCH, expected_sql.nids - start);
 	Datum		values[1];
 	uint64		i;
 
-	MemoryContextReset(expected_sql.context);
-	MemoryContextSwitchTo(expected_sql.context);
-	values[0] = PointerGetDatum(text_array((const char **) expected_sql.ids + start, n));
-	expected_sql.batch = palloc0(sizeof(RevisionSql) * n);
-	expected_sql.batch_start = start;
-	expected_sql.batch_n = n;
-	MemoryContextSwitchTo(caller_context);
+	values[0] = PointerGetDatum(text_array((const char **) ids, n));
 	run_query(Q_FETCH_SQL_MANY, values, NULL);
-	MemoryContextSwitchTo(expected_sql.context);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -565,49 +508,22 @@ fetch_expected_batch(void)
 		CHECK_FOR_INTERRUPTS();
 		if (position < 1 || position > n)
 			continue;
-		sql = &expected_sql.batch[position - 1];
-		sql->id = expected_sql.ids[start + position - 1];
+		sql = &out[position - 1];
+		sql->id = ids[position - 1];
 		sql->upgrade = text_column(tuple, desc, 2);
 		sql->downgrade = text_column(tuple, desc, 3);
 		sql->checksum = text_column(tuple, desc, 4);
 		sql->message = text_column(tuple, desc, 5);
 	}
-	MemoryContextSwitchTo(caller_context);
 	SPI_freetuptable(SPI_tuptable);
 }
 
 /*
- * catalog_fetch_sql
- *		The stored SQL and checksum of revision id, in CurrentMemoryContext.
+ * catalog_fetch_one_sql
+ *		The stored SQL and checksum of revision id, in CurrentMemoryContext
+ *		(sql_batch.c's catalog_fetch_sql reads in batches when it can).
  */
 void
-catalog_fetch_sql(const char *id, RevisionSql *out)
-{
-	if (expected_sql.ids != NULL && expected_sql.next < expected_sql.nids &&
-		strcmp(expected_sql.ids[expected_sql.next], id) == 0)
-	{
-		RevisionSql *sql;
-
-		if (expected_sql.next >= expected_sql.batch_start + expected_sql.batch_n)
-			fetch_expected_batch();
-		sql = &expected_sql.batch[expected_sql.next - expected_sql.batch_start];
-		expected_sql.next++;
-		if (sql->id != NULL)
-		{
-			out->id = id;
-			out->upgrade = pstrdup(sql->upgrade);
-			out->downgrade = sql->downgrade ? pstrdup(sql->downgrade) : NULL;
-			out->checksum = pstrdup(sql->checksum);
-			out->message = sql->message ? pstrdup(sql->message) : NULL;
-			return;
-		}
-		/* Not found in the batch: the lookup below says so. */
-	}
-	catalog_fetch_one_sql(id, out);
-}
-
-/* catalog_fetch_sql's lookup of one revision. */
-static void
 catalog_fetch_one_sql(const char *id, RevisionSql *out)
 {
 	Datum		values[1] = {CStringGetTextDatum(id)};

@@ -220,13 +220,22 @@ const CatalogQueryDef catalog_queries[NUM_CATALOG_QUERIES] = {
 		"SELECT s.generation, s.xmin FROM revisions.state s",
 		0, {0}
 	},
-	/* The SQL of several revisions, in the order of $1 (catalog_fetch_sql's batches). */
+	/*
+	 * The SQL of several revisions, with their position in $1
+	 * (catalog_fetch_sql's batches).  Revisions with more than 64 kB of SQL
+	 * are left out (octet_length reads the size without detoasting), so a
+	 * batch stays small: catalog_fetch_sql reads those one at a time.
+	 */
 	[Q_FETCH_SQL_MANY] = {
 		"SELECT u.n, r.upgrade_sql, r.downgrade_sql, r.checksum, r.message"
 		" FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, n),"
 		" LATERAL (SELECT r.upgrade_sql, r.downgrade_sql, r.checksum, r.message"
 		"          FROM revisions.revision r"
-		"          WHERE r.revision OPERATOR(pg_catalog.=) u.id LIMIT 1) r",
+		"          WHERE r.revision OPERATOR(pg_catalog.=) u.id"
+		"            AND pg_catalog.octet_length(r.upgrade_sql)"
+		"                OPERATOR(pg_catalog.+) COALESCE(pg_catalog.octet_length(r.downgrade_sql), 0)"
+		"                OPERATOR(pg_catalog.<) 65536"
+		"          LIMIT 1) r",
 		1, {TEXTARRAYOID}
 	},
 	/* The newest revision, the number of heads, and is it applied (the database's own state). */

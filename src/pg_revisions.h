@@ -9,6 +9,7 @@
  *	  catalog_sql.c  the text of those queries
  *	  graph.c     the revision DAG in memory and its closures
  *	  graph_cache.c  the last DAG loaded, kept while the catalog is unchanged
+ *	  sql_batch.c the SQL of a run's revisions, read many per query
  *	  target.c    resolving a target against the DAG
  *	  plan.c      what an upgrade, downgrade or stamp must do
  *	  lock.c      serializing state-changing calls
@@ -201,9 +202,8 @@ extern void catalog_insert_baseline(const char *id, const char *message, const c
 									const char *downgrade, const char *checksum,
 									const char *replaces);
 extern void catalog_delete_revision(const char *id, ArrayType *down_revision);
-extern void catalog_fetch_sql(const char *id, RevisionSql *out);
-extern void catalog_expect_sql(const char *const *ids, int n, MemoryContext memory_context);
-extern void catalog_expect_sql_done(void);
+extern void catalog_fetch_one_sql(const char *id, RevisionSql *out);
+extern void catalog_fetch_sql_batch(const char *const *ids, int n, RevisionSql *out);
 extern void catalog_scan_sql(void (*visit) (RevisionSql *sql, void *arg), void *arg);
 extern bool catalog_query_in_progress(void);
 extern void catalog_record_operation(const char *operation, const char *target,
@@ -219,6 +219,11 @@ extern void catalog_mark_changed(void);
 extern ArrayType *catalog_text_array(List *ids);
 extern void catalog_state_version(int64 *generation, TransactionId *xmin);
 extern bool catalog_heads_applied(void);
+
+/* sql_batch.c */
+extern void catalog_expect_sql(const char *const *ids, int n, MemoryContext memory_context);
+extern void catalog_expect_sql_done(void);
+extern void catalog_fetch_sql(const char *id, RevisionSql *out);
 
 /* graph_cache.c */
 extern RevGraph *graph_cache_get(bool with_messages);

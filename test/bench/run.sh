@@ -402,11 +402,20 @@ NET_DELAY_MS=${NET_DELAY_MS:-0}
 PROXY_PID=""
 if [ "$NET_DELAY_MS" != 0 ]; then
     # Everything from here on, the contenders included, goes through the proxy.
-    proxy_port=$(pgrev__free_port) || die "no free port for the delay proxy"
-    "$PY" "$HERE/delay_proxy.py" "$proxy_port" "$PGPORT" "$NET_DELAY_MS" >"$WORK/proxy.out" 2>&1 &
-    PROXY_PID=$!
-    for _ in $(seq 1 50); do grep -q listening "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
-    grep -q listening "$WORK/proxy.out" || die "the delay proxy did not start: $(cat "$WORK/proxy.out")"
+    for attempt in 1 2 3 4 5; do    # a port found free can be taken meanwhile
+        proxy_port=$(pgrev__free_port) || die "no free port for the delay proxy"
+        [ "$proxy_port" != "$PGPORT" ] || continue
+        "$PY" "$HERE/delay_proxy.py" "$proxy_port" "$PGPORT" "$NET_DELAY_MS" >"$WORK/proxy.out" 2>&1 &
+        PROXY_PID=$!
+        for _ in $(seq 1 50); do
+            grep -q listening "$WORK/proxy.out" 2>/dev/null && break
+            kill -0 "$PROXY_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        grep -q listening "$WORK/proxy.out" && break
+        kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; PROXY_PID=""
+    done
+    [ -n "$PROXY_PID" ] || die "the delay proxy did not start: $(cat "$WORK/proxy.out")"
     export PGPORT=$proxy_port
     note "network emulated: every chunk delayed by $NET_DELAY_MS ms each way (test/bench/delay_proxy.py on port $proxy_port)"
 fi
