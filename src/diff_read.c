@@ -207,6 +207,8 @@ static const char *const policies_query =
 /*
  * Domains (base type, collation, default, NOT NULL, constraints as
  * "name\x01definition") and composite types (attributes as "name\x01type").
+ * PostgreSQL 18 also keeps a domain's NOT NULL in pg_constraint (contype
+ * 'n'): typnotnull already says it, so those rows are left out.
  */
 static const char *const types_query =
 "SELECT t.typname, t.typtype, pg_catalog.format_type(t.typbasetype, t.typtypmod),"
@@ -216,7 +218,7 @@ static const char *const types_query =
 "   WHERE co.oid = t.typcollation) END,"
 " pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typnotnull,"
 " CASE t.typtype WHEN 'd' THEN ARRAY(SELECT co.conname || E'\\x01' || pg_catalog.pg_get_constraintdef(co.oid)"
-"   FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname)"
+"   FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid AND co.contype <> 'n' ORDER BY co.conname)"
 "  ELSE ARRAY(SELECT pg_catalog.quote_ident(a.attname) || E'\\x01' ||"
 "   pg_catalog.format_type(a.atttypid, a.atttypmod) ||"
 "   CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' ||"
@@ -226,7 +228,7 @@ static const char *const types_query =
 "   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
 "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) END,"
 " pg_catalog.obj_description(t.oid, 'pg_type'), t.oid, t.typrelid,"
-" ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid ORDER BY co.conname)"
+" ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid AND co.contype <> 'n' ORDER BY co.conname)"
 " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
 " WHERE t.typnamespace = $1 AND (t.typtype = 'd' OR (t.typtype = 'c' AND"
 "  (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
