@@ -60,6 +60,11 @@ db_connect(const Options *opts)
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, notice_processor, NULL);
+	if (fleet_session_setup(conn) != EXIT_OK)	/* --tenant: set_config, as a parameter */
+	{
+		PQfinish(conn);
+		return NULL;
+	}
 	return conn;
 }
 
@@ -214,9 +219,12 @@ db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params)
 int
 db_command(PGconn *conn, const char *sql, const MigSet *set)
 {
-	PGresult   *res = PQexec(conn, sql);
+	PGresult   *res;
 	int			rc = EXIT_OK;
 
+	if (fleet_gid && strcmp(sql, "COMMIT") == 0)
+		return fleet_prepare(conn, set);	/* --atomic: PREPARE TRANSACTION instead */
+	res = PQexec(conn, sql);
 	if (!db_ok(res))
 	{
 		db_report(conn, res, set, NULL);

@@ -1,0 +1,721 @@
+/*
+ * bin/fleet.c — one command over many targets: --tenant NAME, --tenants
+ * LIKE_PATTERN (existing schemas of one database), --fleet FILE (one libpq
+ * connection string a line), -j N in parallel, a result table (target or
+ * tenant, before, after, status, error) and one exit code.
+ *
+ * Each target runs in a child process (fork) that goes on through main()'s
+ * usual dispatch with the target's connection string, and with the tenant
+ * set on every connection it opens (db_connect calls fleet_session_setup:
+ * set_config('pg_revisions.tenant', $1, false)).  The child's stdout and
+ * stderr go to files in a private temporary directory; its applied state
+ * before and after goes to a third (read on a connection of its own).  The
+ * parent starts at most -j children at a time, prints a progress line as
+ * each ends, then the table.
+ *
+ * --atomic (twophase.c): every child PREPAREs its transaction instead of
+ * committing it (db_command calls fleet_prepare), and the parent commits or
+ * rolls back them all.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pg_revisions.h"
+
+#define MAX_JOBS 64
+#define MAX_ERROR_SHOWN 200
+
+/* Set in a child: the tenant of its connections, the gid to prepare. */
+const char *fleet_tenant = NULL;
+const char *fleet_gid = NULL;
+/* Set in a child: the files are registered already (begin_and_register only BEGINs). */
+bool		fleet_files_registered = false;
+
+/* The child's files: DIR/tN.out, .err, .res. */
+static char *child_res_path = NULL;
+static PGconn *child_observer = NULL;
+static bool child_prepared = false;
+
+/*
+ * Set the tenant (if any) on a new connection, as a parameter.  Returns an
+ * exit code after reporting a failure.
+ */
+int
+fleet_session_setup(PGconn *conn)
+{
+	const char *params[2] = {"pg_revisions.tenant", fleet_tenant};
+	PGresult   *res;
+	int			rc = EXIT_OK;
+
+	if (fleet_tenant == NULL)
+		return EXIT_OK;
+	res = db_exec(conn, "SELECT pg_catalog.set_config($1, $2, false)", 2, params);
+	if (!db_ok(res))
+	{
+		db_report(conn, res, NULL, "selecting the tenant");
+		rc = EXIT_DB;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The applied heads as "a,b" ("base": none), or NULL on error (malloc'ed). */
+static char *
+current_heads(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "SELECT COALESCE(pg_catalog.string_agg(c, ',' ORDER BY c), "
+							 "'base') FROM pg_catalog.rev_current() AS c");
+	char	   *s = NULL;
+
+	if (db_ok(res) && PQntuples(res) == 1)
+		s = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return s;
+}
+
+/* Append a line "key\tvalue" to the child's result file. */
+static void
+child_record(const char *key, const char *value)
+{
+	FILE	   *f = fopen(child_res_path, "a");
+
+	if (f == NULL)
+		return;
+	fprintf(f, "%s\t%s\n", key, value ? value : "");
+	fclose(f);
+}
+
+/*
+ * Instead of COMMIT under --atomic: the applied heads the transaction leads
+ * to, recorded, then PREPARE TRANSACTION with the run's gid (made of
+ * [a-z0-9_] by fleet_main, so it can be pasted).  Returns an exit code.
+ */
+int
+fleet_prepare(PGconn *conn, const MigSet *set)
+{
+	char		sql[128];
+	char	   *after = current_heads(conn);
+	PGresult   *res;
+
+	snprintf(sql, sizeof(sql), "PREPARE TRANSACTION '%s'", fleet_gid);
+	res = PQexec(conn, sql);
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, "preparing the transaction (--atomic)");
+		PQclear(res);
+		free(after);
+		return EXIT_DB;
+	}
+	PQclear(res);
+	child_prepared = true;
+	child_record("prepared", after);
+	free(after);
+	fprintf(stderr, "pg_revisions: prepared transaction %s\n", fleet_gid);
+	return EXIT_OK;
+}
+
+/* At a child's exit: its applied state after the command. */
+static void
+child_at_exit(void)
+{
+	char	   *after;
+
+	if (child_observer == NULL)
+		return;
+	after = current_heads(child_observer);
+	child_record("after", after);
+	free(after);
+	PQfinish(child_observer);
+	child_observer = NULL;
+}
+
+
+/* The label of a fleet line: host:port/dbname (what is given of them), never the password. */
+static char *
+fleet_label(PQconninfoOption *opts, int lineno)
+{
+	const char *host = NULL, *port = NULL, *dbname = NULL;
+	char		buf[512];
+
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+	{
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "host") == 0 || (strcmp(o->keyword, "hostaddr") == 0 && host == NULL))
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			dbname = o->val;
+	}
+	if (host == NULL && port == NULL && dbname == NULL)
+		snprintf(buf, sizeof(buf), "line %d", lineno);
+	else
+		snprintf(buf, sizeof(buf), "%s%s%s%s%s", host ? host : "", port ? ":" : "", port ? port : "",
+				 dbname ? "/" : "", dbname ? dbname : "");
+	return escape_controls(buf, "");
+}
+
+/*
+ * Read a fleet file: one connection string a line, '#' comments and blank
+ * lines skipped.  A malformed or repeated line is an error naming its line
+ * (EXIT_USAGE, nothing run).  Fills *targets (malloc'ed), returns an exit code.
+ */
+int
+fleet_read(const char *path, Target **targets, int *n)
+{
+	char	   *text = read_all(path);
+	int			cap = 16, lineno = 0;
+	char	   *line, *next;
+
+	*n = 0;
+	if (text == NULL)
+	{
+		errmsgf("could not read the fleet file \"%s\": %s", path, read_error(errno));
+		return EXIT_USAGE;
+	}
+	*targets = xmalloc(sizeof(Target) * cap);
+	for (line = text; line && *line; line = next)
+	{
+		char	   *end, *err = NULL;
+		PQconninfoOption *parsed;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((parsed = PQconninfoParse(line, &err)) == NULL)
+		{
+			char	   *e = err ? err : xstrdup("out of memory");
+			size_t		l = strlen(e);
+
+			while (l > 0 && e[l - 1] == '\n')
+				e[--l] = '\0';
+			errmsgf("%s:%d: malformed connection string: %s", path, lineno, e);
+			fprintf(stderr, "hint: one libpq connection string a line (host=... dbname=... or "
+					"postgresql://...), '#' starts a comment; nothing was run\n");
+			return EXIT_USAGE;
+		}
+		for (int i = 0; i < *n; i++)
+			if (strcmp((*targets)[i].conninfo, line) == 0)
+			{
+				errmsgf("%s:%d: the same connection string as an earlier line; nothing was run", path, lineno);
+				PQconninfoFree(parsed);
+				return EXIT_USAGE;
+			}
+		if (*n == cap)
+		{
+			Target	   *bigger = xmalloc(sizeof(Target) * cap * 2);
+
+			memcpy(bigger, *targets, sizeof(Target) * cap);
+			free(*targets);
+			*targets = bigger;
+			cap *= 2;
+		}
+		memset(&(*targets)[*n], 0, sizeof(Target));
+		(*targets)[*n].conninfo = xstrdup(line);
+		(*targets)[*n].label = fleet_label(parsed, lineno);
+		PQconninfoFree(parsed);
+		(*n)++;
+	}
+	if (*n == 0)
+	{
+		errmsgf("the fleet file \"%s\" names no database (one connection string a line)", path);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The existing schemas whose names match pattern (LIKE), system schemas
+ * excepted, as targets of conninfo.  None: an error (EXIT_USAGE).
+ */
+static int
+match_tenants(const Options *opts, const char *pattern, Target **targets, int *n)
+{
+	const char *params[1] = {pattern};
+	PGconn	   *conn = db_connect(opts);
+	PGresult   *res;
+
+	*n = 0;
+	if (conn == NULL)
+		return EXIT_DB;
+	res = db_exec(conn, "SELECT n.nspname FROM pg_catalog.pg_namespace AS n "
+				  "WHERE n.nspname OPERATOR(pg_catalog.~~) $1 "
+				  "AND n.nspname OPERATOR(pg_catalog.!~~) 'pg\\_%' "
+				  "AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema' ORDER BY 1", 1, params);
+	if (!db_ok(res))
+	{
+		db_report(conn, res, NULL, "listing the tenant schemas");
+		PQclear(res);
+		return finish(conn, EXIT_DB);
+	}
+	if (PQntuples(res) == 0)
+	{
+		errmsgf("--tenants \"%s\": no schema of this database matches that LIKE pattern; nothing was run",
+				pattern);
+		fprintf(stderr, "hint: %% matches any characters, _ one; list the schemas with \\dn in psql\n");
+		PQclear(res);
+		return finish(conn, EXIT_USAGE);
+	}
+	*n = PQntuples(res);
+	*targets = xmalloc(sizeof(Target) * *n);
+	for (int r = 0; r < *n; r++)
+	{
+		memset(&(*targets)[r], 0, sizeof(Target));
+		(*targets)[r].conninfo = opts->conninfo ? xstrdup(opts->conninfo) : NULL;
+		(*targets)[r].tenant = xstrdup(PQgetvalue(res, r, 0));
+		(*targets)[r].label = escape_controls((*targets)[r].tenant, "");
+	}
+	PQclear(res);
+	return finish(conn, EXIT_OK);
+}
+
+/* Whether a command changes the applied state (and commits). */
+static bool
+changes_state(const char *command)
+{
+	return strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
+		strcmp(command, "stamp") == 0;
+}
+
+/* The commands that run over several targets. */
+static bool
+fleet_command(const char *command)
+{
+	static const char *const ok[] = {"upgrade", "downgrade", "stamp", "current", "history", "heads",
+	"check", "sql", "lint", "rehearse", "verify", "init", NULL};
+
+	for (int i = 0; ok[i]; i++)
+		if (strcmp(command, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Read a whole small file, NULL when absent. */
+static char *
+slurp(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || st.st_size == 0)
+		return NULL;
+	return read_all(path);
+}
+
+/* The value of key in a child's result file, or NULL (malloc'ed). */
+static char *
+res_value(const char *text, const char *key)
+{
+	size_t		kl = strlen(key);
+
+	for (const char *p = text; p && *p;)
+	{
+		const char *nl = strchr(p, '\n');
+		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
+
+		if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '\t')
+		{
+			char	   *v = xmalloc(len - kl);
+
+			memcpy(v, p + kl + 1, len - kl - 1);
+			v[len - kl - 1] = '\0';
+			return v;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* The first error line of a child's stderr, without the prefix, shortened (malloc'ed). */
+static char *
+first_error(const char *err)
+{
+	const char *p = err ? strstr(err, "error") : NULL;
+	const char *start;
+	char	   *s;
+	size_t		len;
+
+	if (p == NULL)
+		return NULL;
+	start = p;
+	while (start > err && start[-1] != '\n')
+		start--;
+	if (strncmp(start, "pg_revisions: ", 14) == 0)
+		start += 14;
+	if (strncmp(start, "error: ", 7) == 0)
+		start += 7;
+	len = strcspn(start, "\n");
+	if (len > MAX_ERROR_SHOWN)
+		len = MAX_ERROR_SHOWN;
+	s = xmalloc(len + 1);
+	memcpy(s, start, len);
+	s[len] = '\0';
+	return s;
+}
+
+/* Print a child's stderr, each line prefixed "  | ". */
+static void
+print_indented(const char *text)
+{
+	for (const char *p = text; p && *p;)
+	{
+		size_t		len = strcspn(p, "\n");
+
+		fputs("  | ", stderr);
+		fwrite(p, 1, len, stderr);
+		fputc('\n', stderr);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+/*
+ * In the child, right after fork: the target's connection and tenant,
+ * stdout and stderr into its files, the state before on a connection of
+ * its own (an unreachable server ends the child here: exit 3).
+ */
+static void
+child_setup(Options *opts, Target *t, const char *dir, int k)
+{
+	char		path[4096];
+	int			fd;
+	char	   *before;
+
+	if (t->conninfo)
+		opts->conninfo = t->conninfo;
+	fleet_tenant = t->tenant;
+	fleet_gid = t->gid;
+	snprintf(path, sizeof(path), "%s/t%d.out", dir, k);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0)
+	{
+		dup2(fd, 1);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/t%d.err", dir, k);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0)
+	{
+		dup2(fd, 2);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/t%d.res", dir, k);
+	child_res_path = xstrdup(path);
+	if ((child_observer = db_connect(opts)) == NULL)
+		_exit(EXIT_DB);
+	before = current_heads(child_observer);
+	child_record("before", before);
+	free(before);
+	atexit(child_at_exit);
+}
+
+/* Collect an ended child: its result, status, error and output. */
+static void
+collect(Target *t, const char *dir, int k, const char *command, bool atomic)
+{
+	char		path[4096];
+	char	   *res, *err;
+
+	snprintf(path, sizeof(path), "%s/t%d.res", dir, k);
+	res = slurp(path);
+	snprintf(path, sizeof(path), "%s/t%d.err", dir, k);
+	err = slurp(path);
+	snprintf(path, sizeof(path), "%s/t%d.out", dir, k);
+	t->output = slurp(path);
+	t->before = res_value(res, "before");
+	t->after = res_value(res, "after");
+	t->prepared_after = res_value(res, "prepared");
+	if (t->rc == EXIT_OK)
+	{
+		if (atomic)
+			t->status = t->prepared_after ? "prepared" : "failed";
+		else if (!changes_state(command))
+			t->status = "ok";
+		else
+			t->status = (t->before && t->after && strcmp(t->before, t->after) == 0) ? "unchanged" : "done";
+		if (atomic && t->prepared_after == NULL)
+			t->error = xstrdup("the command ended without preparing a transaction");
+	}
+	else
+	{
+		t->status = t->rc == EXIT_PENDING ? (strcmp(command, "check") == 0 ? "pending" : "findings") :
+			"failed";
+		t->error = first_error(err);
+		if (t->error == NULL && t->rc != EXIT_PENDING)
+			t->error = xstrdup(t->rc == EXIT_DB && t->before == NULL ? "could not connect" : "failed");
+	}
+	fprintf(stderr, "pg_revisions: %s: %s (%s -> %s)%s%s\n", t->label, t->status,
+			t->before ? t->before : "?", atomic && t->prepared_after ? t->prepared_after :
+			(t->after ? t->after : "?"), t->error ? ": " : "", t->error ? t->error : "");
+	if (t->rc != EXIT_OK && t->rc != EXIT_PENDING && err)
+		print_indented(err);
+	free(res);
+	free(err);
+}
+
+/* Print the result table (and, for read-only commands in text, each target's output). */
+static void
+print_results(const Options *opts, Target *ts, int n, const char *command, bool tenants_only)
+{
+	static const char *names[6] = {"target", "before", "after", "status", "error", "output"};
+	static const CellKind kinds[6] = {CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_TEXT, CELL_TEXT};
+	bool		with_output = !changes_state(command);
+	Table	   *t;
+	char		footer[128];
+	int			failed = 0;
+
+	names[0] = tenants_only ? "tenant" : "target";
+	t = table_new(with_output && opts->json ? 6 : 5, names, kinds);
+	for (int i = 0; i < n; i++)
+	{
+		const char *row[6] = {ts[i].label, ts[i].before, ts[i].after, ts[i].status, ts[i].error,
+		ts[i].output};
+
+		if (ts[i].rc != EXIT_OK)
+			failed++;
+		if (with_output && !opts->json && ts[i].output)
+		{
+			printf("== %s ==\n", ts[i].label);
+			fputs(ts[i].output, stdout);
+		}
+		table_add(t, row);
+	}
+	if (with_output && !opts->json)
+		printf("== results ==\n");
+	snprintf(footer, sizeof(footer), "(%d target%s, %d not ok)", n, n == 1 ? "" : "s", failed);
+	table_print(t, opts->json, footer);
+	table_free(t);
+}
+
+/* Exit code of the whole run: 0 when every target is; a database error first. */
+static int
+overall_rc(Target *ts, int n)
+{
+	int			rc = EXIT_OK;
+
+	for (int i = 0; i < n; i++)
+		if (ts[i].rc == EXIT_DB || (ts[i].rc > rc && rc != EXIT_DB))
+			rc = ts[i].rc;
+	return rc;
+}
+
+/*
+ * Register the migration files once, committed, in the database of the
+ * tenants (rev_add takes the whole catalog's lock until commit: done in
+ * each child, it would serialize them, and with --atomic block forever on
+ * another tenant's prepared transaction).  Returns an exit code.
+ */
+static int
+register_once(const Options *opts)
+{
+	MigSet		set;
+	PGconn	   *conn;
+	int			rc;
+
+	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
+		return finish(conn, rc);
+	if ((rc = begin_and_register(conn, &set)) == EXIT_OK)
+		rc = db_command(conn, "COMMIT", &set);
+	if (rc == EXIT_OK)
+		fprintf(stderr, "pg_revisions: registered the migration files (%d) once for every tenant\n", set.n);
+	return finish(conn, rc);
+}
+
+/*
+ * The parent's side of --tenant, --tenants and --fleet.  Returns false when
+ * there is nothing to do here (no such option given) or in a child, which
+ * then runs the command as usual on its target.  Else runs the command on
+ * every target and returns true with the exit code in *rc.
+ */
+bool
+fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target, int *rc)
+{
+	Target	   *ts = NULL;
+	int			n = 0, jobs = 1, running = 0, next = 0, done = 0;
+	char		dir[] = "/tmp/pg_revisions_fleet.XXXXXX";
+	char	   *end;
+	RunLog		log;
+
+	if (fo->tenant == NULL && fo->tenants == NULL && fo->fleet == NULL)
+	{
+		if (fo->atomic || fo->jobs)
+		{
+			*rc = EXIT_USAGE;
+			errmsgf("--atomic and -j go with --tenant, --tenants or --fleet");
+			return true;
+		}
+		return false;
+	}
+	*rc = EXIT_USAGE;
+	if (!fleet_command(command))
+	{
+		errmsgf("\"%s\" does not run over tenants or fleets; drop --tenant, --tenants and --fleet", command);
+		return true;
+	}
+	if (fo->tenant && fo->tenants)
+	{
+		errmsgf("give --tenant NAME or --tenants LIKE_PATTERN, not both");
+		return true;
+	}
+	if (fo->fleet && fo->tenants)
+	{
+		errmsgf("--tenants goes with one database (-d), not with --fleet; --fleet takes --tenant NAME");
+		return true;
+	}
+	if (fo->fleet && opts->conninfo)
+	{
+		errmsgf("--fleet names the databases: drop -d");
+		return true;
+	}
+	if (fo->jobs)
+	{
+		long		j = strtol(fo->jobs, &end, 10);
+
+		if (fo->jobs[0] < '0' || fo->jobs[0] > '9' || *end != '\0' || j < 1 || j > MAX_JOBS)
+		{
+			errmsgf("-j must be a whole number from 1 to %d, not \"%s\"", MAX_JOBS, fo->jobs);
+			return true;
+		}
+		jobs = (int) j;
+	}
+	if (fo->atomic && !changes_state(command))
+	{
+		errmsgf("--atomic goes with upgrade, downgrade and stamp, not \"%s\"", command);
+		return true;
+	}
+	if (fo->fleet)
+	{
+		if ((*rc = fleet_read(fo->fleet, &ts, &n)) != EXIT_OK)
+			return true;
+		for (int i = 0; i < n; i++)
+			ts[i].tenant = fo->tenant ? xstrdup(fo->tenant) : NULL;
+		if (fo->tenant)
+			for (int i = 0; i < n; i++)
+			{
+				char	   *l = xmalloc(strlen(ts[i].label) + strlen(fo->tenant) + 2);
+
+				sprintf(l, "%s %s", ts[i].label, fo->tenant);
+				ts[i].label = l;
+			}
+	}
+	else if (fo->tenants)
+	{
+		if ((*rc = match_tenants(opts, fo->tenants, &ts, &n)) != EXIT_OK)
+			return true;
+	}
+	else
+	{
+		n = 1;
+		ts = xmalloc(sizeof(Target));
+		memset(ts, 0, sizeof(Target));
+		ts[0].conninfo = opts->conninfo ? xstrdup(opts->conninfo) : NULL;
+		ts[0].tenant = xstrdup(fo->tenant);
+		ts[0].label = escape_controls(fo->tenant, "");
+	}
+
+	/* Several tenants of one database: the files registered once, first. */
+	if (!fo->fleet && n > 1 && changes_state(command))
+	{
+		if ((*rc = register_once(opts)) != EXIT_OK)
+			return true;
+		fleet_files_registered = true;
+	}
+	if (fo->atomic)
+	{
+		if ((*rc = twophase_begin(opts, fo, command, target, ts, n, &log)) != EXIT_OK)
+			return true;
+	}
+
+	if (mkdtemp(dir) == NULL)
+	{
+		errmsgf("could not create a temporary directory: %s", strerror(errno));
+		*rc = EXIT_DB;
+		return true;
+	}
+	fprintf(stderr, "pg_revisions: %s on %d target%s, %d at a time%s\n", command, n, n == 1 ? "" : "s",
+			jobs, fo->atomic ? ", all or nothing (--atomic)" : "");
+	fflush(stdout);
+	fflush(stderr);
+	while (done < n)
+	{
+		int			status;
+		pid_t		pid;
+
+		while (running < jobs && next < n)
+		{
+			pid = fork();
+			if (pid < 0)
+			{
+				errmsgf("could not start a process: %s", strerror(errno));
+				jobs = running ? running : 1;
+				if (running == 0)
+				{
+					ts[next].rc = EXIT_DB;
+					ts[next].status = "failed";
+					ts[next].error = xstrdup("could not start a process");
+					next++;
+					done++;
+				}
+				break;
+			}
+			if (pid == 0)
+			{
+				child_setup(opts, &ts[next], dir, next);
+				return false;
+			}
+			ts[next++].pid = pid;
+			running++;
+		}
+		if (running == 0)
+			continue;
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < next; i++)
+			if (ts[i].pid == pid)
+			{
+				ts[i].rc = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_DB;
+				fprintf(stderr, "pg_revisions: [%d/%d] ", done + 1, n);
+				collect(&ts[i], dir, i, command, fo->atomic);
+				ts[i].pid = 0;
+				running--;
+				done++;
+			}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		char		path[4096];
+		static const char *const ext[] = {"out", "err", "res"};
+
+		for (int e = 0; e < 3; e++)
+		{
+			snprintf(path, sizeof(path), "%s/t%d.%s", dir, i, ext[e]);
+			unlink(path);
+		}
+	}
+	rmdir(dir);
+	if (fo->atomic)
+		*rc = twophase_finish(&log, ts, n);
+	else
+		*rc = overall_rc(ts, n);
+	print_results(opts, ts, n, command, fo->fleet == NULL);
+	return true;
+}
