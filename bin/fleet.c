@@ -425,7 +425,7 @@ child_setup(Options *opts, Target *t, const char *dir, int k)
 
 /* Collect an ended child: its result, status, error and output. */
 static void
-collect(Target *t, const char *dir, int k, const char *command, bool atomic)
+collect(Target *t, const char *dir, int k, const char *command, bool atomic, int done, int n)
 {
 	char		path[4096];
 	char	   *res, *err;
@@ -458,7 +458,7 @@ collect(Target *t, const char *dir, int k, const char *command, bool atomic)
 		if (t->error == NULL && t->rc != EXIT_PENDING)
 			t->error = xstrdup(t->rc == EXIT_DB && t->before == NULL ? "could not connect" : "failed");
 	}
-	fprintf(stderr, "pg_revisions: %s: %s (%s -> %s)%s%s\n", t->label, t->status,
+	fprintf(stderr, "pg_revisions: [%d/%d] %s: %s (%s -> %s)%s%s\n", done, n, t->label, t->status,
 			t->before ? t->before : "?", atomic && t->prepared_after ? t->prepared_after :
 			(t->after ? t->after : "?"), t->error ? ": " : "", t->error ? t->error : "");
 	if (t->rc != EXIT_OK && t->rc != EXIT_PENDING && err)
@@ -693,8 +693,7 @@ fleet_main(Options *opts, const FleetOptions *fo, const char *command, const cha
 			if (ts[i].pid == pid)
 			{
 				ts[i].rc = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_DB;
-				fprintf(stderr, "pg_revisions: [%d/%d] ", done + 1, n);
-				collect(&ts[i], dir, i, command, fo->atomic);
+				collect(&ts[i], dir, i, command, fo->atomic, done + 1, n);
 				ts[i].pid = 0;
 				running--;
 				done++;

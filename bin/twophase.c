@@ -399,6 +399,8 @@ cmd_fleet_recover(const Options *opts, const FleetOptions *fo)
 	char	   *dir = log_dir(fo);
 	Table	   *t = table_new(4, names, kinds);
 	char		footer[64];
+	char	  **done_runs = NULL;
+	int			ndone = 0, cap = 0;
 
 	if (fo->fleet)
 	{
@@ -465,11 +467,31 @@ cmd_fleet_recover(const Options *opts, const FleetOptions *fo)
 			row[3] = e > 0 ? (access(path, F_OK) == 0 ? "committed" : "rolled back") : e == 0 ? "gone" : "failed";
 			if (e < 0)
 				rc = EXIT_DB;
+			if (ndone == cap)
+			{
+				char	  **bigger = xmalloc(sizeof(char *) * (cap = cap ? cap * 2 : 8));
+
+				if (ndone)
+					memcpy(bigger, done_runs, sizeof(char *) * ndone);
+				free(done_runs);
+				done_runs = bigger;
+			}
+			done_runs[ndone++] = xstrdup(run_id);
 			fprintf(stderr, "pg_revisions: %s: %s %s\n", ts[i].label, gid, row[3]);
 			table_add(t, row);
 		}
 		PQclear(res);
 		PQfinish(conn);
+	}
+	/* Every target answered and nothing failed: the finished runs' files go. */
+	for (int i = 0; rc == EXIT_OK && i < ndone; i++)
+	{
+		char		path[4096];
+
+		snprintf(path, sizeof(path), "%s/pgrev_%s.commit", dir, done_runs[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/pgrev_%s.run", dir, done_runs[i]);
+		unlink(path);
 	}
 	snprintf(footer, sizeof(footer), "(%d prepared transaction%s finished)", table_rows(t),
 			 table_rows(t) == 1 ? "" : "s");

@@ -4,7 +4,8 @@
 # cluster's OS user as scripts/lib.sh does, each with
 # max_prepared_transactions = 20 (two-phase commit).  Sourced after
 # client_helpers.bash.  Helpers:
-#   extra_cluster       start one; prints its port; stopped by fleet_cleanup
+#   extra_cluster       start one; its port in $fleet_port; stopped by fleet_cleanup
+#                       (not in a subshell: it records the cluster)
 #   fleet_cleanup       stop them all and remove their directories
 #   kill_cluster PORT   stop one now (an unreachable server)
 
@@ -45,7 +46,8 @@ extra_cluster() {
         if fleet__as_pguser "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 120 -l "$dir/server.log" \
             -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_prepared_transactions=20" \
             start >/dev/null 2>&1; then
-            echo "$port"
+            fleet_port=$port
+            echo "$port" >"$dir/port"
             return 0
         fi
         [ "$attempt" -lt 5 ] || { cat "$dir/server.log" >&2; return 1; }
@@ -55,7 +57,7 @@ extra_cluster() {
 kill_cluster() {
     local port=$1 dir
     for dir in "${fleet_dirs[@]}"; do
-        if grep -q -- "-p $port " "$dir/data/postmaster.opts" 2>/dev/null; then
+        if [ "$(cat "$dir/port" 2>/dev/null)" = "$port" ]; then
             fleet__as_pguser "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
         fi
     done
