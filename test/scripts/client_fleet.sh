@@ -149,3 +149,19 @@ run 0 --fleet "$fleet" --atomic downgrade "$id1"
 all_at "$id1"
 ls "$work"/pgrev_* >/dev/null 2>&1 && fail "files left: $(ls "$work")"
 ok "--atomic downgrade commits everywhere and leaves no log behind"
+
+# --- --tenants --atomic: each tenant in its own transaction, all or nothing ----------
+d1="host=127.0.0.1 port=$p1 user=postgres dbname=db1"
+q "$p1" db1 "CREATE SCHEMA ten_a; CREATE SCHEMA ten_b; CREATE SCHEMA ten_c; CREATE TABLE ten_b.t1 (x text)" >/dev/null
+tenant_heads() { q "$p1" db1 "SELECT coalesce(string_agg(tenant || ':' || array_to_string(current, ','), ' ' ORDER BY tenant), 'none') FROM rev_tenants()"; }
+run 3 -d "$d1" --tenants 'ten\_%' -j 2 --atomic --log-dir "$work" upgrade "$id1"
+grep -q "^ *ten_b .*failed.*already exists" "$work/out" || fail "ten_b not named: $(cat "$work/out")"
+[ "$(tenant_heads)" = none ] || fail "--atomic tenants changed: $(tenant_heads)"
+[ "$(prepared)" = 0 ] || fail "prepared transactions left"
+q "$p1" db1 "DROP TABLE ten_b.t1" >/dev/null
+run 0 -d "$d1" --tenants 'ten\_%' -j 2 --atomic --log-dir "$work" upgrade "$id1"
+[ "$(grep -c "committed" "$work/out")" = 3 ] || fail "tenants atomic: $(cat "$work/out")"
+[ "$(tenant_heads)" = "ten_a:$id1 ten_b:$id1 ten_c:$id1" ] || fail "tenants: $(tenant_heads)"
+[ "$(q "$p1" db1 "SELECT count(*) FROM pg_class WHERE relname = 't1' AND relnamespace::regnamespace::text LIKE 'ten\_%'")" = 3 ] ||
+    fail "t1 not in every tenant schema"
+ok "--tenants --atomic: one failing tenant rolls all back; then all commit together"
