@@ -68,7 +68,10 @@ int
 finish(PGconn *conn, int rc)
 {
 	if (conn)
+	{
+		fleet_before_close(conn);	/* a fleet child: the state after, on this connection */
 		PQfinish(conn);
+	}
 	return rc;
 }
 

@@ -37,8 +37,10 @@ db_connect(const Options *opts)
 	const char *conninfo = opts->conninfo;
 	const char *keys[3] = {"dbname", "fallback_application_name", NULL};
 	const char *values[3] = {NULL, "pg_revisions", NULL};
-	PGconn	   *conn;
+	PGconn	   *conn = fleet_take_connection();	/* a fleet child's first: opened already */
 
+	if (conn)
+		return conn;
 	if (conninfo == NULL)
 		conninfo = getenv("DATABASE_URL");
 	values[0] = conninfo;

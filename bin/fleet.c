@@ -38,8 +38,49 @@ bool		fleet_files_registered = false;
 
 /* The child's files: DIR/tN.out, .err, .res. */
 static char *child_res_path = NULL;
+static const char *child_conninfo = NULL;
 static PGconn *child_observer = NULL;
 static bool child_prepared = false;
+static bool child_after_recorded = false;
+
+static char *current_heads(PGconn *conn);
+static void child_record(const char *key, const char *value);
+static bool child_conn_handed = false;
+
+/*
+ * In a child: the connection opened to read the state before, handed to
+ * the command's first db_connect (one connection less a target), or NULL.
+ */
+PGconn *
+fleet_take_connection(void)
+{
+	PGconn	   *conn = child_observer;
+
+	if (conn == NULL || child_conn_handed)
+		return NULL;
+	child_conn_handed = true;
+	child_observer = NULL;
+	return conn;
+}
+
+/*
+ * In a child, before the command closes a connection (finish): record the
+ * state after on it when it is idle (else child_at_exit reconnects).
+ */
+void
+fleet_before_close(PGconn *conn)
+{
+	char	   *after;
+
+	if (child_res_path == NULL || child_after_recorded || conn == NULL ||
+		PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return;
+	if ((after = current_heads(conn)) == NULL)
+		return;
+	child_record("after", after);
+	child_after_recorded = true;
+	free(after);
+}
 
 /*
  * Set the tenant (if any) on a new connection, as a parameter.  Returns an
@@ -125,8 +166,15 @@ child_at_exit(void)
 {
 	char	   *after;
 
-	if (child_observer == NULL)
+	if (child_after_recorded || child_res_path == NULL)
 		return;
+	if (child_observer == NULL)
+	{
+		Options		o = {child_conninfo, ".", false};
+
+		if ((child_observer = db_connect(&o)) == NULL)
+			return;
+	}
 	after = current_heads(child_observer);
 	child_record("after", after);
 	free(after);
@@ -397,6 +445,7 @@ child_setup(Options *opts, Target *t, const char *dir, int k)
 
 	if (t->conninfo)
 		opts->conninfo = t->conninfo;
+	child_conninfo = opts->conninfo;
 	fleet_tenant = t->tenant;
 	fleet_gid = t->gid;
 	snprintf(path, sizeof(path), "%s/t%d.out", dir, k);

@@ -228,6 +228,8 @@ extern const char *fleet_tenant;
 extern const char *fleet_gid;
 extern bool fleet_files_registered;
 extern int	fleet_session_setup(PGconn *conn);
+extern PGconn *fleet_take_connection(void);
+extern void fleet_before_close(PGconn *conn);
 extern int	fleet_prepare(PGconn *conn, const MigSet *set);
 extern int	fleet_read(const char *path, Target **targets, int *n);
 extern bool fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target,
