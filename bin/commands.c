@@ -69,8 +69,9 @@ finish(PGconn *conn, int rc)
 {
 	if (conn)
 	{
-		fleet_before_close(conn);	/* a fleet child: the state after, on this connection */
-		PQfinish(conn);
+		/* a fleet worker: the state after read on it; its own connection kept */
+		if (!fleet_before_close(conn))
+			PQfinish(conn);
 	}
 	return rc;
 }

@@ -4,20 +4,25 @@
  * connection string a line), -j N in parallel, a result table (target or
  * tenant, before, after, status, error) and one exit code.
  *
- * Each target runs in a child process (fork) that goes on through main()'s
- * usual dispatch with the target's connection string, and with the tenant
- * set on every connection it opens (db_connect calls fleet_session_setup:
- * set_config('pg_revisions.tenant', $1, false)).  The child's stdout and
- * stderr go to files in a private temporary directory; its applied state
- * before and after goes to a third (read on a connection of its own).  The
- * parent starts at most -j children at a time, prints a progress line as
- * each ends, then the table.
+ * -j N worker processes (fork) take the targets in turn (worker w: w,
+ * w + N, ...).  For each, a worker runs main() again, which goes through
+ * the usual dispatch as for a single database (fleet_main returns false
+ * then) with the target's connection string, and with the tenant set on its
+ * connection (db_connect calls fleet_session_setup: set_config(
+ * 'pg_revisions.tenant', $1, false)).  The worker keeps one connection while
+ * the database stays the same: lent to the command's db_connect, given back
+ * by finish(), DISCARD ALL and the next tenant set between targets.  The
+ * command's stdout and stderr go to files in a private temporary
+ * directory, the state before and after (rev_current) to a third; the
+ * worker reports "K RC" on a pipe as each target ends, and the parent
+ * prints a progress line then, and the table at the end.
  *
  * --atomic (twophase.c): every child PREPAREs its transaction instead of
  * committing it (db_command calls fleet_prepare), and the parent commits or
  * rolls back them all.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,50 +41,71 @@ const char *fleet_gid = NULL;
 /* Set in a child: the files are registered already (begin_and_register only BEGINs). */
 bool		fleet_files_registered = false;
 
-/* The child's files: DIR/tN.out, .err, .res. */
+/*
+ * A worker's state for the target at hand: its result file, its
+ * connection string, the connection (opened by the worker, lent to the
+ * command's first db_connect, given back by finish), whether the state
+ * after is recorded.
+ */
 static char *child_res_path = NULL;
 static const char *child_conninfo = NULL;
-static PGconn *child_observer = NULL;
-static bool child_prepared = false;
+static PGconn *child_conn = NULL;	/* the worker's, not lent (yet) */
+static PGconn *lent_conn = NULL;	/* lent to the command */
+static PGconn *kept_conn = NULL;	/* given back by finish */
 static bool child_after_recorded = false;
+static bool in_worker_command = false;
+static int	saved_argc;
+static char **saved_argv;
 
 static char *current_heads(PGconn *conn);
 static void child_record(const char *key, const char *value);
-static bool child_conn_handed = false;
 
 /*
- * In a child: the connection opened to read the state before, handed to
- * the command's first db_connect (one connection less a target), or NULL.
+ * In a worker: its connection (the target's database, tenant set), lent to
+ * the command's first db_connect; else NULL (db_connect connects).
  */
 PGconn *
 fleet_take_connection(void)
 {
-	PGconn	   *conn = child_observer;
+	PGconn	   *conn = child_conn;
 
-	if (conn == NULL || child_conn_handed)
+	if (conn == NULL)
 		return NULL;
-	child_conn_handed = true;
-	child_observer = NULL;
+	child_conn = NULL;
+	lent_conn = conn;
 	return conn;
 }
 
 /*
- * In a child, before the command closes a connection (finish): record the
- * state after on it when it is idle (else child_at_exit reconnects).
+ * In a worker, before the command closes a connection (finish): the state
+ * after, read on it when it is idle; the worker's own connection is kept
+ * for the next target (returns true: the caller must not close it).
  */
-void
+bool
 fleet_before_close(PGconn *conn)
 {
 	char	   *after;
+	bool		idle;
 
-	if (child_res_path == NULL || child_after_recorded || conn == NULL ||
-		PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)
-		return;
-	if ((after = current_heads(conn)) == NULL)
-		return;
-	child_record("after", after);
-	child_after_recorded = true;
-	free(after);
+	if (child_res_path == NULL || conn == NULL)
+		return false;
+	idle = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+	if (idle && !child_after_recorded && (after = current_heads(conn)) != NULL)
+	{
+		child_record("after", after);
+		child_after_recorded = true;
+		free(after);
+	}
+	if (conn == lent_conn)
+	{
+		lent_conn = NULL;
+		if (idle)
+		{
+			kept_conn = conn;
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -153,35 +179,11 @@ fleet_prepare(PGconn *conn, const MigSet *set)
 		return EXIT_DB;
 	}
 	PQclear(res);
-	child_prepared = true;
 	child_record("prepared", after);
 	free(after);
 	fprintf(stderr, "pg_revisions: prepared transaction %s\n", fleet_gid);
 	return EXIT_OK;
 }
-
-/* At a child's exit: its applied state after the command. */
-static void
-child_at_exit(void)
-{
-	char	   *after;
-
-	if (child_after_recorded || child_res_path == NULL)
-		return;
-	if (child_observer == NULL)
-	{
-		Options		o = {child_conninfo, ".", false};
-
-		if ((child_observer = db_connect(&o)) == NULL)
-			return;
-	}
-	after = current_heads(child_observer);
-	child_record("after", after);
-	free(after);
-	PQfinish(child_observer);
-	child_observer = NULL;
-}
-
 
 /* The label of a fleet line: host:port/dbname (what is given of them), never the password. */
 static char *
@@ -431,45 +433,102 @@ print_indented(const char *text)
 	}
 }
 
-/*
- * In the child, right after fork: the target's connection and tenant,
- * stdout and stderr into its files, the state before on a connection of
- * its own (an unreachable server ends the child here: exit 3).
- */
+/* Send stdout or stderr (fd) to the file DIR/tK.ext. */
 static void
-child_setup(Options *opts, Target *t, const char *dir, int k)
+redirect(int fd, const char *dir, int k, const char *ext)
 {
 	char		path[4096];
-	int			fd;
-	char	   *before;
+	int			f;
 
-	if (t->conninfo)
-		opts->conninfo = t->conninfo;
-	child_conninfo = opts->conninfo;
-	fleet_tenant = t->tenant;
-	fleet_gid = t->gid;
-	snprintf(path, sizeof(path), "%s/t%d.out", dir, k);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd >= 0)
+	snprintf(path, sizeof(path), "%s/t%d.%s", dir, k, ext);
+	f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (f >= 0)
 	{
-		dup2(fd, 1);
-		close(fd);
+		dup2(f, fd);
+		close(f);
 	}
-	snprintf(path, sizeof(path), "%s/t%d.err", dir, k);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd >= 0)
+}
+
+/*
+ * A worker process: the targets w, w + jobs, ... one after the other, each
+ * by main() again (fleet_main returns false then), on one connection kept
+ * while the database stays the same (DISCARD ALL between targets, then the
+ * next tenant set).  Reports "K RC" a line on out for each target; never
+ * returns.
+ */
+static void
+worker(Options *opts, Target *ts, int n, int w, int jobs, const char *dir, FILE *out)
+{
+	PGconn	   *conn = NULL;
+	const char *conn_for = NULL;
+	char		path[4096];
+
+	for (int k = w; k < n; k += jobs)
 	{
-		dup2(fd, 2);
-		close(fd);
+		Options		o = *opts;
+		char	   *before;
+		int			rc;
+
+		fflush(stdout);
+		fflush(stderr);
+		redirect(1, dir, k, "out");
+		redirect(2, dir, k, "err");
+		snprintf(path, sizeof(path), "%s/t%d.res", dir, k);
+		free(child_res_path);
+		child_res_path = xstrdup(path);
+		child_conninfo = ts[k].conninfo ? ts[k].conninfo : opts->conninfo;
+		o.conninfo = child_conninfo;
+		fleet_tenant = ts[k].tenant;
+		fleet_gid = ts[k].gid;
+		child_after_recorded = false;
+		kept_conn = NULL;
+		lent_conn = NULL;
+		if (conn && !((conn_for == NULL && child_conninfo == NULL) ||
+					  (conn_for && child_conninfo && strcmp(conn_for, child_conninfo) == 0)))
+		{
+			PQfinish(conn);
+			conn = NULL;
+		}
+		if (conn && (db_command(conn, "DISCARD ALL", NULL) != EXIT_OK || fleet_session_setup(conn) != EXIT_OK))
+		{
+			PQfinish(conn);
+			conn = NULL;
+		}
+		if (conn == NULL)
+			conn = db_connect(&o);
+		conn_for = child_conninfo;
+		if (conn == NULL)
+			rc = EXIT_DB;
+		else
+		{
+			before = current_heads(conn);
+			child_record("before", before);
+			free(before);
+			child_conn = conn;
+			in_worker_command = true;
+			rc = main(saved_argc, saved_argv);
+			in_worker_command = false;
+			fflush(stdout);
+			fflush(stderr);
+			/* the connection back: never lent, or given back by finish; else lost */
+			conn = child_conn ? child_conn : kept_conn;
+			child_conn = NULL;
+			if (conn == NULL)
+				conn = db_connect(&o);
+			if (conn && !child_after_recorded && PQtransactionStatus(conn) == PQTRANS_IDLE)
+			{
+				char	   *after = current_heads(conn);
+
+				child_record("after", after);
+				free(after);
+			}
+		}
+		fprintf(out, "%d %d\n", k, rc);
+		fflush(out);
 	}
-	snprintf(path, sizeof(path), "%s/t%d.res", dir, k);
-	child_res_path = xstrdup(path);
-	if ((child_observer = db_connect(opts)) == NULL)
-		_exit(EXIT_DB);
-	before = current_heads(child_observer);
-	child_record("before", before);
-	free(before);
-	atexit(child_at_exit);
+	if (conn)
+		PQfinish(conn);
+	_exit(EXIT_OK);
 }
 
 /* Collect an ended child: its result, status, error and output. */
@@ -591,14 +650,27 @@ register_once(const Options *opts)
  * every target and returns true with the exit code in *rc.
  */
 bool
-fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target, int *rc)
+fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target,
+		   int argc, char **argv, int *rc)
 {
 	Target	   *ts = NULL;
-	int			n = 0, jobs = 1, running = 0, next = 0, done = 0;
+	int			n = 0, jobs = 1, done = 0, nworkers;
 	char		dir[] = "/tmp/pg_revisions_fleet.XXXXXX";
 	char	   *end;
 	RunLog		log;
+	struct pollfd *fds;
+	char		(*bufs)[128];
+	size_t	   *lens;
+	pid_t	   *pids;
 
+	if (in_worker_command)
+	{
+		/* main() again, in a worker: the target at hand, as a single database */
+		opts->conninfo = child_conninfo;
+		return false;
+	}
+	saved_argc = argc;
+	saved_argv = argv;
 	if (fo->tenant == NULL && fo->tenants == NULL && fo->fleet == NULL)
 	{
 		if (fo->atomic || fo->jobs)
@@ -699,55 +771,89 @@ fleet_main(Options *opts, const FleetOptions *fo, const char *command, const cha
 			jobs, fo->atomic ? ", all or nothing (--atomic)" : "");
 	fflush(stdout);
 	fflush(stderr);
-	while (done < n)
+	/* jobs workers, each with a pipe on which it reports "K RC" as each target ends */
+	nworkers = jobs < n ? jobs : n;
+	fds = xmalloc(sizeof(struct pollfd) * nworkers);
+	bufs = xmalloc(sizeof(*bufs) * nworkers);
+	lens = xmalloc(sizeof(size_t) * nworkers);
+	pids = xmalloc(sizeof(pid_t) * nworkers);
+	for (int w = 0; w < nworkers; w++)
 	{
-		int			status;
-		pid_t		pid;
+		int			p[2];
 
-		while (running < jobs && next < n)
+		if (pipe(p) != 0 || (pids[w] = fork()) < 0)
 		{
-			pid = fork();
-			if (pid < 0)
-			{
-				errmsgf("could not start a process: %s", strerror(errno));
-				jobs = running ? running : 1;
-				if (running == 0)
-				{
-					ts[next].rc = EXIT_DB;
-					ts[next].status = "failed";
-					ts[next].error = xstrdup("could not start a process");
-					next++;
-					done++;
-				}
-				break;
-			}
-			if (pid == 0)
-			{
-				child_setup(opts, &ts[next], dir, next);
-				return false;
-			}
-			ts[next++].pid = pid;
-			running++;
+			errmsgf("could not start a worker process: %s", strerror(errno));
+			nworkers = w;
+			break;
 		}
-		if (running == 0)
-			continue;
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0)
+		if (pids[w] == 0)
+		{
+			FILE	   *out = fdopen(p[1], "w");
+
+			close(p[0]);
+			for (int v = 0; v < w; v++)
+				close(fds[v].fd);
+			worker(opts, ts, n, w, jobs, dir, out);
+		}
+		close(p[1]);
+		lens[w] = 0;
+		fds[w].fd = p[0];
+		fds[w].events = POLLIN;
+	}
+	for (int i = 0; i < n; i++)
+		ts[i].rc = -1;
+	for (int open_ = nworkers; open_ > 0;)
+	{
+		if (poll(fds, nworkers, -1) < 0)
 		{
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		for (int i = 0; i < next; i++)
-			if (ts[i].pid == pid)
+		for (int w = 0; w < nworkers; w++)
+		{
+			ssize_t		got;
+			char	   *nl;
+			int			k, r;
+
+			if (fds[w].fd < 0 || !(fds[w].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(fds[w].fd, bufs[w] + lens[w], sizeof(bufs[w]) - 1 - lens[w]);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
 			{
-				ts[i].rc = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_DB;
-				collect(&ts[i], dir, i, command, fo->atomic, done + 1, n);
-				ts[i].pid = 0;
-				running--;
-				done++;
+				close(fds[w].fd);
+				fds[w].fd = -1;
+				waitpid(pids[w], NULL, 0);
+				open_--;
+				continue;
 			}
+			lens[w] += got;
+			bufs[w][lens[w]] = '\0';
+			while ((nl = strchr(bufs[w], '\n')) != NULL)
+			{
+				*nl = '\0';
+				if (sscanf(bufs[w], "%d %d", &k, &r) == 2 && k >= 0 && k < n && ts[k].rc < 0)
+				{
+					ts[k].rc = r;
+					collect(&ts[k], dir, k, command, fo->atomic, ++done, n);
+				}
+				lens[w] -= (nl + 1 - bufs[w]);
+				memmove(bufs[w], nl + 1, lens[w] + 1);
+			}
+		}
 	}
+	for (int i = 0; i < n; i++)
+		if (ts[i].rc < 0)
+		{
+			ts[i].rc = EXIT_DB;
+			collect(&ts[i], dir, i, command, fo->atomic, ++done, n);
+			ts[i].status = "failed";
+			if (ts[i].error == NULL)
+				ts[i].error = xstrdup("its worker process ended before it");
+		}
 	for (int i = 0; i < n; i++)
 	{
 		char		path[4096];

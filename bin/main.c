@@ -320,7 +320,7 @@ main(int argc, char **argv)
 		return bad_usage("--each commits after each revision: it cannot go with", "--atomic");
 	/* --tenant, --tenants, --fleet: the parent runs every target; a child goes on below */
 	if (fleet_main(&opts, &fleet, command, npos ? pos[0] : (strcmp(command, "stamp") == 0 ||
-				   strcmp(command, "downgrade") == 0 ? NULL : "heads"), &r))
+				   strcmp(command, "downgrade") == 0 ? NULL : "heads"), argc, argv, &r))
 		return r;
 
 #define ARGS(min, max) \

@@ -229,11 +229,12 @@ extern const char *fleet_gid;
 extern bool fleet_files_registered;
 extern int	fleet_session_setup(PGconn *conn);
 extern PGconn *fleet_take_connection(void);
-extern void fleet_before_close(PGconn *conn);
+extern bool fleet_before_close(PGconn *conn);
 extern int	fleet_prepare(PGconn *conn, const MigSet *set);
 extern int	fleet_read(const char *path, Target **targets, int *n);
 extern bool fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target,
-					   int *rc);
+					   int argc, char **argv, int *rc);
+extern int	main(int argc, char **argv);	/* main.c: run again by a fleet worker, per target */
 extern int	twophase_begin(const Options *opts, const FleetOptions *fo, const char *command,
 						   const char *target, Target *ts, int n, RunLog *log);
 extern int	twophase_end(PGconn *conn, const char *gid, bool commit);

@@ -95,7 +95,18 @@ run 1 --tenants 'org\_%' check
 grep -q "^ *org_a .*pending" "$work/out" || fail "check: $(cat "$work/out")"
 run 0 --tenant org_a --format json sql
 [ "$(json "j[0]['tenant']")" = org_a ] || fail "sql json: $(cat "$work/out")"
-json "j[0]['output']" | grep -q "ledger" || fail "sql output: $(cat "$work/out")"
+[ "$(json "'ledger' in j[0]['output']")" = True ] || fail "sql output: $(cat "$work/out")"
 run 3 --tenant no_such_schema current
 grep -q "no_such_schema .*failed" "$work/out" || fail "missing tenant: $(cat "$work/out")"
 ok "--tenant NAME: current, check (exit 1 when pending), downgrade, sql; a missing schema fails its row"
+
+# --- one connection per worker: nothing of a tenant's session reaches the next ----
+run 0 --tenants 'org\_%' upgrade
+run 0 revision -m "audit"
+f3="$work/$(cat "$work/out")"
+set_sql "$f3" "CREATE TEMP TABLE scratch (x int); CREATE TABLE audit (id int);" "DROP TABLE audit;"
+run 0 --tenants 'org\_%' -j 1 upgrade
+[ "$(grep -c " done " "$work/out")" = 3 ] || fail "session leak between tenants: $(cat "$work/out")"
+[ "$(value "SELECT count(*) FROM pg_class WHERE relname = 'audit' AND relnamespace::regnamespace::text LIKE 'org\_%'")" = 3 ] ||
+    fail "audit tables"
+ok "a revision's temporary table does not reach the next tenant on the worker's connection"
