@@ -17,6 +17,7 @@
  *   escape.c     control characters in foreign text shown as \xNN
  *   test_cmd.c   test: the files tested by rev_test in a scratch database
  *   fleet.c      --tenant, --tenants, --fleet: one command over many targets, -j N
+ *   worker.c     the worker processes of fleet.c: a command per target, one connection
  *   twophase.c   --atomic (PREPARE TRANSACTION everywhere, then commit or roll back all)
  *                and fleet-recover
  *
@@ -231,6 +232,9 @@ extern int	fleet_session_setup(PGconn *conn);
 extern PGconn *fleet_take_connection(void);
 extern bool fleet_before_close(PGconn *conn);
 extern int	fleet_prepare(PGconn *conn, const MigSet *set);
+extern void fleet_save_args(int argc, char **argv);
+extern bool fleet_in_worker(const char **conninfo);
+extern void fleet_worker(Options *opts, Target *ts, int n, int w, int jobs, const char *dir, FILE *out);
 extern int	fleet_read(const char *path, Target **targets, int *n);
 extern bool fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target,
 					   int argc, char **argv, int *rc);
