@@ -49,6 +49,8 @@ begin_and_register(PGconn *conn, const MigSet *set)
 {
 	int			rc = db_command(conn, "BEGIN", set);
 
+	if (fleet_files_registered)	/* several tenants: registered once by fleet.c */
+		return rc;
 	if (rc == EXIT_OK && (rc = db_register(conn, set, NULL)) != EXIT_OK)
 		rollback(conn);
 	return rc;
@@ -66,7 +68,11 @@ int
 finish(PGconn *conn, int rc)
 {
 	if (conn)
-		PQfinish(conn);
+	{
+		/* a fleet worker: the state after read on it; its own connection kept */
+		if (!fleet_before_close(conn))
+			PQfinish(conn);
+	}
 	return rc;
 }
 
@@ -363,7 +369,7 @@ reset_session(PGconn *conn, const MigSet *set, const char *id)
 		}
 		PQclear(res);
 	}
-	return EXIT_OK;
+	return fleet_session_setup(conn);	/* RESET ALL reset the tenant: set again */
 }
 
 /*
@@ -463,7 +469,7 @@ run_nontransactional(PGconn *conn, const MigSet *set, const char *id, const char
 		return EXIT_DB;
 	}
 	PQclear(res);
-	return EXIT_OK;
+	return fleet_session_setup(conn);	/* DISCARD ALL reset the tenant: set again */
 }
 
 /* Run "SELECT r FROM pg_catalog.<fn>($1) AS r" and add the ids to t; exit code. */

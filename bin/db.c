@@ -37,8 +37,10 @@ db_connect(const Options *opts)
 	const char *conninfo = opts->conninfo;
 	const char *keys[3] = {"dbname", "fallback_application_name", NULL};
 	const char *values[3] = {NULL, "pg_revisions", NULL};
-	PGconn	   *conn;
+	PGconn	   *conn = fleet_take_connection();	/* a fleet child's first: opened already */
 
+	if (conn)
+		return conn;
 	if (conninfo == NULL)
 		conninfo = getenv("DATABASE_URL");
 	values[0] = conninfo;
@@ -60,6 +62,11 @@ db_connect(const Options *opts)
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, notice_processor, NULL);
+	if (fleet_session_setup(conn) != EXIT_OK)	/* --tenant: set_config, as a parameter */
+	{
+		PQfinish(conn);
+		return NULL;
+	}
 	return conn;
 }
 
@@ -214,9 +221,12 @@ db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params)
 int
 db_command(PGconn *conn, const char *sql, const MigSet *set)
 {
-	PGresult   *res = PQexec(conn, sql);
+	PGresult   *res;
 	int			rc = EXIT_OK;
 
+	if (fleet_gid && strcmp(sql, "COMMIT") == 0)
+		return fleet_prepare(conn, set);	/* --atomic: PREPARE TRANSACTION instead */
+	res = PQexec(conn, sql);
 	if (!db_ok(res))
 	{
 		db_report(conn, res, set, NULL);

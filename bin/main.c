@@ -70,6 +70,24 @@ usage(FILE *out)
 			"  test [TARGET]             in a scratch database (created from template0, then dropped):\n"
 			"                            apply, downgrade, apply again each revision up to TARGET,\n"
 			"                            comparing the schema; exit 1 when a test failed\n"
+			"  fleet-recover --fleet FILE | -d CONNINFO  [--log-dir DIR]\n"
+			"                            finish what a crashed --atomic run left prepared, as its\n"
+			"                            logged decision says (none logged: roll back)\n"
+			"\n"
+			"Many tenants or databases (upgrade, downgrade, stamp, current, history, heads, check,\n"
+			"sql, lint, rehearse, verify; init with --fleet):\n"
+			"      --tenant NAME         run on the tenant schema NAME (SET pg_revisions.tenant)\n"
+			"      --tenants PATTERN     run on every existing schema matching the LIKE PATTERN\n"
+			"      --fleet FILE          run on every database of FILE (one connection string a\n"
+			"                            line, '#' comments); with --tenant NAME, that tenant of each\n"
+			"  -j, --jobs N              N targets at a time (1 to 64, default 1)\n"
+			"      --atomic              all or nothing (upgrade, downgrade, stamp): PREPARE\n"
+			"                            TRANSACTION on every target, then COMMIT PREPARED on all,\n"
+			"                            or ROLLBACK PREPARED on all\n"
+			"      --log-dir DIR         where --atomic logs its decision (default: the fleet\n"
+			"                            file's directory, else the current one)\n"
+			"                            A table (target or tenant, before, after, status, error);\n"
+			"                            exit 0 only when every target succeeded\n"
 			"\n"
 			"Options:\n"
 			"  -d, --dbname CONNINFO     connection string or postgresql:// URL\n"
@@ -145,6 +163,7 @@ main(int argc, char **argv)
 	bool		nontx = false, autogen = false, each = false, verify = false;
 	const char *lock_timeout = NULL, *lock_retries = NULL;
 	const char *since = NULL;
+	FleetOptions fleet = {NULL, NULL, NULL, NULL, NULL, false};
 	char	  **pos = xmalloc(sizeof(char *) * (argc + 1));
 	int			npos = 0, i = 1, r;
 
@@ -183,6 +202,32 @@ main(int argc, char **argv)
 			if (r < 0)
 				return bad_usage("missing value after", a);
 			format = value;
+			continue;
+		}
+		if ((r = take(argc, argv, &i, NULL, "--tenant", &value)) != 0 ||
+			(r = take(argc, argv, &i, NULL, "--tenants", &value)) != 0 ||
+			(r = take(argc, argv, &i, NULL, "--fleet", &value)) != 0 ||
+			(r = take(argc, argv, &i, "-j", "--jobs", &value)) != 0 ||
+			(r = take(argc, argv, &i, NULL, "--log-dir", &value)) != 0)
+		{
+			if (r < 0)
+				return bad_usage("missing value after", a);
+			if (strncmp(a, "--tenants", 9) == 0)
+				fleet.tenants = value;
+			else if (strncmp(a, "--tenant", 8) == 0)
+				fleet.tenant = value;
+			else if (strncmp(a, "--fleet", 7) == 0)
+				fleet.fleet = value;
+			else if (strncmp(a, "--log-dir", 9) == 0)
+				fleet.log_dir = value;
+			else
+				fleet.jobs = value;
+			continue;
+		}
+		if (strcmp(a, "--atomic") == 0)
+		{
+			fleet.atomic = true;
+			i++;
 			continue;
 		}
 		if (msg_cmd && (r = take(argc, argv, &i, "-m", "--message", &value)) != 0)
@@ -322,6 +367,20 @@ main(int argc, char **argv)
 			return r;
 		models = rendered;
 	}
+	if (strcmp(command, "fleet-recover") == 0)
+	{
+		if (npos > 0)
+			return bad_usage("too many arguments for", command);
+		if (fleet.tenant || fleet.tenants || fleet.atomic || fleet.jobs || (fleet.fleet && opts.conninfo))
+			return bad_usage("fleet-recover takes --fleet FILE or -d CONNINFO, and --log-dir DIR:", "fleet-recover");
+		return cmd_fleet_recover(&opts, &fleet);
+	}
+	if (fleet.atomic && each)
+		return bad_usage("--each commits after each revision: it cannot go with", "--atomic");
+	/* --tenant, --tenants, --fleet: the parent runs every target; a child goes on below */
+	if (fleet_main(&opts, &fleet, command, npos ? pos[0] : (strcmp(command, "stamp") == 0 ||
+				   strcmp(command, "downgrade") == 0 ? NULL : "heads"), argc, argv, &r))
+		return r;
 
 #define ARGS(min, max) \
 	do { if (npos < (min) || npos > (max)) \

@@ -16,6 +16,10 @@
  *   output.c     result tables: aligned text or JSON
  *   escape.c     control characters in foreign text shown as \xNN
  *   test_cmd.c   test: the files tested by rev_test in a scratch database
+ *   fleet.c      --tenant, --tenants, --fleet: one command over many targets, -j N
+ *   worker.c     the worker processes of fleet.c: a command per target, one connection
+ *   twophase.c   --atomic (PREPARE TRANSACTION everywhere, then commit or roll back all)
+ *                and fleet-recover
  *
  * Exit codes (also in --help and README.md): 0 ok, 1 revisions pending or a
  * check failed, 2 usage (bad arguments, bad migration files), 3 database
@@ -196,6 +200,60 @@ extern int	cmd_test(const Options *opts, const char *target);
 /* drift.c */
 extern int	cmd_drift(const Options *opts, const char *since);
 extern int	check_drift(PGconn *conn);
+
+/* fleet.c and twophase.c: one command over many tenants or databases */
+typedef struct FleetOptions
+{
+	const char *tenant;			/* --tenant NAME */
+	const char *tenants;		/* --tenants LIKE_PATTERN */
+	const char *fleet;			/* --fleet FILE */
+	const char *jobs;			/* -j N */
+	const char *log_dir;		/* --log-dir DIR */
+	bool		atomic;			/* --atomic */
+} FleetOptions;
+
+/* One target of a run: a database (and a tenant), its result. */
+typedef struct Target
+{
+	char	   *conninfo;		/* NULL: -d or the environment */
+	char	   *tenant;			/* NULL: none */
+	char	   *label;			/* shown: host:port/dbname [tenant], or the tenant */
+	char	   *gid;			/* --atomic: its prepared transaction */
+	int			pid;			/* its child while running */
+	int			rc;				/* the child's exit code */
+	char	   *before, *after, *prepared_after, *status, *error, *output;
+} Target;
+
+/* An --atomic run: where its decision goes. */
+typedef struct RunLog
+{
+	const Options *opts;
+	char	   *dir;			/* --log-dir, else the fleet file's directory, else "." */
+	char	   *run_id;
+	char	   *lock_path;		/* DIR/pgrev_<run id>.run, flock'ed while the run goes on */
+	int			lock_fd;
+	char	   *decision_path;	/* DIR/pgrev_<run id>.commit once logged */
+} RunLog;
+
+extern const char *fleet_tenant;
+extern const char *fleet_gid;
+extern bool fleet_files_registered;
+extern int	fleet_session_setup(PGconn *conn);
+extern PGconn *fleet_take_connection(void);
+extern bool fleet_before_close(PGconn *conn);
+extern int	fleet_prepare(PGconn *conn, const MigSet *set);
+extern void fleet_save_args(int argc, char **argv);
+extern bool fleet_in_worker(const char **conninfo);
+extern void fleet_worker(Options *opts, Target *ts, int n, int w, int jobs, const char *dir, FILE *out);
+extern int	fleet_read(const char *path, Target **targets, int *n);
+extern bool fleet_main(Options *opts, const FleetOptions *fo, const char *command, const char *target,
+					   int argc, char **argv, int *rc);
+extern int	main(int argc, char **argv);	/* main.c: run again by a fleet worker, per target */
+extern int	twophase_begin(const Options *opts, const FleetOptions *fo, const char *command,
+						   const char *target, Target *ts, int n, RunLog *log);
+extern int	twophase_end(PGconn *conn, const char *gid, bool commit);
+extern int	twophase_finish(RunLog *log, Target *ts, int n);
+extern int	cmd_fleet_recover(const Options *opts, const FleetOptions *fo);
 
 /* small helpers (files.c) */
 extern void *xmalloc(size_t n);
