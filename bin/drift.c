@@ -55,8 +55,8 @@ cmd_drift(const Options *opts, const char *since)
 
 /*
  * check_drift: for `check`, in its open transaction.  Lists on stderr the DDL
- * recorded since the last applied revision (what, by whom, from where, when)
- * and returns how many; 0 when the extension has no ledger (before 1.2) or
+ * recorded since the last applied revision (what, by whom, from where, when;
+ * for a tenant, on its own schema only) and returns how many; 0 when the extension has no ledger (before 1.2) or
  * the role may not call rev_drift() or rev_history() (a note says so); -1 on
  * a database error.
  */
@@ -83,10 +83,18 @@ check_drift(PGconn *conn)
 		return 0;
 	}
 	PQclear(res);
+	/*
+	 * For a tenant (pg_revisions.tenant), only the DDL on its own schema
+	 * counts: the ledger is the database's, the applied state the tenant's.
+	 */
 	res = PQexec(conn, "SELECT d.at, d.role, d.application, d.command, d.object_type, d.object_identity, "
 				 "(SELECT pg_catalog.max(h.applied_at) FROM pg_catalog.rev_history() AS h) "
 				 "FROM pg_catalog.rev_drift((SELECT pg_catalog.max(h.applied_at) "
-				 "FROM pg_catalog.rev_history() AS h)) AS d");
+				 "FROM pg_catalog.rev_history() AS h)) AS d, "
+				 "COALESCE(pg_catalog.current_setting('pg_revisions.tenant', true), '') AS t(name) "
+				 "WHERE t.name OPERATOR(pg_catalog.=) '' "
+				 "OR pg_catalog.split_part(d.object_identity, '.', 1) "
+				 "OPERATOR(pg_catalog.=) ANY (ARRAY[t.name, pg_catalog.quote_ident(t.name)])");
 	if (!db_ok(res))
 	{
 		db_report(conn, res, NULL, NULL);
