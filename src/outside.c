@@ -46,7 +46,6 @@ static char claimed_revision[NAMEDATALEN];
 static RevDirection claimed_direction;
 static TimestampTz claimed_at;
 
-static RevDirection operation_argument(FunctionCallInfo fcinfo);
 static int	find_revision(RevGraph *graph, const char *id);
 static void check_next_to_run(RevGraph *graph, int node, RevDirection dir);
 static List *split_statements(const char *revision, const char *sql);
@@ -111,29 +110,6 @@ claim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		release_at_commit = false;
 	else if (event == SUBXACT_EVENT_COMMIT_SUB)
 		recorded_subid = parentSubid;
-}
-
-/* The operation argument of rev_claim: 'upgrade' or 'downgrade'. */
-static RevDirection
-operation_argument(FunctionCallInfo fcinfo)
-{
-	char	   *operation;
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("operation must not be NULL"),
-				 errhint("Pass 'upgrade' or 'downgrade'.")));
-	operation = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (strcmp(operation, "upgrade") == 0)
-		return REV_UPGRADE;
-	if (strcmp(operation, "downgrade") == 0)
-		return REV_DOWNGRADE;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown operation \"%s\"", clip_for_message(operation)),
-			 errhint("Pass 'upgrade' or 'downgrade'.")));
-	pg_unreachable();
 }
 
 /*
@@ -301,7 +277,7 @@ rev_claim(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("revision must not be NULL")));
 	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	dir = operation_argument(fcinfo);
+	dir = operation_argument(fcinfo, 1);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();

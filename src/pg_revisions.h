@@ -248,6 +248,7 @@ extern void graph_check_consistent(RevGraph *graph, int64 newest_heads_count);
 extern void resolve_target(RevGraph *graph, const char *target, TargetUse use,
 						   RevPosition *pos);
 extern void check_target_text(const char *target);
+extern RevDirection operation_argument(FunctionCallInfo fcinfo, int argno);
 extern char *clip_for_message(const char *text);
 extern const char *name_problem(NameCheck check);
 

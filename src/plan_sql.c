@@ -29,34 +29,6 @@ PG_FUNCTION_INFO_V1(rev_plan);
 /* Columns of rev_plan's result. */
 #define PLAN_COLUMNS 4
 
-static RevDirection plan_operation_argument(FunctionCallInfo fcinfo);
-
-/*
- * plan_operation_argument
- *		rev_plan's second argument: 'upgrade' or 'downgrade'; an error for
- *		NULL or anything else, quoting the value.
- */
-static RevDirection
-plan_operation_argument(FunctionCallInfo fcinfo)
-{
-	char	   *operation;
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("operation must not be NULL"),
-				 errhint("Pass 'upgrade' or 'downgrade'.")));
-	operation = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (strcmp(operation, "upgrade") == 0)
-		return REV_UPGRADE;
-	if (strcmp(operation, "downgrade") == 0)
-		return REV_DOWNGRADE;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unrecognized operation \"%s\"", clip_for_message(operation)),
-			 errhint("Pass 'upgrade' or 'downgrade'.")));
-	pg_unreachable();
-}
 
 /*
  * rev_plan(target text DEFAULT 'heads', operation text DEFAULT 'upgrade')
@@ -77,7 +49,7 @@ rev_plan(PG_FUNCTION_ARGS)
 	int			i;
 
 	check_target_text(target);
-	dir = plan_operation_argument(fcinfo);
+	dir = operation_argument(fcinfo, 1);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	graph = catalog_load_graph(true);

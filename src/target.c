@@ -16,6 +16,7 @@
 
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 
 /* Longest piece of user input quoted in a message, in bytes. */
 #define TARGET_QUOTE_MAX 80
@@ -453,4 +454,32 @@ resolve_target(RevGraph *graph, const char *target, TargetUse use, RevPosition *
 						 errdetail("No revision of branch \"%s\" is applied.", name)));
 			break;
 	}
+}
+
+/*
+ * operation_argument
+ *		Argument argno of fcinfo, an operation: 'upgrade' or 'downgrade'
+ *		(rev_claim, rev_plan).  NULL or anything else is an error quoting
+ *		the value.
+ */
+RevDirection
+operation_argument(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *operation;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("operation must not be NULL"),
+				 errhint("Pass 'upgrade' or 'downgrade'.")));
+	operation = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(operation, "upgrade") == 0)
+		return REV_UPGRADE;
+	if (strcmp(operation, "downgrade") == 0)
+		return REV_DOWNGRADE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized operation \"%s\"", clip_for_message(operation)),
+			 errhint("Pass 'upgrade' or 'downgrade'.")));
+	pg_unreachable();
 }
