@@ -541,6 +541,14 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 	nest_level = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * Catalog queries never gain from JIT compilation, and the plans below
+	 * (seqscan off: a disabled node's cost is huge) would always trigger it:
+	 * compiling took more than the queries (rev_test 6x slower).
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (plans)
 	{
 		/*
