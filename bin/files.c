@@ -128,8 +128,8 @@ file_error(const char *path, int line, const char *fmt,...)
 	free(text);
 }
 
-/* Copy of s[0..len) with surrounding whitespace removed. */
-static char *
+/* Copy of s[0..len) with surrounding whitespace removed (malloc'd). */
+char *
 trimmed(const char *s, size_t len)
 {
 	char	   *d;

@@ -31,27 +31,11 @@
 
 #include "import.h"
 
-/* Copy of s[0..len) with surrounding whitespace removed. */
-static char *
-trim_copy(const char *s, size_t len)
-{
-	char	   *d;
-
-	while (len > 0 && isspace((unsigned char) *s))
-		s++, len--;
-	while (len > 0 && isspace((unsigned char) s[len - 1]))
-		len--;
-	d = xmalloc(len + 1);
-	memcpy(d, s, len);
-	d[len] = '\0';
-	return d;
-}
-
 /* A description from a file name part: underscores become spaces. */
 static char *
 description(const char *s, size_t len)
 {
-	char	   *d = trim_copy(s, len);
+	char	   *d = trimmed(s, len);
 
 	for (char *p = d; *p; p++)
 		if (*p == '_')
@@ -231,13 +215,13 @@ flyway_no_transaction(const char *path)
 		for (char *p = text; *p;)
 		{
 			char	   *nl = strchr(p, '\n');
-			char	   *line = trim_copy(p, nl ? (size_t) (nl - p) : strlen(p));
+			char	   *line = trimmed(p, nl ? (size_t) (nl - p) : strlen(p));
 			char	   *eq = strchr(line, '=');
 
 			if (eq)
 			{
-				char	   *key = trim_copy(line, (size_t) (eq - line));
-				char	   *val = trim_copy(eq + 1, strlen(eq + 1));
+				char	   *key = trimmed(line, (size_t) (eq - line));
+				char	   *val = trimmed(eq + 1, strlen(eq + 1));
 
 				if (strcmp(key, "executeInTransaction") == 0 && strcasecmp(val, "false") == 0)
 					off = true;
@@ -313,7 +297,7 @@ import_flyway(const char *path, ImpSet *set)
 static int
 dbmate_marker(const char *line, size_t len, bool *notx)
 {
-	char	   *t = trim_copy(line, len);
+	char	   *t = trimmed(line, len);
 	char	   *p = t;
 	int			kind = 0;
 
@@ -389,8 +373,8 @@ dbmate_file(const char *path, ImpRev *r)
 	if (down && down_end == NULL)
 		down_end = down + strlen(down);
 	free(r->upgrade);
-	r->upgrade = trim_copy(up, (size_t) (up_end - up));
-	r->downgrade = down ? trim_copy(down, (size_t) (down_end - down)) : NULL;
+	r->upgrade = trimmed(up, (size_t) (up_end - up));
+	r->downgrade = down ? trimmed(down, (size_t) (down_end - down)) : NULL;
 	free(text);
 	return true;
 }
@@ -456,7 +440,7 @@ strip_transaction(const char *text)
 	{
 		const char *nl = strchr(p, '\n');
 		size_t		len = nl ? (size_t) (nl - p + 1) : strlen(p);
-		char	   *t = trim_copy(p, len);
+		char	   *t = trimmed(p, len);
 		bool		drop = false;
 
 		for (char *c = t; *c; c++)
@@ -473,7 +457,7 @@ strip_transaction(const char *text)
 		p += len;
 	}
 	*o = '\0';
-	result = trim_copy(out, strlen(out));
+	result = trimmed(out, strlen(out));
 	free(out);
 	return result;
 }
@@ -497,14 +481,14 @@ import_sqitch(const char *path, ImpSet *set)
 		const char *slash = strrchr(path, '/');
 
 		plan = xstrdup(path);
-		top = slash ? trim_copy(path, (size_t) (slash - path)) : xstrdup(".");
+		top = slash ? trimmed(path, (size_t) (slash - path)) : xstrdup(".");
 	}
 	if ((text = imp_read(plan, "Sqitch plan")) == NULL)
 		return EXIT_USAGE;
 	for (char *p = text; *p;)
 	{
 		char	   *nl = strchr(p, '\n');
-		char	   *line = trim_copy(p, nl ? (size_t) (nl - p) : strlen(p));
+		char	   *line = trimmed(p, nl ? (size_t) (nl - p) : strlen(p));
 		char	   *s = line, *name, *note = NULL, *id, *script;
 		ImpRev	   *r;
 		size_t		len;
@@ -521,10 +505,10 @@ import_sqitch(const char *path, ImpSet *set)
 		if (*s == '+')
 			s++;
 		len = strcspn(s, " \t[");
-		name = trim_copy(s, len);
+		name = trimmed(s, len);
 		s += len;
 		if ((note = strchr(s, '#')) != NULL)
-			note = trim_copy(note + 1, strlen(note + 1));
+			note = trimmed(note + 1, strlen(note + 1));
 		id = import_id(IMPORT_SQITCH, name);
 		for (int i = 0; i < set->n; i++)
 			if (strcmp(set->revs[i].id, id) == 0)
@@ -549,7 +533,7 @@ import_sqitch(const char *path, ImpSet *set)
 				imp_error(plan, lineno, "\"[\" without \"]\" in the requirements of change \"%s\"", name);
 				return EXIT_USAGE;
 			}
-			deps = trim_copy(s + 1, (size_t) (end - s - 1));
+			deps = trimmed(s + 1, (size_t) (end - s - 1));
 			for (char *tok = strtok(deps, " \t"); tok; tok = strtok(NULL, " \t"))
 			{
 				char	   *at, *dep;

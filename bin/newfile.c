@@ -52,21 +52,18 @@ content_length(const char *s)
 }
 
 /*
- * Create DIR/<revision>_<slug>.sql (never overwriting) with the header and
- * the sections: upgrade and downgrade written verbatim (NULL: empty).  The
- * caller makes sure they hold no section marker line (has_marker_line).
- * *path_out gets the path.  Returns an exit code.
+ * files_create_new
+ *		Create DIR/<revision>_<slug of message>.sql, which must not exist yet,
+ *		for writing; its path in *path_out.  Returns an exit code (an error
+ *		is printed).
  */
 int
-files_write_new(const char *dir, const char *revision, char **down, int ndown,
-				const char *message, const char *branch_label,
-				char **deps, int ndeps, bool transactional,
-				const char *upgrade, const char *downgrade, char **path_out)
+files_create_new(const char *dir, const char *revision, const char *message,
+				 char **path_out, FILE **out)
 {
 	char		slug[41];
 	int			k = 0, fd;
 	char	   *path;
-	FILE	   *out;
 
 	for (const char *p = message ? message : ""; *p && k < 40; p++)
 	{
@@ -81,13 +78,35 @@ files_write_new(const char *dir, const char *revision, char **down, int ndown,
 	path = xmalloc(strlen(dir) + strlen(revision) + k + 8);
 	sprintf(path, "%s/%s%s%s.sql", dir, revision, k ? "_" : "", slug);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0 || (out = fdopen(fd, "w")) == NULL)
+	if (fd < 0 || (*out = fdopen(fd, "w")) == NULL)
 	{
 		errmsgf("could not create \"%s\": %s", path, strerror(errno));
 		if (errno == ENOENT)
 			fprintf(stderr, "hint: run \"pg_revisions init\" first, or pass -m DIR\n");
 		return EXIT_USAGE;
 	}
+	*path_out = path;
+	return EXIT_OK;
+}
+
+/*
+ * Create DIR/<revision>_<slug>.sql (never overwriting) with the header and
+ * the sections: upgrade and downgrade written verbatim (NULL: empty).  The
+ * caller makes sure they hold no section marker line (has_marker_line).
+ * *path_out gets the path.  Returns an exit code.
+ */
+int
+files_write_new(const char *dir, const char *revision, char **down, int ndown,
+				const char *message, const char *branch_label,
+				char **deps, int ndeps, bool transactional,
+				const char *upgrade, const char *downgrade, char **path_out)
+{
+	char	   *path;
+	FILE	   *out;
+	int			rc = files_create_new(dir, revision, message, &path, &out);
+
+	if (rc != EXIT_OK)
+		return rc;
 	fprintf(out, "-- revision: %s\n-- down_revision:%s", revision, ndown ? " " : "");
 	put_list(out, down, ndown);
 	fprintf(out, "\n-- message: ");

@@ -110,6 +110,9 @@ extern int	files_load(const char *dir, MigSet *set, bool must_exist);
 extern MigFile *files_find(const MigSet *set, const char *revision);
 extern int	files_heads(const MigSet *set, char ***heads);
 /* newfile.c */
+extern char *trimmed(const char *s, size_t len);
+extern int	files_create_new(const char *dir, const char *revision, const char *message,
+							 char **path_out, FILE **out);
 extern int	files_write_new(const char *dir, const char *revision, char **down, int ndown,
 							const char *message, const char *branch_label,
 							char **deps, int ndeps, bool transactional,

@@ -70,29 +70,12 @@ static int
 write_baseline(const char *dir, const char *id, const char *replaces, const char *message,
 			   const char *upgrade, const char *downgrade, char **path_out)
 {
-	char		slug[41];
-	int			k = 0, fd;
 	char	   *path;
 	FILE	   *out;
+	int			rc = files_create_new(dir, id, message, &path, &out);
 
-	for (const char *p = message; *p && k < 40; p++)
-	{
-		if (isalnum((unsigned char) *p) && (unsigned char) *p < 128)
-			slug[k++] = (char) tolower((unsigned char) *p);
-		else if (k > 0 && slug[k - 1] != '_')
-			slug[k++] = '_';
-	}
-	while (k > 0 && slug[k - 1] == '_')
-		k--;
-	slug[k] = '\0';
-	path = xmalloc(strlen(dir) + strlen(id) + k + 8);
-	sprintf(path, "%s/%s%s%s.sql", dir, id, k ? "_" : "", slug);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0 || (out = fdopen(fd, "w")) == NULL)
-	{
-		errmsgf("could not create \"%s\": %s", path, strerror(errno));
-		return EXIT_USAGE;
-	}
+	if (rc != EXIT_OK)
+		return rc;
 	fprintf(out, "-- revision: %s\n-- replaces: %s\n-- message: ", id, replaces);
 	for (const char *p = message; *p; p++)
 		fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out);
