@@ -2,7 +2,7 @@
  *
  * diff.h
  *	  The in-memory model of one schema, as read by diff_read.c, and the
- *	  pieces shared by the schema diff files (diff_*.c, autogen.c).
+ *	  pieces shared by the schema diff files (diff*.c) and by the files that read a schema through it.
  *
  * A schema is read into one DiffSet per object kind.  Every definition is
  * already rewritten to qualify names with the "output" schema (the schema
@@ -101,6 +101,7 @@ typedef struct DiffSet
 } DiffSet;
 
 /* One schema, read by diff_read_schema(). */
+typedef struct DiffSchema DiffSchema;
 struct DiffSchema
 {
 	const char *out;			/* the schema name the definitions use */
@@ -180,6 +181,22 @@ typedef struct DiffOutput
 	List	   *stmts;			/* DiffStmts, in emission order */
 	List	   *rebuilt_types;	/* qualified names of the enums rebuilt */
 } DiffOutput;
+
+/*
+ * What the rest of the extension may use: read a schema (or none), diff two.
+ * diff_read.c, diff.c; replay_schema is verify.c's history replayed into a
+ * scratch schema and read.
+ */
+typedef struct DiffReadPlans DiffReadPlans;
+extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
+extern DiffSchema *diff_empty_schema(const char *out);
+extern DiffReadPlans *diff_read_prepare(void);
+extern DiffSchema *diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners,
+										   DiffReadPlans *plans, bool functions);
+extern List *diff_statements(DiffSchema *from, DiffSchema *to);
+extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
+extern DiffSchema *replay_schema(RevGraph *graph, RevList plan, const char *live_name,
+								 const char *caller);
 
 /* diff_qualify.c */
 extern char *diff_requalify(const char *text, const char *from, const char *to);

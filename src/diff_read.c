@@ -284,7 +284,7 @@ static char *only_removed(char *def);
  *		Run one of the queries above for the schema (all owners, or those of
  *		r->owners) and size set for its rows, which the caller then fills
  *		from SPI_tuptable.  Not read-only: a fresh snapshot sees what the
- *		models just created (autogen.c).
+ *		models just created (diff_autogen.c).
  */
 static int
 run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)

@@ -22,7 +22,7 @@
  *	  - DDL run while rev_upgrade/rev_downgrade apply revisions (apply.c);
  *	  - the statements a session runs while it holds the claim on a
  *		non-transactional revision (outside.c);
- *	  - autogenerate's and rev_verify_schema's scratch schema (autogen.c;
+ *	  - autogenerate's and rev_verify_schema's scratch schema (scratch.c;
  *		rolled back anyway);
  *	  - temporary objects, and what an extension's script creates or drops
  *		(the CREATE or ALTER EXTENSION itself is recorded);

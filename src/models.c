@@ -6,7 +6,7 @@
  *	  of them runs.
  *
  * The models run as the caller inside a subtransaction that is always
- * rolled back (autogen.c), so whatever is transactional vanishes with it:
+ * rolled back (scratch.c), so whatever is transactional vanishes with it:
  * the objects they create, settings (SET, SET ROLE), temporary tables,
  * LISTEN, NOTIFY, transaction-level locks.  What is not transactional would
  * outlive the call and change the live database behind the user's back:
@@ -67,7 +67,7 @@ static void check_column(ModelsCheck *check, ColumnDef *column);
 static void check_evaluated_expressions(ModelsCheck *check, Node *stmt);
 static void check_model_statement(SqlStatement *statement, void *arg);
 
-/* Name the models in errors (as autogen.c does while they run). */
+/* Name the models in errors (as diff_autogen.c does while they run). */
 static void
 models_check_context(void *arg)
 {
@@ -121,7 +121,7 @@ allowed_statement(Node *stmt)
 		case T_CreateExtensionStmt:
 		case T_AlterExtensionStmt:
 		case T_AlterExtensionContentsStmt:
-		case T_CreateSchemaStmt:	/* refused after the fact: see autogen.c */
+		case T_CreateSchemaStmt:	/* refused after the fact: see diff_autogen.c */
 		case T_CommentStmt:
 		case T_SecLabelStmt:
 		case T_GrantStmt:

@@ -25,13 +25,8 @@
  *	  inspect.c   rev_current, rev_heads, rev_history
  *	  results.c   filling SETOF text results
  *	  outside.c   rev_claim, rev_record: revisions run outside a transaction
- *	  diff.c      rev_diff: the statements turning one schema into another
- *	  diff_read.c reading a schema's objects (bulk SPI queries, see diff.h)
- *	  diff_qualify.c  rewriting the schema qualifier in deparsed SQL
- *	  diff_tables.c   comparing tables, columns, sequences, enums
- *	  diff_objects.c  comparing constraints, indexes, views, functions,
- *	              triggers, comments
- *	  autogen.c   rev_autogenerate, rev_check: models in a scratch schema
+ *	  diff*.c     the schema diff family (rev_diff, autogenerate): see diff.h
+ *	  scratch.c   a scratch schema rolled back whatever happens
  *	  models.c    what those models may do, checked before they run
  *	  lint.c      rev_lint: the walk over a plan's statements (lint.h)
  *	  lint_rules.c    the hazards of one statement
@@ -323,8 +318,7 @@ extern bool applying_revision(void);
 extern void constraints_init(void);
 extern void restore_constraint_mode(void);
 
-/* autogen.c */
-extern char *scratch_schema_name(void);
+/* apply.c: what a caller watching a run may ask */
 extern const char *apply_failed_statement(void);
 extern void apply_set_observer(ApplyObserver *new_observer);
 
@@ -336,21 +330,11 @@ extern void note_done(RevGraph *graph, int node, TimestampTz *at, List **done, L
 extern void apply_revision_retrying(RevGraph *graph, int node, RevDirection dir,
 									int position, int total);
 
-/* diff.c, diff_read.c: schema diffs (the model is in diff.h) */
-typedef struct DiffSchema DiffSchema;
-extern DiffSchema *diff_read_schema(Oid nsp, const char *out);
-extern DiffSchema *diff_empty_schema(const char *out);
-typedef struct DiffReadPlans DiffReadPlans;
-extern DiffReadPlans *diff_read_prepare(void);
-extern DiffSchema *diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners,
-										   DiffReadPlans *plans, bool functions);
-extern List *diff_statements(DiffSchema *from, DiffSchema *to);
-extern Oid	diff_schema_argument(FunctionCallInfo fcinfo, int argno, const char *what);
-
 /* models.c */
 extern void check_models(const char *function, const char *models);
 
-/* autogen.c: running SQL in a scratch schema that never outlives the call */
+/* scratch.c: running SQL in a scratch schema that never outlives the call */
+extern char *scratch_schema_name(void);
 typedef void (*ScratchStep) (Oid scratch, void *arg);
 extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
 extern bool scratch_running(void);
@@ -358,7 +342,5 @@ extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandI
 
 /* verify.c */
 extern List *verify_schema(const char *target, Oid live, const char *live_name);
-extern DiffSchema *replay_schema(RevGraph *graph, RevList plan, const char *live_name,
-								 const char *caller);
 
 #endif							/* PG_REVISIONS_H */

@@ -299,7 +299,7 @@ test_plan(TestRun *run, RevGraph *graph, RevList plan)
  *		test_plan inside an internal subtransaction that is rolled back
  *		whatever happens; an error is raised again after the rollback, with
  *		the memory context and resource owner of the caller restored (as
- *		autogen.c does).  The caller is connected to SPI.
+ *		scratch.c does).  The caller is connected to SPI.
  */
 static void
 run_in_rolled_back_subtransaction(TestRun *run, RevGraph *graph, RevList plan)

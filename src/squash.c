@@ -28,7 +28,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "pg_revisions.h"
+#include "diff.h"
 
 #include "catalog/namespace.h"
 #include "executor/spi.h"

@@ -5,7 +5,7 @@
  *
  * The upgrade SQL of the target and its ancestors (NULL: of the applied
  * revisions) is replayed, oldest first as rev_upgrade would run it from
- * nothing, in a scratch schema standing for the live schema (autogen.c's
+ * nothing, in a scratch schema standing for the live schema (scratch.c's
  * scratch_run: as the caller, inside a subtransaction that is always rolled
  * back), and the diff engine says what would turn the live schema into
  * what was built.  No rows: they match.
@@ -23,7 +23,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "pg_revisions.h"
+#include "diff.h"
 
 #include "access/xact.h"
 #include "funcapi.h"

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * autogen.c
+ * diff_autogen.c
  *	  rev_autogenerate, rev_autogenerate_from, rev_autogenerate_sql and
  *	  rev_check: Alembic's "revision --autogenerate" and "check", inside the
  *	  server.
@@ -17,7 +17,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "pg_revisions.h"
+#include "diff.h"
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -35,38 +35,6 @@ PG_FUNCTION_INFO_V1(rev_autogenerate);
 PG_FUNCTION_INFO_V1(rev_autogenerate_from);
 PG_FUNCTION_INFO_V1(rev_check);
 PG_FUNCTION_INFO_V1(rev_autogenerate_sql);
-
-/*
- * Objects created or changed outside the scratch schema: rows of the main
- * catalogs written by the subtransaction ($1), in another schema than the
- * scratch one ($2); the earliest first, with the command id that wrote it
- * (rev_verify_schema maps it to a revision).
- */
-static const char *const escapes_query =
-"SELECT kind, name, cmd FROM ("
-" SELECT 'relation' AS kind, c.oid::pg_catalog.regclass::pg_catalog.text AS name,"
-"  c.cmin::pg_catalog.text::pg_catalog.int8 AS cmd"
-"  FROM pg_catalog.pg_class c WHERE c.xmin OPERATOR(pg_catalog.=) $1"
-"  AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
-"  AND c.relnamespace OPERATOR(pg_catalog.<>) 'pg_toast'::pg_catalog.regnamespace"
-" UNION ALL SELECT 'type', t.oid::pg_catalog.regtype::pg_catalog.text,"
-"  t.cmin::pg_catalog.text::pg_catalog.int8"
-"  FROM pg_catalog.pg_type t WHERE t.xmin OPERATOR(pg_catalog.=) $1"
-"  AND t.typnamespace OPERATOR(pg_catalog.<>) $2"
-" UNION ALL SELECT 'function', p.oid::pg_catalog.regprocedure::pg_catalog.text,"
-"  p.cmin::pg_catalog.text::pg_catalog.int8"
-"  FROM pg_catalog.pg_proc p WHERE p.xmin OPERATOR(pg_catalog.=) $1"
-"  AND p.pronamespace OPERATOR(pg_catalog.<>) $2"
-" UNION ALL SELECT 'schema', n.nspname::pg_catalog.text, n.cmin::pg_catalog.text::pg_catalog.int8"
-"  FROM pg_catalog.pg_namespace n WHERE n.xmin OPERATOR(pg_catalog.=) $1"
-"  AND n.oid OPERATOR(pg_catalog.<>) $2"
-" UNION ALL SELECT 'trigger', g.tgname::pg_catalog.text, g.cmin::pg_catalog.text::pg_catalog.int8"
-"  FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.tgrelid"
-"  WHERE g.xmin OPERATOR(pg_catalog.=) $1 AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
-") x ORDER BY cmd LIMIT 1";
-
-/* Is scratch_run running (the drift ledger does not record its DDL)? */
-static bool scratch_active = false;
 
 /* What the error context callback of the models needs. */
 typedef struct ModelsContext
@@ -95,37 +63,6 @@ models_error_context(void *arg)
 }
 
 /*
- * scratch_schema_name
- *		A name for the scratch schema that no other role can predict, and
- *		that no schema has now: "revisions_scratch_" and 16 random hex
- *		digits.  A pid-based name could be created first by any role with
- *		CREATE on the database, to block other sessions' autogenerate.
- */
-char *
-scratch_schema_name(void)
-{
-	int			attempt;
-
-	for (attempt = 0; attempt < 8; attempt++)
-	{
-		uint32		random[2];
-		char	   *name;
-
-		if (!pg_strong_random(random, sizeof(random)))
-			ereport(ERROR,
-					(errcode(ERRCODE_SYSTEM_ERROR),
-					 errmsg("could not generate a random scratch schema name")));
-		name = psprintf("revisions_scratch_%08x%08x", random[0], random[1]);
-		if (!OidIsValid(get_namespace_oid(name, true)))
-			return name;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_DUPLICATE_SCHEMA),
-			 errmsg("could not find an unused scratch schema name")));
-	pg_unreachable();
-}
-
-/*
  * run_model_statement
  *		Run one statement of the models, refusing one that changes how the
  *		lexer reads the rest (see lexer_setting in apply.c).  An
@@ -144,37 +81,6 @@ run_model_statement(SqlStatement *statement, void *arg)
 						   statement->number),
 				 errhint("Write the models for the default setting (standard_conforming_strings = on).")));
 	sql_run_statement(statement, NULL);
-}
-
-/*
- * scratch_first_escape
- *		Did what ran in the scratch subtransaction create or change an
- *		object outside the scratch schema?  If so, true, with its kind, its
- *		name and the command id that last wrote it (comparable with
- *		GetCurrentCommandId).  Call it inside scratch_run's subtransaction,
- *		connected to SPI.
- */
-bool
-scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command)
-{
-	Oid			argtypes[2] = {XIDOID, OIDOID};
-	Datum		args[2];
-	bool		isnull;
-	int			rc;
-
-	args[0] = TransactionIdGetDatum(GetCurrentTransactionIdIfAny());
-	args[1] = ObjectIdGetDatum(scratch);
-	rc = SPI_execute_with_args(escapes_query, 2, argtypes, args, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not check the objects of the scratch schema: %s",
-			 SPI_result_code_string(rc));
-	if (SPI_processed == 0)
-		return false;
-	*kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	*name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	*command = (CommandId) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													   SPI_tuptable->tupdesc, 3, &isnull));
-	return true;
 }
 
 /*
@@ -238,85 +144,6 @@ diff_models(Oid scratch, void *arg)
 	to = diff_read_schema(scratch, run->live_name);
 	*run->up = diff_statements(run->from, to);
 	*run->down = diff_statements(to, run->from);
-}
-
-/*
- * scratch_running
- *		Is scratch_run running?  Its DDL is rolled back whatever happens.
- */
-bool
-scratch_running(void)
-{
-	return scratch_active;
-}
-
-/*
- * scratch_run
- *		Inside an internal subtransaction that is always rolled back, create
- *		a scratch schema, call fill(scratch, arg) as the caller with
- *		search_path set to the scratch schema then live_name (so that the
- *		types and functions of extensions installed in the live schema
- *		resolve), restore search_path, then call use(scratch, arg) still
- *		inside.  What use allocates in CurrentMemoryContext survives; nothing
- *		of the scratch schema does, whatever happens.  The caller is
- *		connected to SPI.
- */
-void
-scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg)
-{
-	MemoryContext keep = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *scratch_name = scratch_schema_name();
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(keep);
-	scratch_active = true;
-	PG_TRY();
-	{
-		Oid			scratch;
-		int			nest_level;
-		int			rc;
-
-		rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(scratch_name)), false, 0);
-		if (rc != SPI_OK_UTILITY)
-			elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
-		scratch = get_namespace_oid(scratch_name, false);
-
-		/*
-		 * The scratch schema first: the SQL creates its objects there.
-		 * Then the live schema, for what the SQL uses but does not define,
-		 * above all the types and functions of extensions installed there.
-		 */
-		nest_level = NewGUCNestLevel();
-		(void) set_config_option("search_path",
-								 psprintf("%s, %s", quote_identifier(scratch_name),
-										  quote_identifier(live_name)),
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		fill(scratch, arg);
-		AtEOXact_GUC(false, nest_level);
-		MemoryContextSwitchTo(keep);
-
-		use(scratch, arg);
-
-		scratch_active = false;
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(keep);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		scratch_active = false;
-		MemoryContextSwitchTo(keep);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(keep);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
 }
 
 /*
