@@ -461,6 +461,7 @@ rev_lint(PG_FUNCTION_ARGS)
 	RevPosition pos;
 	RevList		plan;
 	int			i;
+	int			nest_level;
 
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -476,6 +477,8 @@ rev_lint(PG_FUNCTION_ARGS)
 	outer = CurrentMemoryContext;
 	per_revision = AllocSetContextCreate(CurrentMemoryContext, "pg_revisions lint",
 										 ALLOCSET_DEFAULT_SIZES);
+	/* Names resolve as rev_upgrade's would: in the tenant's schema. */
+	nest_level = tenant_search_path_push();
 	for (i = 0; i < plan.n; i++)
 	{
 		RevisionSql stored;
@@ -490,6 +493,7 @@ rev_lint(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(per_revision);
 	}
+	AtEOXact_GUC(false, nest_level);
 	MemoryContextDelete(per_revision);
 	SPI_finish();
 	return (Datum) 0;

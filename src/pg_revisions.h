@@ -271,6 +271,7 @@ extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 /* tenants.c: pg_revisions.tenant, rev_tenants */
 extern void tenant_define_setting(void);
 extern const char *tenant_current(void);
+extern int	tenant_search_path_push(void);
 
 /* lock.c */
 extern void lock_revisions_catalog(void);
