@@ -159,6 +159,15 @@ SHOW search_path;
 SET pg_revisions.tenant = '';
 SELECT count(*) AS own_lint_rows FROM rev_lint('lt1');
 DROP TABLE public.ct_users;
+-- A table renamed earlier in the plan is still the existing table: a rewrite
+-- of it by its new name is an error like any other.
+CREATE TABLE ct_big (id int, a int);
+INSERT INTO ct_big SELECT g, g FROM generate_series(1, 1000) g;
+SELECT rev_add('lr1', 'ALTER TABLE ct_big RENAME TO ct_big2; ALTER TABLE ct_big2 ALTER a TYPE bigint',
+               'ALTER TABLE ct_big2 RENAME TO ct_big', '{}');
+SELECT statement, severity, rule, relation FROM rev_lint('lr1') ORDER BY statement, rule;
+SELECT rev_drop('lr1');
+DROP TABLE ct_big;
 
 -- The read-only 1.2 functions work for a monitoring role granted them;
 -- it still cannot read the catalog nor move anything.
