@@ -21,10 +21,16 @@ SELECT p.proname::text AS name, p.prokind AS kind,
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_revisions');
 SELECT name, kind, arguments, result FROM contract_shape
- WHERE name LIKE 'rev\_%' ORDER BY name, arguments;
--- Callable unqualified, never SECURITY DEFINER, nothing for PUBLIC.
-SELECT count(*) AS functions,
-       count(*) FILTER (WHERE name LIKE 'rev\_%' AND schema <> 'pg_catalog') AS not_on_default_path,
+ WHERE name IN ('rev_add', 'rev_merge', 'rev_drop', 'rev_upgrade', 'rev_downgrade', 'rev_stamp',
+                'rev_current', 'rev_heads', 'rev_pending', 'rev_sql', 'rev_history', 'rev_claim',
+                'rev_record', 'rev_verify', 'rev_diff', 'rev_autogenerate', 'rev_autogenerate_from',
+                'rev_autogenerate_sql', 'rev_check', 'rev_plan', 'rev_lint', 'rev_rehearse',
+                'rev_upgrade_each', 'rev_drift', 'rev_verify_schema', 'rev_squash', 'rev_test',
+                'rev_tenants')
+ ORDER BY name, arguments;
+-- Every function (the contract's and any other): callable unqualified, never
+-- SECURITY DEFINER, nothing for PUBLIC.
+SELECT count(*) FILTER (WHERE name LIKE 'rev\_%' AND schema <> 'pg_catalog') AS not_on_default_path,
        count(*) FILTER (WHERE security_definer) AS security_definer,
        count(*) FILTER (WHERE public_execute) AS public_execute
   FROM contract_shape;
