@@ -179,8 +179,14 @@ DROP TABLE ct_big;
 -- it still cannot read the catalog nor move anything.
 CREATE ROLE regress_ct_monitor;
 GRANT EXECUTE ON FUNCTION rev_plan(text, text), rev_lint(text), rev_drift(timestamptz), rev_tenants(),
-      rev_current(), rev_heads(), rev_history(), rev_pending(text) TO regress_ct_monitor;
+      rev_current(), rev_heads(), rev_history(), rev_pending(text), rev_verify_schema(text, name)
+      TO regress_ct_monitor;
+GRANT USAGE ON SCHEMA ct_tenant TO regress_ct_monitor;
 SET ROLE regress_ct_monitor;
+-- (rev_verify_schema replays the history in a scratch schema the monitoring
+-- role could not create itself: no CREATE on the database.)
+SELECT has_database_privilege(current_database(), 'CREATE') AS can_create_schemas;
+SELECT * FROM rev_verify_schema('lt2', 'ct_tenant');
 SELECT * FROM rev_tenants();
 SELECT * FROM rev_plan('lt2');
 SELECT revision, rule FROM rev_lint('lt1');

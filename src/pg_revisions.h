@@ -180,6 +180,7 @@ typedef struct RevisionSql
 } RevisionSql;
 
 /* catalog.c */
+extern Oid	catalog_owner(void);
 extern RevGraph *catalog_load_graph(bool with_messages);
 extern RevGraph *catalog_load_graph_for(bool with_messages, const char *tenant);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
@@ -338,6 +339,7 @@ extern void check_models(const char *function, const char *models);
 extern char *scratch_schema_name(void);
 typedef void (*ScratchStep) (Oid scratch, void *arg);
 extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
+extern void scratch_run_history(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
 extern bool scratch_running(void);
 extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command);
 
