@@ -8,8 +8,8 @@
  * nothing, in a scratch schema standing for the live schema (scratch.c's
  * scratch_run_history: as the caller, in a schema made for it, inside a
  * subtransaction that is always rolled back), and the diff engine says
- * what would turn the live schema into
- * what was built.  No rows: they match.
+ * what would turn the live schema into what was built.  No rows: they
+ * match.
  *
  * Statements that cannot run inside a transaction block (the revisions
  * registered with transactional => false) are replayed for their effect on
