@@ -125,6 +125,17 @@ extension_owner(void)
 	return owner_cache_oid;
 }
 
+/*
+ * catalog_owner
+ *		The role that owns the extension (scratch.c creates the scratch
+ *		schema as that role).
+ */
+Oid
+catalog_owner(void)
+{
+	return extension_owner();
+}
+
 /* Become the extension owner for catalog bookkeeping. */
 static void
 enter_owner_window(OwnerWindow *window)

@@ -56,8 +56,17 @@ typedef struct CreatedRelation
 	char	   *name;
 } CreatedRelation;
 
+/* An existing table renamed earlier in the plan: its schema, new name, oid. */
+typedef struct RenamedRelation
+{
+	char	   *schema;
+	char	   *name;
+	Oid			oid;
+} RenamedRelation;
+
 static void lint_statement(SqlStatement *statement, void *arg);
 static bool created_in_plan(LintState *state, RangeVar *rv);
+static Oid	renamed_in_plan(LintState *state, RangeVar *rv);
 
 /*
  * lint_emit
@@ -131,6 +140,49 @@ created_in_plan(LintState *state, RangeVar *rv)
 }
 
 /*
+ * lint_remember_renamed
+ *		Remember that the plan renames the existing table to newname (same
+ *		schema), so later statements naming it by its new name are reviewed
+ *		as statements on that existing table.
+ */
+void
+lint_remember_renamed(LintState *state, LintTable *table, const char *newname)
+{
+	MemoryContext old = MemoryContextSwitchTo(state->keep);
+	RenamedRelation *renamed = palloc(sizeof(RenamedRelation));
+
+	renamed->schema = get_namespace_name(get_rel_namespace(table->oid));
+	renamed->name = pstrdup(newname);
+	renamed->oid = table->oid;
+	state->renamed = lappend(state->renamed, renamed);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * renamed_in_plan
+ *		The existing table that an earlier statement of the plan renamed to
+ *		rv's name (an unqualified rv matches any schema), else InvalidOid.
+ *		The latest rename wins.
+ */
+static Oid
+renamed_in_plan(LintState *state, RangeVar *rv)
+{
+	Oid			found = InvalidOid;
+	ListCell   *lc;
+
+	foreach(lc, state->renamed)
+	{
+		RenamedRelation *renamed = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(renamed->name, rv->relname) == 0 &&
+			(rv->schemaname == NULL || strcmp(renamed->schema, rv->schemaname) == 0))
+			found = renamed->oid;
+	}
+	return found;
+}
+
+/*
  * relation_bytes
  *		The size of a table's main fork in bytes, summed over its partitions
  *		for a partitioned table.  Takes ACCESS SHARE on each, as a SELECT
@@ -174,7 +226,9 @@ lint_existing_table(LintState *state, RangeVar *rv, LintTable *out)
 	memset(out, 0, sizeof(LintTable));
 	if (rv == NULL || created_in_plan(state, rv))
 		return false;
-	relid = RangeVarGetRelid(rv, NoLock, true);
+	relid = renamed_in_plan(state, rv);
+	if (!OidIsValid(relid))
+		relid = RangeVarGetRelid(rv, NoLock, true);
 	if (!OidIsValid(relid))
 		return false;
 	relkind = get_rel_relkind(relid);
@@ -461,6 +515,7 @@ rev_lint(PG_FUNCTION_ARGS)
 	RevPosition pos;
 	RevList		plan;
 	int			i;
+	int			nest_level;
 
 	check_target_text(target);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -476,6 +531,8 @@ rev_lint(PG_FUNCTION_ARGS)
 	outer = CurrentMemoryContext;
 	per_revision = AllocSetContextCreate(CurrentMemoryContext, "pg_revisions lint",
 										 ALLOCSET_DEFAULT_SIZES);
+	/* Names resolve as rev_upgrade's would: in the tenant's schema. */
+	nest_level = tenant_search_path_push();
 	for (i = 0; i < plan.n; i++)
 	{
 		RevisionSql stored;
@@ -490,6 +547,7 @@ rev_lint(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(per_revision);
 	}
+	AtEOXact_GUC(false, nest_level);
 	MemoryContextDelete(per_revision);
 	SPI_finish();
 	return (Datum) 0;

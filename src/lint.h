@@ -29,6 +29,8 @@ typedef struct LintState
 								 * existing table, NoLock if none */
 	const char *lock_table;		/* the table it locks */
 	List	   *created;		/* CreatedRelation: made earlier in the plan */
+	List	   *renamed;		/* RenamedRelation: existing, renamed earlier
+								 * in the plan */
 	List	   *not_valid;		/* LintConstraint: added NOT VALID in the plan */
 	char	   *exclusive_table;	/* ACCESS EXCLUSIVE taken by an earlier
 									 * statement, not yet reported */
@@ -50,6 +52,7 @@ typedef struct LintTable
 extern void lint_emit(LintState *state, const char *severity, const char *rule,
 					  const char *relation, const char *message, const char *hint);
 extern void lint_remember_created(LintState *state, RangeVar *rv, const char *name);
+extern void lint_remember_renamed(LintState *state, LintTable *table, const char *newname);
 extern bool lint_existing_table(LintState *state, RangeVar *rv, LintTable *out);
 extern const char *lint_lock_name(LOCKMODE mode);
 extern const char *lint_lock_blocks(LOCKMODE mode);

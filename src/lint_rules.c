@@ -689,6 +689,8 @@ lint_rules(LintState *state, Node *stmt)
 				}
 				lint_took_lock(state, &table, AccessExclusiveLock);
 				if (rename->renameType == OBJECT_TABLE)
+					lint_remember_renamed(state, &table, rename->newname);
+				if (rename->renameType == OBJECT_TABLE)
 					lint_emit(state, "warning", "rename-table", table.name,
 							  psprintf("Renaming table %s to %s breaks running clients that "
 									   "still use the old name.",

@@ -180,6 +180,7 @@ typedef struct RevisionSql
 } RevisionSql;
 
 /* catalog.c */
+extern Oid	catalog_owner(void);
 extern RevGraph *catalog_load_graph(bool with_messages);
 extern RevGraph *catalog_load_graph_for(bool with_messages, const char *tenant);
 extern void catalog_get_revision(const char *id, StoredRevision *out);
@@ -271,6 +272,7 @@ extern void return_strings(FunctionCallInfo fcinfo, List *strings);
 /* tenants.c: pg_revisions.tenant, rev_tenants */
 extern void tenant_define_setting(void);
 extern const char *tenant_current(void);
+extern int	tenant_search_path_push(void);
 
 /* lock.c */
 extern void lock_revisions_catalog(void);
@@ -337,6 +339,7 @@ extern void check_models(const char *function, const char *models);
 extern char *scratch_schema_name(void);
 typedef void (*ScratchStep) (Oid scratch, void *arg);
 extern void scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
+extern void scratch_run_history(const char *live_name, ScratchStep fill, ScratchStep use, void *arg);
 extern bool scratch_running(void);
 extern bool scratch_first_escape(Oid scratch, char **kind, char **name, CommandId *command);
 

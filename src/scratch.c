@@ -54,6 +54,9 @@ static const char *const escapes_query =
 "  WHERE g.xmin OPERATOR(pg_catalog.=) $1 AND c.relnamespace OPERATOR(pg_catalog.<>) $2"
 ") x ORDER BY cmd LIMIT 1";
 
+static void scratch_run_as(const char *live_name, ScratchStep fill, ScratchStep use,
+						   void *arg, bool for_history);
+
 /* Is scratch_run running (the drift ledger does not record its DDL)? */
 static bool scratch_active = false;
 
@@ -86,6 +89,42 @@ scratch_schema_name(void)
 			(errcode(ERRCODE_DUPLICATE_SCHEMA),
 			 errmsg("could not find an unused scratch schema name")));
 	pg_unreachable();
+}
+
+/*
+ * create_scratch_schema
+ *		Create the scratch schema, owned by the caller, and return its oid.
+ *		For_history (the registered history is replayed, not SQL the caller
+ *		passes): only the CREATE SCHEMA runs as the extension owner, so that
+ *		a role without CREATE on the database (a monitoring role granted
+ *		rev_verify_schema) can use it; what runs in the schema still runs as
+ *		the caller.  Else the caller creates it, and needs CREATE on the
+ *		database (models are the caller's own SQL).  The caller is inside
+ *		scratch_run's subtransaction, connected to SPI.
+ */
+static Oid
+create_scratch_schema(const char *name, bool for_history)
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+	char	   *sql;
+	int			rc;
+
+	GetUserIdAndSecContext(&saved_userid, &saved_sec_context);
+	if (for_history)
+	{
+		sql = psprintf("CREATE SCHEMA %s AUTHORIZATION %s", quote_identifier(name),
+					   quote_identifier(GetUserNameFromId(saved_userid, false)));
+		SetUserIdAndSecContext(catalog_owner(), saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	}
+	else
+		sql = psprintf("CREATE SCHEMA %s", quote_identifier(name));
+	rc = SPI_execute(sql, false, 0);
+	/* (On error, the subtransaction's abort restores the identity.) */
+	SetUserIdAndSecContext(saved_userid, saved_sec_context);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
+	return get_namespace_oid(name, false);
 }
 
 /*
@@ -143,6 +182,25 @@ scratch_running(void)
 void
 scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg)
 {
+	scratch_run_as(live_name, fill, use, arg, false);
+}
+
+/*
+ * scratch_run_history
+ *		scratch_run for replaying the registered history (rev_verify_schema,
+ *		rev_squash): the caller needs no CREATE on the database.
+ */
+void
+scratch_run_history(const char *live_name, ScratchStep fill, ScratchStep use, void *arg)
+{
+	scratch_run_as(live_name, fill, use, arg, true);
+}
+
+/* scratch_run and scratch_run_history; for_history: see create_scratch_schema. */
+static void
+scratch_run_as(const char *live_name, ScratchStep fill, ScratchStep use, void *arg,
+			   bool for_history)
+{
 	MemoryContext keep = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	char	   *scratch_name = scratch_schema_name();
@@ -154,12 +212,8 @@ scratch_run(const char *live_name, ScratchStep fill, ScratchStep use, void *arg)
 	{
 		Oid			scratch;
 		int			nest_level;
-		int			rc;
 
-		rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(scratch_name)), false, 0);
-		if (rc != SPI_OK_UTILITY)
-			elog(ERROR, "could not create the scratch schema: %s", SPI_result_code_string(rc));
-		scratch = get_namespace_oid(scratch_name, false);
+		scratch = create_scratch_schema(scratch_name, for_history);
 
 		/*
 		 * The scratch schema first: the SQL creates its objects there.

@@ -135,8 +135,10 @@ check_target_text(const char *target)
 
 /*
  * find_revision
- *		The node whose id is name, or else the only one whose id starts with
- *		name; an error when there is none or several.
+ *		The node whose id is name, else the one that carries name as its
+ *		branch label (Alembic's alias: "alembic upgrade shoppingcart" is the
+ *		labelled revision), else the only one whose id starts with name; an
+ *		error when there is none or several.
  */
 static int
 find_revision(RevGraph *graph, const char *name)
@@ -148,6 +150,13 @@ find_revision(RevGraph *graph, const char *name)
 
 	if (exact >= 0)
 		return exact;
+	for (n = 0; n < graph->nnodes; n++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (graph->nodes[n].branch_label &&
+			strcmp(graph->nodes[n].branch_label, name) == 0)
+			return n;
+	}
 	for (n = 0; n < graph->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();

@@ -92,6 +92,25 @@ tenant_current(void)
 }
 
 /*
+ * tenant_search_path_push
+ *		What rev_upgrade does around revision SQL, for callers that resolve
+ *		its names without running it (rev_lint): when a tenant is selected,
+ *		search_path is that schema until AtEOXact_GUC(false, level) with the
+ *		level returned (an error restores it with the (sub)transaction).
+ */
+int
+tenant_search_path_push(void)
+{
+	int			level = NewGUCNestLevel();
+	const char *tenant = tenant_current();
+
+	if (tenant[0] != '\0')
+		(void) set_config_option("search_path", quote_identifier(tenant),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+/*
  * rev_tenants() RETURNS TABLE(tenant name, current text[], pending integer)
  *		Every tenant with applied state, its current revisions and how many
  *		revisions rev_upgrade('heads') would apply to it.  Reads one graph per

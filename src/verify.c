@@ -6,9 +6,10 @@
  * The upgrade SQL of the target and its ancestors (NULL: of the applied
  * revisions) is replayed, oldest first as rev_upgrade would run it from
  * nothing, in a scratch schema standing for the live schema (scratch.c's
- * scratch_run: as the caller, inside a subtransaction that is always rolled
- * back), and the diff engine says what would turn the live schema into
- * what was built.  No rows: they match.
+ * scratch_run_history: as the caller, in a schema made for it, inside a
+ * subtransaction that is always rolled back), and the diff engine says
+ * what would turn the live schema into what was built.  No rows: they
+ * match.
  *
  * Statements that cannot run inside a transaction block (the revisions
  * registered with transactional => false) are replayed for their effect on
@@ -246,7 +247,7 @@ replay_schema(RevGraph *graph, RevList plan, const char *live_name, const char *
 	run.first_command = palloc0(sizeof(CommandId) * (plan.n + 1));
 	run.live_name = live_name;
 	run.caller = caller;
-	scratch_run(live_name, replay_history, read_replayed, &run);
+	scratch_run_history(live_name, replay_history, read_replayed, &run);
 	return run.built;
 }
 
