@@ -9,6 +9,9 @@
 #   ok MSG...       print "ok: MSG"
 #   psql_q ARGS...  psql -X -v ON_ERROR_STOP=1 -q ARGS
 #   value ARGS...   the same, unaligned and without headers (-A -t): a value
+#   need CHECK PKG...  when the shell command CHECK fails, install the Debian
+#                   packages PKG (scripts/lib.sh's pgrev_apt_install) and check
+#                   again; fail when it still fails (a test never skips itself)
 
 : "${test_name:?set test_name before sourcing test/scripts/common.bash}"
 : "${PGHOST:?PGHOST must point at the test cluster}"
@@ -24,3 +27,14 @@ fail() { echo "$test_name: FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 psql_q() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
 value() { "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -A -t "$@"; }
+need() {
+    local check=$1
+    shift
+    bash -c "$check" >/dev/null 2>&1 && return 0
+    if ! declare -F pgrev_apt_install >/dev/null; then
+        # shellcheck source=scripts/lib.sh
+        . "$root/scripts/lib.sh"
+    fi
+    pgrev_apt_install "$@" || fail "could not install $* (apt-get)"
+    bash -c "$check" >/dev/null 2>&1 || fail "still missing after installing $*: $check"
+}
