@@ -11,6 +11,9 @@
  *   dbmate   public.schema_migrations: version, one row per applied migration
  *   sqitch   sqitch.changes: change, one row per deployed change
  *
+ * Several applied heads (Alembic branches not merged, some or all of the
+ * heads of the files) are stamped exactly: see stamp_several.
+ *
  * The versions are mapped to ids as `import` maps them (import_id).  A
  * version without a migration file, a missing table, or an applied set that
  * is not exactly some revisions and all their ancestors (dbmate and Flyway
@@ -190,9 +193,130 @@ applied_heads(const MigSet *set, const char *applied, const char *table, char **
 	return EXIT_OK;
 }
 
+/* The temporary merge revision of stamp_merged (never left registered). */
+#define STAMP_TMP_ID "pgrev_stamp_from_tmp"
+
+/* Run one statement of stamp_several; an exit code after reporting a failure. */
+static int
+stamp_step(PGconn *conn, const MigSet *set, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res = db_exec(conn, sql, nparams, params);
+	int			rc = EXIT_OK;
+
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, NULL);
+		rc = EXIT_DB;
+	}
+	PQclear(res);
+	return rc;
+}
+
 /*
- * stamp --from KIND: register the files, read the tool's table, stamp that
- * state; one transaction, nothing changed on any error.  Returns an exit code.
+ * Stamp several applied heads (some of the heads of the files, or all of
+ * them) exactly: rev_stamp takes one target and makes the applied state
+ * exactly it and its ancestors.  When the database has no registered
+ * revision outside the applied set, register first only the applied files
+ * (applied[] is closed under parents and dependencies), stamp "heads" of
+ * that graph, then register the other files.  Otherwise register every
+ * file, add a temporary merge of the heads, stamp it, revert it
+ * (downgrading to heads[0] reverts exactly its applied descendants: the
+ * merge, whose downgrade runs no SQL) and drop it; the operation log then
+ * shows those two steps.  The caller has opened the
+ * transaction; *res gets the current heads.  Returns an exit code after
+ * printing the error, negated when db_register already said "nothing was
+ * changed".
+ */
+static int
+stamp_several(PGconn *conn, const MigSet *set, const char *applied, char **heads, int nheads,
+			  PGresult **res)
+{
+	MigSet		subset = {set->dir, xmalloc(sizeof(MigFile) * (set->n + 1)), 0, NULL};
+	const char *params[2] = {"heads", NULL};
+	int			rc, outside = 0;
+	char	   *ids = xmalloc((size_t) (PGREV_NAME_MAX_LEN + 1) * (set->n + 1) + 1);
+
+	*res = NULL;
+	ids[0] = '\0';
+	if (fleet_files_registered)
+	{
+		errmsgf("stamping several applied heads is not supported with several tenants");
+		return EXIT_USAGE;
+	}
+	/* Registered revisions that are not applied files (ids are valid: joined by spaces). */
+	for (int i = 0; i < set->n; i++)
+		if (applied[i] && set->files[i].replaces == NULL)
+		{
+			strcat(strcat(ids, subset.n ? " " : ""), set->files[i].revision);
+			subset.files[subset.n++] = set->files[i];
+		}
+	params[0] = ids;
+	*res = db_exec(conn, "SELECT pg_catalog.count(*) FROM pg_catalog.rev_history() AS h WHERE h.revision "
+				   "OPERATOR(pg_catalog.<>) ALL (pg_catalog.string_to_array($1, ' '))", 1, params);
+	if (!db_ok(*res))
+	{
+		db_report(conn, *res, set, "reading the registered revisions");
+		return EXIT_DB;
+	}
+	outside = atoi(PQgetvalue(*res, 0, 0));
+	PQclear(*res);
+	*res = NULL;
+	if (outside == 0)
+	{
+		params[0] = "heads";
+		if ((rc = db_register(conn, &subset, NULL)) != EXIT_OK)
+			return -rc;
+		if ((rc = stamp_step(conn, set, "SELECT pg_catalog.rev_stamp($1)", 1, params)) != EXIT_OK)
+			return rc;
+		if ((rc = db_register(conn, set, NULL)) != EXIT_OK)
+			return -rc;
+	}
+	else
+	{
+		ids[0] = '\0';
+		for (int h = 0; h < nheads; h++)
+			strcat(strcat(ids, h ? " " : ""), heads[h]);
+		params[0] = ids;
+		params[1] = heads[0];
+		if ((rc = db_register(conn, set, NULL)) != EXIT_OK)
+			return -rc;
+		if ((rc = stamp_step(conn, set, "SET LOCAL client_min_messages = warning", 0, NULL)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_merge(pg_catalog.string_to_array($1, ' '), 'temporary (pg_revisions "
+							 "stamp --from)', '" STAMP_TMP_ID "')", 1, params)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_stamp('" STAMP_TMP_ID "')", 0, NULL)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_downgrade($1)", 1, params + 1)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_drop('" STAMP_TMP_ID "')", 0, NULL)) != EXIT_OK)
+			return rc;
+	}
+	free(ids);
+	free(subset.files);
+	*res = PQexec(conn, "SELECT r FROM pg_catalog.rev_current() AS r");
+	if (!db_ok(*res))
+	{
+		db_report(conn, *res, set, NULL);
+		return EXIT_DB;
+	}
+	/* Check the result: exactly heads[]. */
+	for (int h = 0; h < nheads; h++)
+	{
+		bool		found = false;
+
+		for (int r = 0; r < PQntuples(*res) && !found; r++)
+			found = strcmp(PQgetvalue(*res, r, 0), heads[h]) == 0;
+		if (!found || PQntuples(*res) != nheads)
+		{
+			errmsgf("stamping %d heads left %d current heads (a bug)", nheads, PQntuples(*res));
+			return EXIT_DB;
+		}
+	}
+	return EXIT_OK;
+}
+
+/*
+ * stamp --from KIND: read the tool's table, register the files, stamp that
+ * state; one transaction, nothing changed on any error.  Several applied
+ * heads (Alembic branches not merged) are stamped with stamp_several.
+ * Returns an exit code.
  */
 int
 cmd_stamp_from(const Options *opts, const char *kind_name)
@@ -200,10 +324,10 @@ cmd_stamp_from(const Options *opts, const char *kind_name)
 	ImportKind	kind;
 	MigSet		set;
 	PGconn	   *conn;
-	char	   *applied, **heads, **file_heads;
-	int			rc, nheads = 0, nfile_heads;
-	const char *target;
-	PGresult   *res;
+	char	   *applied, **heads;
+	int			rc, nheads = 0;
+	const char *target = "base";
+	PGresult   *res = NULL;
 
 	if (!import_kind(kind_name, &kind))
 	{
@@ -212,59 +336,61 @@ cmd_stamp_from(const Options *opts, const char *kind_name)
 	}
 	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
-	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
+	if ((rc = db_command(conn, "BEGIN", &set)) != EXIT_OK)
 		return finish(conn, rc);
 	applied = xmalloc(set.n + 1);
 	memset(applied, 0, set.n + 1);
 	rc = read_applied(conn, &set, kind, kind_name, applied);
 	if (rc == EXIT_OK)
 		rc = applied_heads(&set, applied, tables[kind], &heads, &nheads);
-	target = nheads == 1 ? heads[0] : "base";
 	if (rc == EXIT_OK && nheads > 1)
 	{
-		/* rev_stamp takes one target: several heads only when they are all the heads. */
-		nfile_heads = files_heads(&set, &file_heads);
 		target = "heads";
-		if (nfile_heads != nheads)
+		rc = stamp_several(conn, &set, applied, heads, nheads, &res);
+	}
+	else if (rc == EXIT_OK)
+	{
+		const char *params[1] = {nheads == 1 ? heads[0] : "base"};
+
+		target = params[0];
+		if (!fleet_files_registered && (rc = db_register(conn, &set, NULL)) != EXIT_OK)
+			rc = -rc;
+		if (rc == EXIT_OK)
 		{
-			errmsgf("%s says %d heads are applied, but the files have %d heads: stamping some of several "
-					"heads is not supported", tables[kind], nheads, nfile_heads);
-			rc = EXIT_USAGE;
+			res = db_exec(conn, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", 1, params);
+			if (!db_ok(res))
+			{
+				db_report(conn, res, &set, NULL);
+				rc = EXIT_DB;
+			}
 		}
 	}
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && (rc = db_command(conn, "COMMIT", &set)) == EXIT_OK)
 	{
-		const char *params[1] = {target};
-		Table	   *t;
 		const char *const names[] = {"revision", "message", "file"};
 		const CellKind kinds[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT};
+		Table	   *t = table_new(3, names, kinds);
 
-		res = db_exec(conn, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", 1, params);
-		if (!db_ok(res))
+		for (int r = 0; r < PQntuples(res); r++)
 		{
-			db_report(conn, res, &set, NULL);
-			rc = EXIT_DB;
+			const char *row[3] = {PQgetvalue(res, r, 0), file_message(&set, PQgetvalue(res, r, 0)),
+			file_path(&set, PQgetvalue(res, r, 0))};
+
+			table_add(t, row);
 		}
-		else if ((rc = db_command(conn, "COMMIT", &set)) == EXIT_OK)
-		{
-			t = table_new(3, names, kinds);
-			for (int r = 0; r < PQntuples(res); r++)
-			{
-				const char *row[3] = {PQgetvalue(res, r, 0), file_message(&set, PQgetvalue(res, r, 0)),
-				file_path(&set, PQgetvalue(res, r, 0))};
-
-				table_add(t, row);
-			}
+		if (nheads > 1)
+			fprintf(stderr, "pg_revisions: stamped from %s (%d heads)\n", tables[kind], nheads);
+		else
 			fprintf(stderr, "pg_revisions: stamped from %s (%s)\n", tables[kind], target);
-			table_print(t, opts->json, NULL);
-			table_free(t);
-		}
-		PQclear(res);
+		table_print(t, opts->json, NULL);
+		table_free(t);
 	}
+	PQclear(res);
 	if (rc != EXIT_OK)
 	{
 		rollback(conn);
-		fprintf(stderr, "nothing was changed\n");
+		if (rc > 0)
+			fprintf(stderr, "nothing was changed\n");
 	}
-	return finish(conn, rc);
+	return finish(conn, rc < 0 ? -rc : rc);
 }

@@ -11,8 +11,9 @@
 # 2. The adopted revision: listed with its reason, irreversible, and a fresh
 #    database stops on it with a clear error instead of silently skipping it.
 # 3. stamp --from alembic on the database Alembic brought to head: current is
-#    the head, nothing pending.  Two applied heads (before the merge) that are
-#    not all the heads: an error that stamps nothing.
+#    the head, nothing pending.  Two applied heads (before the merge, not all
+#    the heads): exactly those, whether the files were registered before or
+#    not; one branch's head; a merge point; an unknown row stamps nothing.
 # 4. Bad versions/ (a cycle, a missing parent, one id twice, a syntax error):
 #    an error naming the file, nothing written.
 set -euo pipefail
@@ -196,11 +197,47 @@ alembic_ downgrade 1a2b3c4d5e6f
 alembic_ upgrade 2b2b2b2b2b2b
 alembic_ upgrade 3c3c3c3c3c3c
 [ "$(value "SELECT count(*) FROM alembic_version")" = "2" ] || fail "alembic did not leave two heads"
-before=$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")
-run 2 stamp --from alembic -m mig
-err_has "public.alembic_version says 2 heads are applied, but the files have 1 heads"
-[ "$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "$before" ] || fail "a failed stamp changed the state"
-ok "two applied heads that are not all the heads: an error, nothing stamped"
+cur() { "$PG_BIN/psql" -X -A -t -d "$1" -c "SELECT coalesce(string_agg(r, ',' ORDER BY r), 'base') FROM rev_current() AS r"; }
+applied_set() { "$PG_BIN/psql" -X -A -t -d "$1" -c "SELECT string_agg(revision, ',' ORDER BY revision) FROM rev_history() WHERE is_applied"; }
+run 0 stamp --from alembic -m mig
+err_has "stamped from public.alembic_version (2 heads)"
+[ "$(cur "$db")" = "2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads: current is $(cur "$db")"
+[ "$(applied_set "$db")" = "1a2b3c4d5e6f,2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads: applied $(applied_set "$db")"
+[ "$(value "SELECT count(*) FROM rev_history() WHERE revision LIKE 'pgrev%'")" = "0" ] || fail "the temporary merge was left"
+run 0 upgrade -m mig 5e5e5e5e5e5e
+ok "stamp --from alembic, two unmerged heads on a database where every file was registered already: exactly those heads"
+
+# A database pg_revisions has not seen, its alembic_version written as Alembic leaves it.
+third="${db}_three"
+psql_q -d postgres -c "CREATE DATABASE $third"
+cleanup_third() {
+    local rc=$?
+    psql_q -d postgres -c "DROP DATABASE IF EXISTS $third WITH (FORCE)" >/dev/null 2>&1 || true
+    (exit "$rc")
+    cleanup_fresh
+}
+trap cleanup_third EXIT
+psql_q -d "$third" -c "CREATE EXTENSION pg_revisions" \
+    -c "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))" \
+    -c "INSERT INTO alembic_version VALUES ('3c3c3c3c3c3c'), ('2b2b2b2b2b2b')"
+PGDATABASE=$third run 0 stamp --from alembic -m mig
+[ "$(cur "$third")" = "2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads (fresh): current is $(cur "$third")"
+[ "$(applied_set "$third")" = "1a2b3c4d5e6f,2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads (fresh): applied $(applied_set "$third")"
+[ "$("$PG_BIN/psql" -X -A -t -d "$third" -c "SELECT count(*) FROM rev_history()")" = "7" ] || fail "not every file registered"
+[ "$("$PG_BIN/psql" -X -A -t -d "$third" -c "SELECT string_agg(target, ',') FROM revisions.operation")" = "heads" ] || fail "operation log: $("$PG_BIN/psql" -X -A -t -d "$third" -c "SELECT * FROM revisions.operation")"
+psql_q -d "$third" -c "DELETE FROM alembic_version WHERE version_num = '2b2b2b2b2b2b'"
+PGDATABASE=$third run 0 stamp --from alembic -m mig
+[ "$(applied_set "$third")" = "1a2b3c4d5e6f,3c3c3c3c3c3c" ] || fail "one branch: applied $(applied_set "$third")"
+psql_q -d "$third" -c "UPDATE alembic_version SET version_num = '4d4d4d4d4d4d'"
+PGDATABASE=$third run 0 stamp --from alembic -m mig
+[ "$(applied_set "$third")" = "1a2b3c4d5e6f,2b2b2b2b2b2b,3c3c3c3c3c3c,4d4d4d4d4d4d" ] || fail "merge point: applied $(applied_set "$third")"
+psql_q -d "$third" -c "UPDATE alembic_version SET version_num = '2b2b2b2b2b2b'" -c "INSERT INTO alembic_version VALUES ('0000dead0000')"
+before=$(applied_set "$third")
+PGDATABASE=$third run 2 stamp --from alembic -m mig
+err_has 'public.alembic_version says version "0000dead0000" is applied, but no migration file has id "0000dead0000"'
+err_has "nothing was changed"
+[ "$(applied_set "$third")" = "$before" ] || fail "a failed stamp changed the state"
+ok "stamp --from alembic on a new database: two unmerged heads, one branch's head, a merge point: exactly that; an unknown row stamps nothing"
 
 # ---------------------------------------------------------------- bad versions/
 bad_case() {  # bad_case NAME MESSAGE: import must fail naming the file, nothing written
