@@ -1,15 +1,8 @@
 /*
- * bin/import_sql.c — the readers of `import flyway|dbmate|sqitch`: each
- * turns a project of plain SQL scripts into an ImpSet (import.h), in the
- * tool's order, each revision's parent the one before it (these histories
- * are linear).
+ * bin/import_sql.c — the readers of `import dbmate|sqitch` (Flyway's is
+ * import_flyway.c): each turns a project of plain SQL scripts into an ImpSet
+ * (import.h), in the tool's order, each revision's parent the one before it.
  *
- * Flyway: PATH is a location, searched recursively like Flyway does, for
- *   V<version>__<description>.sql (versioned: a revision, ordered by version,
- *   numerically part by part), U<version>__<description>.sql (its undo: the
- *   downgrade) and <script>.sql.conf with executeInTransaction=false
- *   (transactional: false).  R__ repeatable scripts have no equivalent: they
- *   are listed and skipped.
  * dbmate: PATH is the migrations directory (db/migrations):
  *   <version>_<name>.sql with "-- migrate:up" and "-- migrate:down" sections
  *   ("transaction:false" after the marker: transactional: false), ordered by
@@ -31,9 +24,9 @@
 
 #include "import.h"
 
-/* A description from a file name part: underscores become spaces. */
-static char *
-description(const char *s, size_t len)
+/* A description from a file name part: underscores become spaces (malloc'ed). */
+char *
+imp_description(const char *s, size_t len)
 {
 	char	   *d = trimmed(s, len);
 
@@ -48,245 +41,6 @@ static int
 cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/*
- * Compare two Flyway versions ("1.2", "1_10") part by part as numbers
- * (leading zeros ignored), like Flyway: 1.2 < 1.10, 1.2 = 1_2 = 1.02.
- */
-int
-flyway_version_cmp(const char *a, const char *b)
-{
-	while (*a || *b)
-	{
-		const char *ea, *eb;
-		size_t		la, lb;
-
-		while (*a == '0' && isdigit((unsigned char) a[1]))
-			a++;
-		while (*b == '0' && isdigit((unsigned char) b[1]))
-			b++;
-		for (ea = a; isdigit((unsigned char) *ea); ea++);
-		for (eb = b; isdigit((unsigned char) *eb); eb++);
-		la = (size_t) (ea - a);
-		lb = (size_t) (eb - b);
-		if (la == 0 && lb == 0)
-			return 0;
-		if (la == 0 || lb == 0)	/* 1.2 < 1.2.1 */
-			return la == 0 ? -1 : 1;
-		if (la != lb)
-			return la < lb ? -1 : 1;
-		if (memcmp(a, b, la) != 0)
-			return memcmp(a, b, la);
-		a = *ea ? ea + 1 : ea;
-		b = *eb ? eb + 1 : eb;
-	}
-	return 0;
-}
-
-/* A Flyway script found in a location. */
-typedef struct FlyScript
-{
-	char	   *path;
-	char		prefix;			/* 'V' or 'U' */
-	char	   *version;
-	char	   *desc;
-} FlyScript;
-
-/* A growing array of Flyway scripts, plus the repeatable ones skipped. */
-typedef struct FlyList
-{
-	FlyScript  *s;
-	int			n, cap;
-	char	  **skipped;
-	int			nskipped;
-} FlyList;
-
-/*
- * Split a Flyway file name: prefix V or U, version ([0-9]+ parts joined by
- * "." or "_"), "__", description, ".sql".  False when it is not one.
- */
-static bool
-flyway_name(const char *name, char *prefix, char **version, char **desc)
-{
-	size_t		len = strlen(name);
-	const char *sep = strstr(name, "__");
-	bool		part = false;
-
-	if (len < 5 || strcmp(name + len - 4, ".sql") != 0 || (name[0] != 'V' && name[0] != 'U') || sep == NULL)
-		return false;
-	for (const char *p = name + 1; p < sep; p++)
-	{
-		if (isdigit((unsigned char) *p))
-			part = true;
-		else if ((*p == '.' || *p == '_') && part)
-			part = false;
-		else
-			return false;
-	}
-	if (!part)
-		return false;
-	*prefix = name[0];
-	*version = xmalloc((size_t) (sep - name));
-	memcpy(*version, name + 1, (size_t) (sep - name - 1));
-	(*version)[sep - name - 1] = '\0';
-	*desc = description(sep + 2, (size_t) (name + len - 4 - (sep + 2)));
-	return true;
-}
-
-/* Collect the Flyway scripts under dir (recursively).  False on an unreadable directory. */
-static bool
-flyway_scan(const char *dir, FlyList *list)
-{
-	DIR		   *d = opendir(dir);
-	struct dirent *de;
-	char	  **names = NULL;
-	int			n = 0;
-	bool		ok = true;
-
-	if (d == NULL)
-	{
-		imp_error(dir, 0, "could not open the Flyway location: %s", strerror(errno));
-		return false;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			imp_list_add(&names, &n, de->d_name);
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(char *), cmp_names);
-	for (int i = 0; i < n && ok; i++)
-	{
-		char	   *path = imp_path(dir, names[i]);
-		struct stat st;
-		char		prefix;
-		char	   *version, *desc;
-
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			ok = flyway_scan(path, list);
-		else if (flyway_name(names[i], &prefix, &version, &desc))
-		{
-			if (list->n == list->cap)
-			{
-				FlyScript  *bigger = xmalloc(sizeof(FlyScript) * (list->cap ? list->cap * 2 : 64));
-
-				if (list->n)
-					memcpy(bigger, list->s, sizeof(FlyScript) * list->n);
-				free(list->s);
-				list->s = bigger;
-				list->cap = list->cap ? list->cap * 2 : 64;
-			}
-			list->s[list->n].path = path;
-			list->s[list->n].prefix = prefix;
-			list->s[list->n].version = version;
-			list->s[list->n].desc = desc;
-			list->n++;
-			continue;
-		}
-		else if (names[i][0] == 'R' && strncmp(names[i], "R__", 3) == 0)
-			imp_list_add(&list->skipped, &list->nskipped, path);
-		free(path);
-	}
-	return ok;
-}
-
-/* qsort comparator of Flyway scripts: by version, V before U. */
-static int
-cmp_fly(const void *a, const void *b)
-{
-	const FlyScript *x = a, *y = b;
-	int			c = flyway_version_cmp(x->version, y->version);
-
-	return c ? c : (int) y->prefix - (int) x->prefix;
-}
-
-/* True when PATH.conf says executeInTransaction=false (Flyway's script configuration). */
-static bool
-flyway_no_transaction(const char *path)
-{
-	char	   *conf = xmalloc(strlen(path) + 6);
-	char	   *text;
-	bool		off = false;
-
-	sprintf(conf, "%s.conf", path);
-	text = read_all(conf);
-	if (text)
-	{
-		for (char *p = text; *p;)
-		{
-			char	   *nl = strchr(p, '\n');
-			char	   *line = trimmed(p, nl ? (size_t) (nl - p) : strlen(p));
-			char	   *eq = strchr(line, '=');
-
-			if (eq)
-			{
-				char	   *key = trimmed(line, (size_t) (eq - line));
-				char	   *val = trimmed(eq + 1, strlen(eq + 1));
-
-				if (strcmp(key, "executeInTransaction") == 0 && strcasecmp(val, "false") == 0)
-					off = true;
-				free(key);
-				free(val);
-			}
-			free(line);
-			p = nl ? nl + 1 : p + strlen(p);
-		}
-		free(text);
-	}
-	free(conf);
-	return off;
-}
-
-/* import flyway PATH.  Returns an exit code. */
-int
-import_flyway(const char *path, ImpSet *set)
-{
-	FlyList		list = {NULL, 0, 0, NULL, 0};
-	const char *prev = NULL;
-
-	if (!flyway_scan(path, &list))
-		return EXIT_USAGE;
-	if (list.n)
-		qsort(list.s, list.n, sizeof(FlyScript), cmp_fly);
-	for (int i = 0; i < list.n; i++)
-	{
-		FlyScript  *s = &list.s[i];
-		ImpRev	   *r;
-		char	   *id;
-
-		if (i > 0 && flyway_version_cmp(s->version, list.s[i - 1].version) == 0 &&
-			s->prefix == list.s[i - 1].prefix)
-		{
-			imp_error(s->path, 0, "version %s is also %s", s->version, list.s[i - 1].path);
-			return EXIT_USAGE;
-		}
-		if (s->prefix == 'U')
-		{
-			if (i == 0 || flyway_version_cmp(s->version, list.s[i - 1].version) != 0)
-			{
-				imp_error(s->path, 0, "undo script of version %s, but no versioned script V%s__*.sql",
-						  s->version, s->version);
-				return EXIT_USAGE;
-			}
-			if ((set->revs[set->n - 1].downgrade = imp_read(s->path, "Flyway undo script")) == NULL)
-				return EXIT_USAGE;
-			continue;
-		}
-		id = import_id(IMPORT_FLYWAY, s->version);
-		r = imp_add(set, id, s->path, 0);
-		r->message = s->desc;
-		if (prev)
-			imp_list_add(&r->down, &r->ndown, prev);
-		free(r->upgrade);
-		if ((r->upgrade = imp_read(s->path, "Flyway script")) == NULL)
-			return EXIT_USAGE;
-		r->transactional = !flyway_no_transaction(s->path);
-		prev = r->id;
-	}
-	for (int i = 0; i < list.nskipped; i++)
-		fprintf(stderr, "pg_revisions: warning: %s is a repeatable Flyway script (R__): not imported; "
-				"put its SQL in a new revision when it changes\n", list.skipped[i]);
-	return EXIT_OK;
 }
 
 /*
@@ -415,7 +169,7 @@ import_dbmate(const char *path, ImpSet *set)
 		memcpy(version, names[i], digits);
 		version[digits] = '\0';
 		r = imp_add(set, version, file, 0);
-		r->message = description(names[i] + digits + 1, strlen(names[i]) - digits - 5);
+		r->message = imp_description(names[i] + digits + 1, strlen(names[i]) - digits - 5);
 		if (prev)
 			imp_list_add(&r->down, &r->ndown, prev);
 		if (!dbmate_file(file, r))

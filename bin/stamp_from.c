@@ -7,7 +7,10 @@
  *   alembic  public.alembic_version: version_num, one row per head
  *   flyway   public.flyway_schema_history: the successful rows with a version,
  *            in installed_rank order (a BASELINE row counts every version up
- *            to it as applied; an UNDO row or a DELETE row removes its version)
+ *            to it as applied; an UNDO row or a DELETE row removes its version;
+ *            the SCHEMA row of the schemas Flyway created is skipped); a
+ *            repeatable script (R__, no version) counts as applied when the
+ *            revision before it is (import_flyway.c)
  *   dbmate   public.schema_migrations: version, one row per applied migration
  *   sqitch   sqitch.changes: change, one row per deployed change
  *
@@ -29,11 +32,11 @@
 static const char *const tables[] = {"public.alembic_version", "public.flyway_schema_history",
 "public.schema_migrations", "sqitch.changes"};
 static const char *const queries[] = {
-	"SELECT v.version_num, '' FROM public.alembic_version AS v",
-	"SELECT h.version, h.type FROM public.flyway_schema_history AS h "
-	"WHERE h.success AND h.version IS NOT NULL ORDER BY h.installed_rank",
-	"SELECT m.version, '' FROM public.schema_migrations AS m ORDER BY m.version",
-	"SELECT c.change, c.project FROM sqitch.changes AS c ORDER BY c.committed_at",
+	"SELECT v.version_num, '', '' FROM public.alembic_version AS v",
+	"SELECT COALESCE(h.version, ''), h.type, h.script FROM public.flyway_schema_history AS h "
+	"WHERE h.success ORDER BY h.installed_rank",
+	"SELECT m.version, '', '' FROM public.schema_migrations AS m ORDER BY m.version",
+	"SELECT c.change, c.project, '' FROM sqitch.changes AS c ORDER BY c.committed_at",
 };
 
 /* Mark f and its ancestors (down_revision and depends_on within the files) in mark. */
@@ -79,7 +82,8 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 	const char *params[1] = {tables[kind]};
 	PGresult   *res = db_exec(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
 	char	   *project = NULL;
-	int			rc = EXIT_OK;
+	char	  **repeatables = NULL;
+	int			rc = EXIT_OK, nrepeatables = 0;
 
 	if (!db_ok(res))
 	{
@@ -120,7 +124,16 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 			}
 			project = xstrdup(extra);
 		}
-		if (kind == IMPORT_FLYWAY && strcmp(extra, "BASELINE") == 0)
+		if (kind == IMPORT_FLYWAY && (strcmp(extra, "SCHEMA") == 0 || version[0] == '\0'))
+		{
+			/* Flyway's schema creation row; a repeatable script (after the loop) */
+			char	   *rid = version[0] ? NULL : flyway_repeatable_id(PQgetvalue(res, r, 2));
+
+			if (rid)
+				imp_list_add(&repeatables, &nrepeatables, rid);
+			free(rid);
+		}
+		else if (kind == IMPORT_FLYWAY && strcmp(extra, "BASELINE") == 0)
 		{
 			/* Every version up to the baseline counts as applied. */
 			for (int i = 0; i < set->n; i++)
@@ -145,6 +158,26 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 		free(id);
 	}
 	PQclear(res);
+	/*
+	 * A repeatable script Flyway ran counts as applied when its parent is
+	 * (every versioned revision is): files are in topological order.
+	 */
+	for (int i = 0; i < set->n && rc == EXIT_OK && nrepeatables > 0; i++)
+	{
+		const MigFile *f = &set->files[i];
+		bool		ran = false, below = f->ndown > 0;
+
+		for (int k = 0; k < nrepeatables && !ran; k++)
+			ran = strcmp(repeatables[k], f->revision) == 0;
+		for (int j = 0; j < f->ndown && below; j++)
+		{
+			MigFile    *p = files_find(set, f->down[j]);
+
+			below = p && applied[p - set->files];
+		}
+		if (ran && below)
+			applied[i] = 1;
+	}
 	return rc;
 }
 

@@ -66,8 +66,9 @@ echo "executeInTransaction=false" >"$fly/V3__posts_index.sql.conf"
 echo "CREATE OR REPLACE VIEW v AS SELECT 1;" >"$fly/R__views.sql"
 
 run 0 import flyway flyway/sql -m fly
-err_has "R__views.sql is a repeatable Flyway script"
-err_has "imported 5 revisions from flyway into fly"
+err_has "imported 6 revisions from flyway into fly"
+[ "$(header "$(file_of fly R_views)" down_revision)" = "V3" ] || fail "the repeatable script is not after the last version"
+grep -q "CREATE OR REPLACE VIEW v" "$(file_of fly R_views)" || fail "R_views lacks its SQL"
 [ "$(header "$(file_of fly V1)" down_revision)" = "" ] || fail "V1 is not a root"
 [ "$(header "$(file_of fly V1_1)" down_revision)" = "V1" ] || fail "V1_1's parent"
 [ "$(header "$(file_of fly V1_10)" down_revision)" = "V1_1" ] || fail "V1_10's parent (1.1 < 1.10 < 2)"
@@ -75,7 +76,7 @@ err_has "imported 5 revisions from flyway into fly"
 [ "$(header "$(file_of fly V2)" message)" = "posts" ] || fail "V2's message"
 [ "$(header "$(file_of fly V3)" transactional)" = "false" ] || fail "V3 is not marked transactional: false"
 grep -q "DROP TABLE posts;" "$(file_of fly V2)" || fail "V2 lacks its undo script as downgrade"
-ok "import flyway: ids V<version>, parents in version order, U as downgrade, .conf, R__ skipped"
+ok "import flyway: ids V<version>, parents in version order, U as downgrade, .conf, R__ last"
 
 # The Flyway database: V1 .. V1.10 applied, as Flyway records it.
 new_dbs
