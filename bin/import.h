@@ -4,7 +4,8 @@
  *
  *   import.c        `import KIND PATH`: the revisions read from another tool,
  *                   validated, written as migration files (all or nothing)
- *   import_sql.c    the readers of dbmate and Sqitch projects
+ *   import_sql.c    the reader of dbmate projects
+ *   import_sqitch.c the reader of Sqitch projects (reworked changes too)
  *   import_flyway.c the reader of Flyway locations
  *   import_flyway_placeholders.c  Flyway's ${placeholders} in its scripts
  *   import_alembic.c  the reader of Alembic projects (runs import_alembic.py)
@@ -69,7 +70,10 @@ extern int	cmd_import(const Options *opts, const char *kind, const char *path);
 /* import_sql.c */
 extern char *imp_description(const char *s, size_t len);
 extern int	import_dbmate(const char *path, ImpSet *set);
+
+/* import_sqitch.c */
 extern int	import_sqitch(const char *path, ImpSet *set);
+extern MigFile *sqitch_instance(const MigSet *set, const char *name, int n);
 
 /* import_flyway.c */
 extern int	import_flyway(const char *path, ImpSet *set);

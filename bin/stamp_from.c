@@ -12,7 +12,9 @@
  *            repeatable script (R__, no version) counts as applied when the
  *            revision before it is (import_flyway.c)
  *   dbmate   public.schema_migrations: version, one row per applied migration
- *   sqitch   sqitch.changes: change, one row per deployed change
+ *   sqitch   sqitch.changes: change, one row per deployed change; the n-th
+ *            row of a reworked change (by committed_at) is its n-th instance
+ *            in the files (import_sqitch.c)
  *
  * Several applied heads (Alembic branches not merged, some or all of the
  * heads of the files) are stamped exactly: see stamp_several.
@@ -82,8 +84,8 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 	const char *params[1] = {tables[kind]};
 	PGresult   *res = db_exec(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
 	char	   *project = NULL;
-	char	  **repeatables = NULL;
-	int			rc = EXIT_OK, nrepeatables = 0;
+	char	  **repeatables = NULL, **seen = NULL;
+	int			rc = EXIT_OK, nrepeatables = 0, nseen = 0;
 
 	if (!db_ok(res))
 	{
@@ -113,6 +115,20 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 		char	   *id = import_id(kind, version);
 		MigFile    *f = files_find(set, id);
 
+		int			nth = 0;
+
+		if (kind == IMPORT_SQITCH)
+		{
+			/* the n-th deployed row of a change: its n-th instance (reworked changes) */
+			for (int k = 0; k < nseen; k++)
+				nth += strcmp(seen[k], version) == 0;
+			imp_list_add(&seen, &nseen, version);
+			if ((f = sqitch_instance(set, version, nth)) != NULL || nth > 0)
+			{
+				free(id);
+				id = xstrdup(f ? f->revision : version);
+			}
+		}
 		if (kind == IMPORT_SQITCH)
 		{
 			if (project && strcmp(project, extra) != 0)
@@ -140,6 +156,14 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 				if (set->files[i].revision[0] == 'V' &&
 					flyway_version_cmp(set->files[i].revision + 1, version) <= 0)
 					mark_ancestors(set, &set->files[i], applied);
+		}
+		else if (f == NULL && nth > 0)
+		{
+			errmsgf("%s lists change \"%s\" %d times (a reworked change), but the files have fewer "
+					"revisions of it", tables[kind], version, nth + 1);
+			fprintf(stderr, "hint: import the project again (pg_revisions import %s), or stamp by hand\n",
+					kind_name);
+			rc = EXIT_USAGE;
 		}
 		else if (f == NULL)
 		{

@@ -282,11 +282,16 @@ nothing_written sq2
 printf '%s\n' "%project=x" "a 2024-01-01T00:00:00Z T <t@e> # a" "@t 2024-01-01T00:00:00Z T <t@e> # t" \
     "a [a@t] 2024-01-01T00:00:00Z T <t@e> # rework" >"$work/bad.plan"
 run 2 import sqitch bad.plan -m sq2
-err_has 'bad.plan:4: error: change "a" is planned twice'
+err_has 'deploy/a@t.sql: error: could not read the Sqitch deploy script'
+err_has 'change "a" is planned on line 2'
+nothing_written sq2
+printf '%s\n' "%project=x" "a 2024-01-01T00:00:00Z T <t@e> # a" "a 2024-01-01T00:00:00Z T <t@e> # again" >"$work/bad.plan"
+run 2 import sqitch bad.plan -m sq2
+err_has 'bad.plan:3: error: change "a" is planned again (line 2) without a tag in between'
 nothing_written sq2
 run 2 import sqitch nowhere -m sq2
 err_has "nowhere: error: could not read the Sqitch plan"
 nothing_written sq2
 run 2 import liquibase x -m sq2
 err_has 'unknown tool "liquibase"'
-ok "bad Sqitch input (unplanned requirement, missing script, reworked change, no plan): an error naming the file, nothing written"
+ok "bad Sqitch input (unplanned requirement, missing script, a reworked change without its @tag script or without a tag, no plan): an error naming the file, nothing written"
