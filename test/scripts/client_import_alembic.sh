@@ -16,6 +16,9 @@
 #    not; one branch's head; a merge point; an unknown row stamps nothing.
 # 4. Bad versions/ (a cycle, a missing parent, one id twice, a syntax error):
 #    an error naming the file, nothing written.
+# 5. depends_on naming a branch label: the revision declaring the label, as
+#    Alembic's RevisionMap resolves it (Alembic and the imported files build
+#    the same schema); a partial id there is refused, as Alembic refuses it.
 set -euo pipefail
 
 test_name=client_import_alembic
@@ -264,3 +267,52 @@ PYTHON=/nonexistent/python3 run 2 import alembic auth -m bad
 err_has 'could not run "/nonexistent/python3"'
 nothing_written bad
 ok "bad versions/ (a cycle, a missing parent, one id twice, a syntax error, a non-literal, no Python): error naming the file, nothing written"
+
+# ---------------------------------------------------------------- depends_on naming a branch label
+# Alembic's RevisionMap resolves a branch label in depends_on to the revision
+# that declares it (not its branch's head): upgrading to m2 applies a1, never a2.
+lab="$work/labels"
+mkdir -p "$lab"
+(cd "$lab" && "$PYTHON" -m alembic init migrations >/dev/null)
+sed -i "s|^sqlalchemy.url = .*|sqlalchemy.url = postgresql://$PGUSER@$PGHOST:$PGPORT/$third|" "$lab/alembic.ini"
+v="$lab/migrations/versions"
+rev a1_audit.py "audit table" 'revision = "a1a1a1a1a1a1"
+down_revision = None
+branch_labels = ("audit",)' '    op.create_table("audit", sa.Column("id", sa.Integer(), primary_key=True))' '    op.drop_table("audit")'
+rev a2_audit_more.py "audit column" 'revision = "a2a2a2a2a2a2"
+down_revision = "a1a1a1a1a1a1"' '    op.add_column("audit", sa.Column("what", sa.Text()))' '    op.drop_column("audit", "what")'
+rev m1_main.py "main table" 'revision = "m1m1m1m1m1m1"
+down_revision = None
+branch_labels = ("main",)' '    op.create_table("main", sa.Column("id", sa.Integer(), primary_key=True))' '    op.drop_table("main")'
+rev m2_main_fk.py "main refers to audit" 'revision = "m2m2m2m2m2m2"
+down_revision = "m1m1m1m1m1m1"
+depends_on = "audit"' '    op.add_column("main", sa.Column("audit_id", sa.Integer(), sa.ForeignKey("audit.id")))' '    op.drop_column("main", "audit_id")'
+run 0 import alembic labels -m mig_labels
+[ "$(header "$(file_of mig_labels m2m2m2m2m2m2)" depends_on)" = "a1a1a1a1a1a1" ] ||
+    fail "depends_on \"audit\" not resolved to the labelled revision: $(header "$(file_of mig_labels m2m2m2m2m2m2)" depends_on)"
+psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $third WITH (FORCE)" -c "DROP DATABASE IF EXISTS $fresh WITH (FORCE)" \
+    -c "CREATE DATABASE $third" -c "CREATE DATABASE $fresh"
+psql_q -d "$third" -c "CREATE EXTENSION pg_revisions"
+psql_q -d "$fresh" -c "CREATE EXTENSION pg_revisions"
+(cd "$lab" && "$PYTHON" -m alembic upgrade m2m2m2m2m2m2 >/dev/null 2>"$work/alembic.err") || fail "alembic upgrade m2: $(cat "$work/alembic.err")"
+PGDATABASE=$fresh run 0 upgrade m2m2m2m2m2m2 -m mig_labels
+a=$("$PG_BIN/pg_dump" -s -n public -T alembic_version -d "$third" | grep -v -e '^--' -e '^$' -e '^\\restrict' -e '^\\unrestrict')
+b=$(schema "$fresh")
+[ "$a" = "$b" ] || fail "Alembic and the imported files differ on depends_on = \"audit\":
+$(diff <(echo "$a") <(echo "$b"))"
+PGDATABASE=$third run 0 stamp --from alembic -m mig_labels
+[ "$(applied_set "$third")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2" ] || fail "stamp after depends_on a label: $(applied_set "$third")"
+ok "depends_on naming a branch label: the revision that declares it, as Alembic (same schema, a2 not applied); stamp --from alembic agrees"
+
+# A partial id in depends_on: Alembic itself cannot load it; the import says so, naming the file.
+sed -i 's/^depends_on = "audit"/depends_on = "a1a1"/' "$v/m2_main_fk.py"
+if (cd "$lab" && "$PYTHON" -m alembic heads >/dev/null 2>&1); then fail "Alembic accepted a partial id in depends_on: the import must too"; fi
+run 2 import alembic labels -m bad
+err_has 'm2_main_fk.py:10: error: depends_on names "a1a1", a partial revision id'
+nothing_written bad
+sed -i 's/^depends_on = "a1a1"/depends_on = "audit"/' "$v/m2_main_fk.py"
+sed -i 's/^branch_labels = ("main",)/branch_labels = ("audit",)/' "$v/m1_main.py"
+run 2 import alembic labels -m bad
+err_has "branch name 'audit' in revision"
+nothing_written bad
+ok "a partial id in depends_on (Alembic refuses it too) or one branch label twice: an error naming the file, nothing written"
