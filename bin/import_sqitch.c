@@ -105,7 +105,9 @@ reworked_id(const char *name, const char *tag)
 /*
  * The revision of the n-th (from 0) instance of Sqitch change name among the
  * files (in topological order: plan order), or NULL.  An instance is the file
- * whose id is the name's or starts with the name's id and "_at_".
+ * whose id is the name's (the last instance) or, before it, starts with the
+ * name's id and "_at_" (a change named users_at_x planned before users would
+ * be taken for one: ids cannot tell them apart).
  */
 MigFile *
 sqitch_instance(const MigSet *set, const char *name, int n)
@@ -119,8 +121,12 @@ sqitch_instance(const MigSet *set, const char *name, int n)
 		const char *r = set->files[i].revision;
 
 		if (strcmp(r, id) == 0 || (strncmp(r, id, len) == 0 && strncmp(r + len, "_at_", 4) == 0))
+		{
 			if (n-- == 0)
 				found = &set->files[i];
+			else if (strcmp(r, id) == 0)
+				break;			/* the last instance: what follows is not one */
+		}
 	}
 	free(id);
 	return found;

@@ -138,7 +138,11 @@ run 0 import flyway nouser -m kept -placeholderReplacement=false
 grep -qF 'TO ${flyway:user};' "$(file_of kept V1)" || fail "placeholderReplacement=false replaced"
 run 2 import flyway nouser -m bad --placeholder novalue
 err_has '--placeholder needs NAME=VALUE, not "novalue"'
-ok "an unresolved placeholder: an error naming the file, line and placeholder, nothing written; -placeholderReplacement=false keeps them"
+mkdir -p "$work/custom"
+echo 'CREATE TABLE #[name] (id int); -- ${kept}' >"$work/custom/V1__custom.sql"
+run 0 import flyway custom -m custom_mig -placeholderPrefix='#[' -placeholderSuffix=']' -placeholders.name=t_custom
+grep -qF 'CREATE TABLE t_custom (id int); -- ${kept}' "$(file_of custom_mig V1)" || fail "custom prefix/suffix: $(cat "$(file_of custom_mig V1)")"
+ok "an unresolved placeholder: an error naming the file, line and placeholder, nothing written; -placeholderReplacement=false keeps them; a custom prefix and suffix"
 
 # ---------------------------------------------------------------- stamp --from flyway with repeatables
 mkhistory() {

@@ -14,6 +14,8 @@
 # 2. sqitch deploys to @v1.0, to stats and to the end on one database:
 #    stamp --from sqitch maps each sqitch.changes row to its instance; after
 #    upgrade the schema equals a fresh database upgraded with the files.
+# 3. A hand-written plan: "project:change@tag" of the plan's own project; a
+#    change named like an instance (users_at_home) after the last instance.
 set -euo pipefail
 
 test_name=client_import_sqitch
@@ -136,3 +138,35 @@ run 2 stamp --from sqitch -m short
 err_has 'sqitch.changes lists change "users" 3 times (a reworked change), but the files have fewer revisions of it'
 [ "$(value "SELECT count(*) FROM rev_history()")" = "0" ] || fail "a failed stamp registered files"
 ok "stamp --from sqitch after a full deploy: the last instance; a row without its instance stamps nothing"
+
+# A hand-written plan: a change named like an instance (users_at_home, after the
+# last users) is not one; "flipr:users@v1.0" names the plan's own project.
+hw="$work/hand"
+mkdir -p "$hw/deploy"
+cat >"$hw/sqitch.plan" <<'PLAN'
+%syntax-version=1.0.0
+%project=flipr
+
+users 2024-01-01T00:00:00Z T <t@example.com> # v1
+@v1.0 2024-01-01T00:00:01Z T <t@example.com> # tag
+other 2024-01-01T12:00:00Z T <t@example.com> # other
+users [flipr:users@v1.0] 2024-01-02T00:00:00Z T <t@example.com> # v2
+users_at_home [users] 2024-01-03T00:00:00Z T <t@example.com> # not an instance
+PLAN
+echo "CREATE TABLE hand_users (id int);" >"$hw/deploy/users@v1.0.sql"
+echo "ALTER TABLE hand_users ADD COLUMN v2 int;" >"$hw/deploy/users.sql"
+echo "CREATE TABLE hand_home (id int);" >"$hw/deploy/users_at_home.sql"
+echo "CREATE TABLE hand_other (id int);" >"$hw/deploy/other.sql"
+run 0 import sqitch hand -m mig_hand
+[ "$(header "$(file_of mig_hand users)" depends_on)" = "users_at_v1_0" ] || fail "flipr:users@v1.0: $(header "$(file_of mig_hand users)" depends_on)"
+[ "$(header "$(file_of mig_hand users_at_home)" depends_on)" = "" ] || fail "users_at_home requires its parent users"
+grep -q "ADD COLUMN v2" "$(file_of mig_hand users)" || fail "the last users' script"
+new_dbs
+psql_q -d "$db" -c "CREATE SCHEMA sqitch" -c "CREATE TABLE sqitch.changes (change_id text PRIMARY KEY, change text NOT NULL, project text NOT NULL, committed_at timestamptz NOT NULL)" \
+    -c "INSERT INTO sqitch.changes VALUES ('a', 'users', 'flipr', '2024-01-01'), ('o', 'other', 'flipr', '2024-01-01 12:00'), ('b', 'users', 'flipr', '2024-01-02'), ('c', 'users_at_home', 'flipr', '2024-01-03')"
+run 0 stamp --from sqitch -m mig_hand
+[ "$(current)" = "users_at_home" ] || fail "hand plan: $(current)"
+psql_q -d "$db" -c "DELETE FROM sqitch.changes WHERE change_id = 'c'"
+run 0 stamp --from sqitch -m mig_hand
+[ "$(current)" = "users" ] || fail "hand plan, two rows: $(current)"
+ok "a change named like an instance after the last one is not one; project:change@tag of the plan's own project"
