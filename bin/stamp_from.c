@@ -347,24 +347,32 @@ stamp_several(PGconn *conn, const MigSet *set, const char *applied, char **heads
 	}
 	free(ids);
 	free(subset.files);
-	*res = PQexec(conn, "SELECT r FROM pg_catalog.rev_current() AS r");
+	/* Check the result: exactly the applied files are applied. */
+	*res = PQexec(conn, "SELECT h.revision FROM pg_catalog.rev_history() AS h WHERE h.is_applied");
 	if (!db_ok(*res))
 	{
 		db_report(conn, *res, set, NULL);
 		return EXIT_DB;
 	}
-	/* Check the result: exactly heads[]. */
-	for (int h = 0; h < nheads; h++)
+	for (int i = 0; i < set->n; i++)
 	{
 		bool		found = false;
 
 		for (int r = 0; r < PQntuples(*res) && !found; r++)
-			found = strcmp(PQgetvalue(*res, r, 0), heads[h]) == 0;
-		if (!found || PQntuples(*res) != nheads)
+			found = strcmp(PQgetvalue(*res, r, 0), set->files[i].revision) == 0;
+		if (set->files[i].replaces == NULL && found != (applied[i] != 0))
 		{
-			errmsgf("stamping %d heads left %d current heads (a bug)", nheads, PQntuples(*res));
+			errmsgf("stamping %d heads left revision \"%s\" %s (a bug)", nheads, set->files[i].revision,
+					found ? "applied" : "not applied");
 			return EXIT_DB;
 		}
+	}
+	PQclear(*res);
+	*res = PQexec(conn, "SELECT r FROM pg_catalog.rev_current() AS r");
+	if (!db_ok(*res))
+	{
+		db_report(conn, *res, set, NULL);
+		return EXIT_DB;
 	}
 	return EXIT_OK;
 }

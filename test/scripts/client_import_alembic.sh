@@ -287,6 +287,8 @@ branch_labels = ("main",)' '    op.create_table("main", sa.Column("id", sa.Integ
 rev m2_main_fk.py "main refers to audit" 'revision = "m2m2m2m2m2m2"
 down_revision = "m1m1m1m1m1m1"
 depends_on = "audit"' '    op.add_column("main", sa.Column("audit_id", sa.Integer(), sa.ForeignKey("audit.id")))' '    op.drop_column("main", "audit_id")'
+rev z1_other.py "other root" 'revision = "z1z1z1z1z1z1"
+down_revision = None' '    op.create_table("other", sa.Column("id", sa.Integer(), primary_key=True))' '    op.drop_table("other")'
 run 0 import alembic labels -m mig_labels
 [ "$(header "$(file_of mig_labels m2m2m2m2m2m2)" depends_on)" = "a1a1a1a1a1a1" ] ||
     fail "depends_on \"audit\" not resolved to the labelled revision: $(header "$(file_of mig_labels m2m2m2m2m2m2)" depends_on)"
@@ -303,6 +305,24 @@ $(diff <(echo "$a") <(echo "$b"))"
 PGDATABASE=$third run 0 stamp --from alembic -m mig_labels
 [ "$(applied_set "$third")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2" ] || fail "stamp after depends_on a label: $(applied_set "$third")"
 ok "depends_on naming a branch label: the revision that declares it, as Alembic (same schema, a2 not applied); stamp --from alembic agrees"
+
+# Two heads, one of them with a dependency on a third branch (a1: applied, but no applied child).
+stamp_rows() {  # stamp_rows DB ROW...: alembic_version holds the rows, then stamp --from alembic
+    local d=$1
+    shift
+    psql_q -d "$d" -c "SET client_min_messages = warning" -c "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)" -c "TRUNCATE alembic_version"
+    for r in "$@"; do psql_q -d "$d" -c "INSERT INTO alembic_version VALUES ('$r')"; done
+    PGDATABASE=$d run 0 stamp --from alembic -m mig_labels
+}
+stamp_rows "$fresh" m1m1m1m1m1m1 z1z1z1z1z1z1
+[ "$(applied_set "$fresh")" = "m1m1m1m1m1m1,z1z1z1z1z1z1" ] || fail "m1 + z1: $(applied_set "$fresh")"
+stamp_rows "$fresh" m2m2m2m2m2m2 z1z1z1z1z1z1
+[ "$(applied_set "$fresh")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2,z1z1z1z1z1z1" ] || fail "m2 + z1 (registered): $(applied_set "$fresh")"
+psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $fresh WITH (FORCE)" -c "CREATE DATABASE $fresh"
+psql_q -d "$fresh" -c "CREATE EXTENSION pg_revisions"
+stamp_rows "$fresh" m2m2m2m2m2m2 z1z1z1z1z1z1
+[ "$(applied_set "$fresh")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2,z1z1z1z1z1z1" ] || fail "m2 + z1 (new): $(applied_set "$fresh")"
+ok "stamp --from alembic, two heads one of which depends on a third branch: exactly their ancestors and dependencies, new database or not"
 
 # A partial id in depends_on: Alembic itself cannot load it; the import says so, naming the file.
 sed -i 's/^depends_on = "audit"/depends_on = "a1a1"/' "$v/m2_main_fk.py"
