@@ -30,7 +30,7 @@
 
 #include "import.h"
 
-/* The version table of each tool, and the query reading it (id, kind). */
+/* The version table of each tool, and the query reading it (version, kind or project, Flyway script). */
 static const char *const tables[] = {"public.alembic_version", "public.flyway_schema_history",
 "public.schema_migrations", "sqitch.changes"};
 static const char *const queries[] = {
