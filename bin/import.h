@@ -4,7 +4,10 @@
  *
  *   import.c        `import KIND PATH`: the revisions read from another tool,
  *                   validated, written as migration files (all or nothing)
- *   import_sql.c    the readers of Flyway, dbmate and Sqitch projects
+ *   import_sql.c    the reader of dbmate projects
+ *   import_sqitch.c the reader of Sqitch projects (reworked changes too)
+ *   import_flyway.c the reader of Flyway locations
+ *   import_flyway_placeholders.c  Flyway's ${placeholders} in its scripts
  *   import_alembic.c  the reader of Alembic projects (runs import_alembic.py)
  *   python.c        running the embedded Python helpers ($PYTHON, else python3)
  *   models_from.c   --models-from MODULE:ATTRIBUTE: SQLAlchemy models as DDL
@@ -65,10 +68,25 @@ extern char *imp_path(const char *dir, const char *name);
 extern int	cmd_import(const Options *opts, const char *kind, const char *path);
 
 /* import_sql.c */
-extern int	import_flyway(const char *path, ImpSet *set);
+extern char *imp_description(const char *s, size_t len);
 extern int	import_dbmate(const char *path, ImpSet *set);
+
+/* import_sqitch.c */
 extern int	import_sqitch(const char *path, ImpSet *set);
+extern MigFile *sqitch_instance(const MigSet *set, const char *name, int n);
+
+/* import_flyway.c */
+extern int	import_flyway(const char *path, ImpSet *set);
 extern int	flyway_version_cmp(const char *a, const char *b);
+extern char *flyway_repeatable_id(const char *file_name);
+
+/* import_flyway_placeholders.c */
+typedef struct FlyPlaceholders FlyPlaceholders;
+extern bool import_flyway_option(const char *arg);
+extern bool import_placeholder_option(const char *name_value);
+extern FlyPlaceholders *flyway_placeholders(const char *location);
+extern char *flyway_replace(const FlyPlaceholders *ph, const char *path, const char *file_name,
+							const char *text);
 
 /* import_alembic.c */
 extern int	import_alembic(const char *path, ImpSet *set);

@@ -5,7 +5,11 @@
 #
 # 1. Every versions/*.py is parsed with the ast module, never imported for
 #    this: revision, down_revision (a string, tuple, list or None),
-#    branch_labels, depends_on, the docstring's first line as message.
+#    branch_labels, depends_on, the docstring's first line as message.  A
+#    branch label in depends_on (or down_revision) is resolved as Alembic's
+#    RevisionMap resolves it: to the revision that declares the label; a
+#    partial id there is an error, as it is for Alembic (only `alembic
+#    revision --depends-on` expands prefixes, before writing the file).
 # 2. Its SQL comes from Alembic's offline mode: its upgrade() and downgrade()
 #    run under an as_sql MigrationContext (PostgreSQL dialect, literal binds),
 #    one revision at a time, without env.py (which usually wants a database
@@ -156,6 +160,35 @@ def render(info):
     return out[0], out[1], None
 
 
+def resolver(revs):
+    """A function mapping a down_revision or depends_on entry to a revision id
+    as Alembic's RevisionMap does (_map_branch_labels, _add_depends_on): a
+    whole id is itself; a branch label is the revision that declares it (not
+    the head of its branch); anything else is not resolved (Alembic fails on
+    it: a partial id is an error here, another name is left to the C side's
+    "not in the project" error)."""
+    ids = set(r["revision"] for r in revs)
+    labels = {}
+    for r in revs:
+        for label in as_list(r.get("branch_labels"), r["path"], r.get("branch_labels_line"), "branch_labels"):
+            if labels.get(label, r["revision"]) != r["revision"] or label in ids:  # (one id twice: the C side)
+                fatal(r["path"], r.get("branch_labels_line"), "branch name '%s' in revision %s already used by "
+                      "revision %s" % (label, r["revision"], labels.get(label, label)))
+            labels[label] = r["revision"]
+
+    def resolve(value, r, what):
+        if value in ids:
+            return value
+        if value in labels:
+            return labels[value]
+        whole = sorted(i for i in ids if i.startswith(value))
+        if whole:
+            fatal(r["path"], r.get(what + "_line"), "%s names \"%s\", a partial revision id: Alembic takes only "
+                  "whole ids and branch labels here (%s)" % (what, value, ", ".join(whole[:3])))
+        return value
+    return resolve
+
+
 def last_line(e):
     lines = traceback.format_exception_only(type(e), e)
     return lines[-1].strip() if lines else type(e).__name__
@@ -172,15 +205,16 @@ def main():
             subdirs[:] = sorted(s for s in subdirs if s != "__pycache__")
             files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".py") and not n.startswith("__")]
     revs = [r for r in (parse(f) for f in files) if r]
+    resolve = resolver(revs)
     for r in revs:
         up, down, adopted = render(r)
         field("rev", r["revision"])
         field("src", r["path"])
         field("line", str(r["line"]))
         for p in as_list(r.get("down_revision"), r["path"], r.get("down_revision_line"), "down_revision"):
-            field("down", p)
+            field("down", resolve(p, r, "down_revision"))
         for p in as_list(r.get("depends_on"), r["path"], r.get("depends_on_line"), "depends_on"):
-            field("dep", p)
+            field("dep", resolve(p, r, "depends_on"))
         labels = as_list(r.get("branch_labels"), r["path"], r.get("branch_labels_line"), "branch_labels")
         if len(labels) > 1:
             fatal(r["path"], r.get("branch_labels_line"), "several branch labels: pg_revisions keeps one a revision")

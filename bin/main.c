@@ -49,6 +49,8 @@ usage(FILE *out)
 			"  import alembic|flyway|dbmate|sqitch PATH\n"
 			"                            write that tool's history as migration files (into -m DIR,\n"
 			"                            which must hold none yet): ids, parents, dependencies kept\n"
+			"      --placeholder NAME=VALUE, -placeholders.NAME=VALUE, --flyway-config FILE\n"
+			"                            Flyway: values of ${NAME} (else flyway.conf, FLYWAY_*)\n"
 			"  squash [TARGET] [-m MSG]  write a baseline file (\"-- replaces: TARGET\") that new databases\n"
 			"                            run instead of TARGET (default head) and its ancestors\n"
 			"  current                   the applied heads of the database\n"
@@ -336,6 +338,31 @@ main(int argc, char **argv)
 				return bad_usage("missing value after", a);
 			since = value;
 			continue;
+		}
+		if (command && strcmp(command, "import") == 0)
+		{
+			/* Flyway's placeholders and settings (import_flyway_placeholders.c) */
+			if ((r = take(argc, argv, &i, NULL, "--placeholder", &value)) != 0)
+			{
+				if (r < 0 || !import_placeholder_option(value))
+					return bad_usage("--placeholder needs NAME=VALUE, not", r < 0 ? "" : value);
+				continue;
+			}
+			if ((r = take(argc, argv, &i, NULL, "--flyway-config", &value)) != 0)
+			{
+				char	   *opt = xmalloc(strlen(value) + 16);
+
+				if (r < 0)
+					return bad_usage("missing value after", a);
+				sprintf(opt, "configFiles=%s", value);
+				import_flyway_option(opt);
+				continue;
+			}
+			if (a[0] == '-' && a[1] != '-' && import_flyway_option(a + 1))
+			{
+				i++;
+				continue;
+			}
 		}
 		/* "-1" and "-2" are downgrade targets, not options */
 		if (a[0] == '-' && a[1] != '\0' && !(command && a[1] >= '0' && a[1] <= '9'))

@@ -7,9 +7,17 @@
  *   alembic  public.alembic_version: version_num, one row per head
  *   flyway   public.flyway_schema_history: the successful rows with a version,
  *            in installed_rank order (a BASELINE row counts every version up
- *            to it as applied; an UNDO row or a DELETE row removes its version)
+ *            to it as applied; an UNDO row or a DELETE row removes its version;
+ *            the SCHEMA row of the schemas Flyway created is skipped); a
+ *            repeatable script (R__, no version) counts as applied when the
+ *            revision before it is (import_flyway.c)
  *   dbmate   public.schema_migrations: version, one row per applied migration
- *   sqitch   sqitch.changes: change, one row per deployed change
+ *   sqitch   sqitch.changes: change, one row per deployed change; the n-th
+ *            row of a reworked change (by committed_at) is its n-th instance
+ *            in the files (import_sqitch.c)
+ *
+ * Several applied heads (Alembic branches not merged, some or all of the
+ * heads of the files) are stamped exactly: see stamp_several.
  *
  * The versions are mapped to ids as `import` maps them (import_id).  A
  * version without a migration file, a missing table, or an applied set that
@@ -22,15 +30,15 @@
 
 #include "import.h"
 
-/* The version table of each tool, and the query reading it (id, kind). */
+/* The version table of each tool, and the query reading it (version, kind or project, Flyway script). */
 static const char *const tables[] = {"public.alembic_version", "public.flyway_schema_history",
 "public.schema_migrations", "sqitch.changes"};
 static const char *const queries[] = {
-	"SELECT v.version_num, '' FROM public.alembic_version AS v",
-	"SELECT h.version, h.type FROM public.flyway_schema_history AS h "
-	"WHERE h.success AND h.version IS NOT NULL ORDER BY h.installed_rank",
-	"SELECT m.version, '' FROM public.schema_migrations AS m ORDER BY m.version",
-	"SELECT c.change, c.project FROM sqitch.changes AS c ORDER BY c.committed_at",
+	"SELECT v.version_num, '', '' FROM public.alembic_version AS v",
+	"SELECT COALESCE(h.version, ''), h.type, h.script FROM public.flyway_schema_history AS h "
+	"WHERE h.success ORDER BY h.installed_rank",
+	"SELECT m.version, '', '' FROM public.schema_migrations AS m ORDER BY m.version",
+	"SELECT c.change, c.project, '' FROM sqitch.changes AS c ORDER BY c.committed_at",
 };
 
 /* Mark f and its ancestors (down_revision and depends_on within the files) in mark. */
@@ -76,7 +84,8 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 	const char *params[1] = {tables[kind]};
 	PGresult   *res = db_exec(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
 	char	   *project = NULL;
-	int			rc = EXIT_OK;
+	char	  **repeatables = NULL, **seen = NULL;
+	int			rc = EXIT_OK, nrepeatables = 0, nseen = 0;
 
 	if (!db_ok(res))
 	{
@@ -106,6 +115,20 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 		char	   *id = import_id(kind, version);
 		MigFile    *f = files_find(set, id);
 
+		int			nth = 0;
+
+		if (kind == IMPORT_SQITCH)
+		{
+			/* the n-th deployed row of a change: its n-th instance (reworked changes) */
+			for (int k = 0; k < nseen; k++)
+				nth += strcmp(seen[k], version) == 0;
+			imp_list_add(&seen, &nseen, version);
+			if ((f = sqitch_instance(set, version, nth)) != NULL || nth > 0)
+			{
+				free(id);
+				id = xstrdup(f ? f->revision : version);
+			}
+		}
 		if (kind == IMPORT_SQITCH)
 		{
 			if (project && strcmp(project, extra) != 0)
@@ -117,13 +140,30 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 			}
 			project = xstrdup(extra);
 		}
-		if (kind == IMPORT_FLYWAY && strcmp(extra, "BASELINE") == 0)
+		if (kind == IMPORT_FLYWAY && (strcmp(extra, "SCHEMA") == 0 || version[0] == '\0'))
+		{
+			/* Flyway's schema creation row; a repeatable script (after the loop) */
+			char	   *rid = version[0] ? NULL : flyway_repeatable_id(PQgetvalue(res, r, 2));
+
+			if (rid)
+				imp_list_add(&repeatables, &nrepeatables, rid);
+			free(rid);
+		}
+		else if (kind == IMPORT_FLYWAY && strcmp(extra, "BASELINE") == 0)
 		{
 			/* Every version up to the baseline counts as applied. */
 			for (int i = 0; i < set->n; i++)
 				if (set->files[i].revision[0] == 'V' &&
 					flyway_version_cmp(set->files[i].revision + 1, version) <= 0)
 					mark_ancestors(set, &set->files[i], applied);
+		}
+		else if (f == NULL && nth > 0)
+		{
+			errmsgf("%s lists change \"%s\" %d times (a reworked change), but the files have fewer "
+					"revisions of it", tables[kind], version, nth + 1);
+			fprintf(stderr, "hint: import the project again (pg_revisions import %s), or stamp by hand\n",
+					kind_name);
+			rc = EXIT_USAGE;
 		}
 		else if (f == NULL)
 		{
@@ -142,6 +182,26 @@ read_applied(PGconn *conn, const MigSet *set, ImportKind kind, const char *kind_
 		free(id);
 	}
 	PQclear(res);
+	/*
+	 * A repeatable script Flyway ran counts as applied when its parent is
+	 * (every versioned revision is): files are in topological order.
+	 */
+	for (int i = 0; i < set->n && rc == EXIT_OK && nrepeatables > 0; i++)
+	{
+		const MigFile *f = &set->files[i];
+		bool		ran = false, below = f->ndown > 0;
+
+		for (int k = 0; k < nrepeatables && !ran; k++)
+			ran = strcmp(repeatables[k], f->revision) == 0;
+		for (int j = 0; j < f->ndown && below; j++)
+		{
+			MigFile    *p = files_find(set, f->down[j]);
+
+			below = p && applied[p - set->files];
+		}
+		if (ran && below)
+			applied[i] = 1;
+	}
 	return rc;
 }
 
@@ -190,9 +250,138 @@ applied_heads(const MigSet *set, const char *applied, const char *table, char **
 	return EXIT_OK;
 }
 
+/* The temporary merge revision of stamp_merged (never left registered). */
+#define STAMP_TMP_ID "pgrev_stamp_from_tmp"
+
+/* Run one statement of stamp_several; an exit code after reporting a failure. */
+static int
+stamp_step(PGconn *conn, const MigSet *set, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res = db_exec(conn, sql, nparams, params);
+	int			rc = EXIT_OK;
+
+	if (!db_ok(res))
+	{
+		db_report(conn, res, set, NULL);
+		rc = EXIT_DB;
+	}
+	PQclear(res);
+	return rc;
+}
+
 /*
- * stamp --from KIND: register the files, read the tool's table, stamp that
- * state; one transaction, nothing changed on any error.  Returns an exit code.
+ * Stamp several applied heads (some of the heads of the files, or all of
+ * them) exactly: rev_stamp takes one target and makes the applied state
+ * exactly it and its ancestors.  When the database has no registered
+ * revision outside the applied set, register first only the applied files
+ * (applied[] is closed under parents and dependencies), stamp "heads" of
+ * that graph, then register the other files.  Otherwise register every
+ * file, add a temporary merge of the heads, stamp it, revert it
+ * (downgrading to heads[0] reverts exactly its applied descendants: the
+ * merge, whose downgrade runs no SQL) and drop it; the operation log then
+ * shows those two steps.  The caller has opened the
+ * transaction; *res gets the current heads.  Returns an exit code after
+ * printing the error, negated when db_register already said "nothing was
+ * changed".
+ */
+static int
+stamp_several(PGconn *conn, const MigSet *set, const char *applied, char **heads, int nheads,
+			  PGresult **res)
+{
+	MigSet		subset = {set->dir, xmalloc(sizeof(MigFile) * (set->n + 1)), 0, NULL};
+	const char *params[2] = {"heads", NULL};
+	int			rc, outside = 0;
+	char	   *ids = xmalloc((size_t) (PGREV_NAME_MAX_LEN + 1) * (set->n + 1) + 1);
+
+	*res = NULL;
+	ids[0] = '\0';
+	if (fleet_files_registered)
+	{
+		errmsgf("stamping several applied heads is not supported with several tenants");
+		return EXIT_USAGE;
+	}
+	/* Registered revisions that are not applied files (ids are valid: joined by spaces). */
+	for (int i = 0; i < set->n; i++)
+		if (applied[i] && set->files[i].replaces == NULL)
+		{
+			strcat(strcat(ids, subset.n ? " " : ""), set->files[i].revision);
+			subset.files[subset.n++] = set->files[i];
+		}
+	params[0] = ids;
+	*res = db_exec(conn, "SELECT pg_catalog.count(*) FROM pg_catalog.rev_history() AS h WHERE h.revision "
+				   "OPERATOR(pg_catalog.<>) ALL (pg_catalog.string_to_array($1, ' '))", 1, params);
+	if (!db_ok(*res))
+	{
+		db_report(conn, *res, set, "reading the registered revisions");
+		return EXIT_DB;
+	}
+	outside = atoi(PQgetvalue(*res, 0, 0));
+	PQclear(*res);
+	*res = NULL;
+	if (outside == 0)
+	{
+		params[0] = "heads";
+		if ((rc = db_register(conn, &subset, NULL)) != EXIT_OK)
+			return -rc;
+		if ((rc = stamp_step(conn, set, "SELECT pg_catalog.rev_stamp($1)", 1, params)) != EXIT_OK)
+			return rc;
+		if ((rc = db_register(conn, set, NULL)) != EXIT_OK)
+			return -rc;
+	}
+	else
+	{
+		ids[0] = '\0';
+		for (int h = 0; h < nheads; h++)
+			strcat(strcat(ids, h ? " " : ""), heads[h]);
+		params[0] = ids;
+		params[1] = heads[0];
+		if ((rc = db_register(conn, set, NULL)) != EXIT_OK)
+			return -rc;
+		if ((rc = stamp_step(conn, set, "SET LOCAL client_min_messages = warning", 0, NULL)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_merge(pg_catalog.string_to_array($1, ' '), 'temporary (pg_revisions "
+							 "stamp --from)', '" STAMP_TMP_ID "')", 1, params)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_stamp('" STAMP_TMP_ID "')", 0, NULL)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_downgrade($1)", 1, params + 1)) != EXIT_OK ||
+			(rc = stamp_step(conn, set, "SELECT pg_catalog.rev_drop('" STAMP_TMP_ID "')", 0, NULL)) != EXIT_OK)
+			return rc;
+	}
+	free(ids);
+	free(subset.files);
+	/* Check the result: exactly the applied files are applied. */
+	*res = PQexec(conn, "SELECT h.revision FROM pg_catalog.rev_history() AS h WHERE h.is_applied");
+	if (!db_ok(*res))
+	{
+		db_report(conn, *res, set, NULL);
+		return EXIT_DB;
+	}
+	for (int i = 0; i < set->n; i++)
+	{
+		bool		found = false;
+
+		for (int r = 0; r < PQntuples(*res) && !found; r++)
+			found = strcmp(PQgetvalue(*res, r, 0), set->files[i].revision) == 0;
+		if (set->files[i].replaces == NULL && found != (applied[i] != 0))
+		{
+			errmsgf("stamping %d heads left revision \"%s\" %s (a bug)", nheads, set->files[i].revision,
+					found ? "applied" : "not applied");
+			return EXIT_DB;
+		}
+	}
+	PQclear(*res);
+	*res = PQexec(conn, "SELECT r FROM pg_catalog.rev_current() AS r");
+	if (!db_ok(*res))
+	{
+		db_report(conn, *res, set, NULL);
+		return EXIT_DB;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * stamp --from KIND: read the tool's table, register the files, stamp that
+ * state; one transaction, nothing changed on any error.  Several applied
+ * heads (Alembic branches not merged) are stamped with stamp_several.
+ * Returns an exit code.
  */
 int
 cmd_stamp_from(const Options *opts, const char *kind_name)
@@ -200,10 +389,10 @@ cmd_stamp_from(const Options *opts, const char *kind_name)
 	ImportKind	kind;
 	MigSet		set;
 	PGconn	   *conn;
-	char	   *applied, **heads, **file_heads;
-	int			rc, nheads = 0, nfile_heads;
-	const char *target;
-	PGresult   *res;
+	char	   *applied, **heads;
+	int			rc, nheads = 0;
+	const char *target = "base";
+	PGresult   *res = NULL;
 
 	if (!import_kind(kind_name, &kind))
 	{
@@ -212,59 +401,61 @@ cmd_stamp_from(const Options *opts, const char *kind_name)
 	}
 	if ((rc = open_session(opts, &set, &conn)) != EXIT_OK)
 		return finish(conn, rc);
-	if ((rc = begin_and_register(conn, &set)) != EXIT_OK)
+	if ((rc = db_command(conn, "BEGIN", &set)) != EXIT_OK)
 		return finish(conn, rc);
 	applied = xmalloc(set.n + 1);
 	memset(applied, 0, set.n + 1);
 	rc = read_applied(conn, &set, kind, kind_name, applied);
 	if (rc == EXIT_OK)
 		rc = applied_heads(&set, applied, tables[kind], &heads, &nheads);
-	target = nheads == 1 ? heads[0] : "base";
 	if (rc == EXIT_OK && nheads > 1)
 	{
-		/* rev_stamp takes one target: several heads only when they are all the heads. */
-		nfile_heads = files_heads(&set, &file_heads);
 		target = "heads";
-		if (nfile_heads != nheads)
+		rc = stamp_several(conn, &set, applied, heads, nheads, &res);
+	}
+	else if (rc == EXIT_OK)
+	{
+		const char *params[1] = {nheads == 1 ? heads[0] : "base"};
+
+		target = params[0];
+		if (!fleet_files_registered && (rc = db_register(conn, &set, NULL)) != EXIT_OK)
+			rc = -rc;
+		if (rc == EXIT_OK)
 		{
-			errmsgf("%s says %d heads are applied, but the files have %d heads: stamping some of several "
-					"heads is not supported", tables[kind], nheads, nfile_heads);
-			rc = EXIT_USAGE;
+			res = db_exec(conn, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", 1, params);
+			if (!db_ok(res))
+			{
+				db_report(conn, res, &set, NULL);
+				rc = EXIT_DB;
+			}
 		}
 	}
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && (rc = db_command(conn, "COMMIT", &set)) == EXIT_OK)
 	{
-		const char *params[1] = {target};
-		Table	   *t;
 		const char *const names[] = {"revision", "message", "file"};
 		const CellKind kinds[] = {CELL_TEXT, CELL_TEXT, CELL_TEXT};
+		Table	   *t = table_new(3, names, kinds);
 
-		res = db_exec(conn, "SELECT r FROM pg_catalog.rev_stamp($1) AS r", 1, params);
-		if (!db_ok(res))
+		for (int r = 0; r < PQntuples(res); r++)
 		{
-			db_report(conn, res, &set, NULL);
-			rc = EXIT_DB;
+			const char *row[3] = {PQgetvalue(res, r, 0), file_message(&set, PQgetvalue(res, r, 0)),
+			file_path(&set, PQgetvalue(res, r, 0))};
+
+			table_add(t, row);
 		}
-		else if ((rc = db_command(conn, "COMMIT", &set)) == EXIT_OK)
-		{
-			t = table_new(3, names, kinds);
-			for (int r = 0; r < PQntuples(res); r++)
-			{
-				const char *row[3] = {PQgetvalue(res, r, 0), file_message(&set, PQgetvalue(res, r, 0)),
-				file_path(&set, PQgetvalue(res, r, 0))};
-
-				table_add(t, row);
-			}
+		if (nheads > 1)
+			fprintf(stderr, "pg_revisions: stamped from %s (%d heads)\n", tables[kind], nheads);
+		else
 			fprintf(stderr, "pg_revisions: stamped from %s (%s)\n", tables[kind], target);
-			table_print(t, opts->json, NULL);
-			table_free(t);
-		}
-		PQclear(res);
+		table_print(t, opts->json, NULL);
+		table_free(t);
 	}
+	PQclear(res);
 	if (rc != EXIT_OK)
 	{
 		rollback(conn);
-		fprintf(stderr, "nothing was changed\n");
+		if (rc > 0)
+			fprintf(stderr, "nothing was changed\n");
 	}
-	return finish(conn, rc);
+	return finish(conn, rc < 0 ? -rc : rc);
 }

@@ -11,10 +11,14 @@
 # 2. The adopted revision: listed with its reason, irreversible, and a fresh
 #    database stops on it with a clear error instead of silently skipping it.
 # 3. stamp --from alembic on the database Alembic brought to head: current is
-#    the head, nothing pending.  Two applied heads (before the merge) that are
-#    not all the heads: an error that stamps nothing.
+#    the head, nothing pending.  Two applied heads (before the merge, not all
+#    the heads): exactly those, whether the files were registered before or
+#    not; one branch's head; a merge point; an unknown row stamps nothing.
 # 4. Bad versions/ (a cycle, a missing parent, one id twice, a syntax error):
 #    an error naming the file, nothing written.
+# 5. depends_on naming a branch label: the revision declaring the label, as
+#    Alembic's RevisionMap resolves it (Alembic and the imported files build
+#    the same schema); a partial id there is refused, as Alembic refuses it.
 set -euo pipefail
 
 test_name=client_import_alembic
@@ -196,11 +200,47 @@ alembic_ downgrade 1a2b3c4d5e6f
 alembic_ upgrade 2b2b2b2b2b2b
 alembic_ upgrade 3c3c3c3c3c3c
 [ "$(value "SELECT count(*) FROM alembic_version")" = "2" ] || fail "alembic did not leave two heads"
-before=$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")
-run 2 stamp --from alembic -m mig
-err_has "public.alembic_version says 2 heads are applied, but the files have 1 heads"
-[ "$(value "SELECT string_agg(r, ',') FROM rev_current() AS r")" = "$before" ] || fail "a failed stamp changed the state"
-ok "two applied heads that are not all the heads: an error, nothing stamped"
+cur() { "$PG_BIN/psql" -X -A -t -d "$1" -c "SELECT coalesce(string_agg(r, ',' ORDER BY r), 'base') FROM rev_current() AS r"; }
+applied_set() { "$PG_BIN/psql" -X -A -t -d "$1" -c "SELECT string_agg(revision, ',' ORDER BY revision) FROM rev_history() WHERE is_applied"; }
+run 0 stamp --from alembic -m mig
+err_has "stamped from public.alembic_version (2 heads)"
+[ "$(cur "$db")" = "2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads: current is $(cur "$db")"
+[ "$(applied_set "$db")" = "1a2b3c4d5e6f,2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads: applied $(applied_set "$db")"
+[ "$(value "SELECT count(*) FROM rev_history() WHERE revision LIKE 'pgrev%'")" = "0" ] || fail "the temporary merge was left"
+run 0 upgrade -m mig 5e5e5e5e5e5e
+ok "stamp --from alembic, two unmerged heads on a database where every file was registered already: exactly those heads"
+
+# A database pg_revisions has not seen, its alembic_version written as Alembic leaves it.
+third="${db}_three"
+psql_q -d postgres -c "CREATE DATABASE $third"
+cleanup_third() {
+    local rc=$?
+    psql_q -d postgres -c "DROP DATABASE IF EXISTS $third WITH (FORCE)" >/dev/null 2>&1 || true
+    (exit "$rc")
+    cleanup_fresh
+}
+trap cleanup_third EXIT
+psql_q -d "$third" -c "CREATE EXTENSION pg_revisions" \
+    -c "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))" \
+    -c "INSERT INTO alembic_version VALUES ('3c3c3c3c3c3c'), ('2b2b2b2b2b2b')"
+PGDATABASE=$third run 0 stamp --from alembic -m mig
+[ "$(cur "$third")" = "2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads (fresh): current is $(cur "$third")"
+[ "$(applied_set "$third")" = "1a2b3c4d5e6f,2b2b2b2b2b2b,3c3c3c3c3c3c" ] || fail "two heads (fresh): applied $(applied_set "$third")"
+[ "$("$PG_BIN/psql" -X -A -t -d "$third" -c "SELECT count(*) FROM rev_history()")" = "7" ] || fail "not every file registered"
+[ "$("$PG_BIN/psql" -X -A -t -d "$third" -c "SELECT string_agg(target, ',') FROM revisions.operation")" = "heads" ] || fail "operation log: $("$PG_BIN/psql" -X -A -t -d "$third" -c "SELECT * FROM revisions.operation")"
+psql_q -d "$third" -c "DELETE FROM alembic_version WHERE version_num = '2b2b2b2b2b2b'"
+PGDATABASE=$third run 0 stamp --from alembic -m mig
+[ "$(applied_set "$third")" = "1a2b3c4d5e6f,3c3c3c3c3c3c" ] || fail "one branch: applied $(applied_set "$third")"
+psql_q -d "$third" -c "UPDATE alembic_version SET version_num = '4d4d4d4d4d4d'"
+PGDATABASE=$third run 0 stamp --from alembic -m mig
+[ "$(applied_set "$third")" = "1a2b3c4d5e6f,2b2b2b2b2b2b,3c3c3c3c3c3c,4d4d4d4d4d4d" ] || fail "merge point: applied $(applied_set "$third")"
+psql_q -d "$third" -c "UPDATE alembic_version SET version_num = '2b2b2b2b2b2b'" -c "INSERT INTO alembic_version VALUES ('0000dead0000')"
+before=$(applied_set "$third")
+PGDATABASE=$third run 2 stamp --from alembic -m mig
+err_has 'public.alembic_version says version "0000dead0000" is applied, but no migration file has id "0000dead0000"'
+err_has "nothing was changed"
+[ "$(applied_set "$third")" = "$before" ] || fail "a failed stamp changed the state"
+ok "stamp --from alembic on a new database: two unmerged heads, one branch's head, a merge point: exactly that; an unknown row stamps nothing"
 
 # ---------------------------------------------------------------- bad versions/
 bad_case() {  # bad_case NAME MESSAGE: import must fail naming the file, nothing written
@@ -227,3 +267,72 @@ PYTHON=/nonexistent/python3 run 2 import alembic auth -m bad
 err_has 'could not run "/nonexistent/python3"'
 nothing_written bad
 ok "bad versions/ (a cycle, a missing parent, one id twice, a syntax error, a non-literal, no Python): error naming the file, nothing written"
+
+# ---------------------------------------------------------------- depends_on naming a branch label
+# Alembic's RevisionMap resolves a branch label in depends_on to the revision
+# that declares it (not its branch's head): upgrading to m2 applies a1, never a2.
+lab="$work/labels"
+mkdir -p "$lab"
+(cd "$lab" && "$PYTHON" -m alembic init migrations >/dev/null)
+sed -i "s|^sqlalchemy.url = .*|sqlalchemy.url = postgresql://$PGUSER@$PGHOST:$PGPORT/$third|" "$lab/alembic.ini"
+v="$lab/migrations/versions"
+rev a1_audit.py "audit table" 'revision = "a1a1a1a1a1a1"
+down_revision = None
+branch_labels = ("audit",)' '    op.create_table("audit", sa.Column("id", sa.Integer(), primary_key=True))' '    op.drop_table("audit")'
+rev a2_audit_more.py "audit column" 'revision = "a2a2a2a2a2a2"
+down_revision = "a1a1a1a1a1a1"' '    op.add_column("audit", sa.Column("what", sa.Text()))' '    op.drop_column("audit", "what")'
+rev m1_main.py "main table" 'revision = "m1m1m1m1m1m1"
+down_revision = None
+branch_labels = ("main",)' '    op.create_table("main", sa.Column("id", sa.Integer(), primary_key=True))' '    op.drop_table("main")'
+rev m2_main_fk.py "main refers to audit" 'revision = "m2m2m2m2m2m2"
+down_revision = "m1m1m1m1m1m1"
+depends_on = "audit"' '    op.add_column("main", sa.Column("audit_id", sa.Integer(), sa.ForeignKey("audit.id")))' '    op.drop_column("main", "audit_id")'
+rev z1_other.py "other root" 'revision = "z1z1z1z1z1z1"
+down_revision = None' '    op.create_table("other", sa.Column("id", sa.Integer(), primary_key=True))' '    op.drop_table("other")'
+run 0 import alembic labels -m mig_labels
+[ "$(header "$(file_of mig_labels m2m2m2m2m2m2)" depends_on)" = "a1a1a1a1a1a1" ] ||
+    fail "depends_on \"audit\" not resolved to the labelled revision: $(header "$(file_of mig_labels m2m2m2m2m2m2)" depends_on)"
+psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $third WITH (FORCE)" -c "DROP DATABASE IF EXISTS $fresh WITH (FORCE)" \
+    -c "CREATE DATABASE $third" -c "CREATE DATABASE $fresh"
+psql_q -d "$third" -c "CREATE EXTENSION pg_revisions"
+psql_q -d "$fresh" -c "CREATE EXTENSION pg_revisions"
+(cd "$lab" && "$PYTHON" -m alembic upgrade m2m2m2m2m2m2 >/dev/null 2>"$work/alembic.err") || fail "alembic upgrade m2: $(cat "$work/alembic.err")"
+PGDATABASE=$fresh run 0 upgrade m2m2m2m2m2m2 -m mig_labels
+a=$("$PG_BIN/pg_dump" -s -n public -T alembic_version -d "$third" | grep -v -e '^--' -e '^$' -e '^\\restrict' -e '^\\unrestrict')
+b=$(schema "$fresh")
+[ "$a" = "$b" ] || fail "Alembic and the imported files differ on depends_on = \"audit\":
+$(diff <(echo "$a") <(echo "$b"))"
+PGDATABASE=$third run 0 stamp --from alembic -m mig_labels
+[ "$(applied_set "$third")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2" ] || fail "stamp after depends_on a label: $(applied_set "$third")"
+ok "depends_on naming a branch label: the revision that declares it, as Alembic (same schema, a2 not applied); stamp --from alembic agrees"
+
+# Two heads, one of them with a dependency on a third branch (a1: applied, but no applied child).
+stamp_rows() {  # stamp_rows DB ROW...: alembic_version holds the rows, then stamp --from alembic
+    local d=$1
+    shift
+    psql_q -d "$d" -c "SET client_min_messages = warning" -c "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)" -c "TRUNCATE alembic_version"
+    for r in "$@"; do psql_q -d "$d" -c "INSERT INTO alembic_version VALUES ('$r')"; done
+    PGDATABASE=$d run 0 stamp --from alembic -m mig_labels
+}
+stamp_rows "$fresh" m1m1m1m1m1m1 z1z1z1z1z1z1
+[ "$(applied_set "$fresh")" = "m1m1m1m1m1m1,z1z1z1z1z1z1" ] || fail "m1 + z1: $(applied_set "$fresh")"
+stamp_rows "$fresh" m2m2m2m2m2m2 z1z1z1z1z1z1
+[ "$(applied_set "$fresh")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2,z1z1z1z1z1z1" ] || fail "m2 + z1 (registered): $(applied_set "$fresh")"
+psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $fresh WITH (FORCE)" -c "CREATE DATABASE $fresh"
+psql_q -d "$fresh" -c "CREATE EXTENSION pg_revisions"
+stamp_rows "$fresh" m2m2m2m2m2m2 z1z1z1z1z1z1
+[ "$(applied_set "$fresh")" = "a1a1a1a1a1a1,m1m1m1m1m1m1,m2m2m2m2m2m2,z1z1z1z1z1z1" ] || fail "m2 + z1 (new): $(applied_set "$fresh")"
+ok "stamp --from alembic, two heads one of which depends on a third branch: exactly their ancestors and dependencies, new database or not"
+
+# A partial id in depends_on: Alembic itself cannot load it; the import says so, naming the file.
+sed -i 's/^depends_on = "audit"/depends_on = "a1a1"/' "$v/m2_main_fk.py"
+if (cd "$lab" && "$PYTHON" -m alembic heads >/dev/null 2>&1); then fail "Alembic accepted a partial id in depends_on: the import must too"; fi
+run 2 import alembic labels -m bad
+err_has 'm2_main_fk.py:10: error: depends_on names "a1a1", a partial revision id'
+nothing_written bad
+sed -i 's/^depends_on = "a1a1"/depends_on = "audit"/' "$v/m2_main_fk.py"
+sed -i 's/^branch_labels = ("main",)/branch_labels = ("audit",)/' "$v/m1_main.py"
+run 2 import alembic labels -m bad
+err_has "branch name 'audit' in revision"
+nothing_written bad
+ok "a partial id in depends_on (Alembic refuses it too) or one branch label twice: an error naming the file, nothing written"

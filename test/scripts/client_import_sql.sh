@@ -66,8 +66,9 @@ echo "executeInTransaction=false" >"$fly/V3__posts_index.sql.conf"
 echo "CREATE OR REPLACE VIEW v AS SELECT 1;" >"$fly/R__views.sql"
 
 run 0 import flyway flyway/sql -m fly
-err_has "R__views.sql is a repeatable Flyway script"
-err_has "imported 5 revisions from flyway into fly"
+err_has "imported 6 revisions from flyway into fly"
+[ "$(header "$(file_of fly R_views)" down_revision)" = "V3" ] || fail "the repeatable script is not after the last version"
+grep -q "CREATE OR REPLACE VIEW v" "$(file_of fly R_views)" || fail "R_views lacks its SQL"
 [ "$(header "$(file_of fly V1)" down_revision)" = "" ] || fail "V1 is not a root"
 [ "$(header "$(file_of fly V1_1)" down_revision)" = "V1" ] || fail "V1_1's parent"
 [ "$(header "$(file_of fly V1_10)" down_revision)" = "V1_1" ] || fail "V1_10's parent (1.1 < 1.10 < 2)"
@@ -75,7 +76,7 @@ err_has "imported 5 revisions from flyway into fly"
 [ "$(header "$(file_of fly V2)" message)" = "posts" ] || fail "V2's message"
 [ "$(header "$(file_of fly V3)" transactional)" = "false" ] || fail "V3 is not marked transactional: false"
 grep -q "DROP TABLE posts;" "$(file_of fly V2)" || fail "V2 lacks its undo script as downgrade"
-ok "import flyway: ids V<version>, parents in version order, U as downgrade, .conf, R__ skipped"
+ok "import flyway: ids V<version>, parents in version order, U as downgrade, .conf, R__ last"
 
 # The Flyway database: V1 .. V1.10 applied, as Flyway records it.
 new_dbs
@@ -281,11 +282,16 @@ nothing_written sq2
 printf '%s\n' "%project=x" "a 2024-01-01T00:00:00Z T <t@e> # a" "@t 2024-01-01T00:00:00Z T <t@e> # t" \
     "a [a@t] 2024-01-01T00:00:00Z T <t@e> # rework" >"$work/bad.plan"
 run 2 import sqitch bad.plan -m sq2
-err_has 'bad.plan:4: error: change "a" is planned twice'
+err_has 'deploy/a@t.sql: error: could not read the Sqitch deploy script'
+err_has 'change "a" is planned on line 2'
+nothing_written sq2
+printf '%s\n' "%project=x" "a 2024-01-01T00:00:00Z T <t@e> # a" "a 2024-01-01T00:00:00Z T <t@e> # again" >"$work/bad.plan"
+run 2 import sqitch bad.plan -m sq2
+err_has 'bad.plan:3: error: change "a" is planned again (line 2) without a tag in between'
 nothing_written sq2
 run 2 import sqitch nowhere -m sq2
 err_has "nowhere: error: could not read the Sqitch plan"
 nothing_written sq2
 run 2 import liquibase x -m sq2
 err_has 'unknown tool "liquibase"'
-ok "bad Sqitch input (unplanned requirement, missing script, reworked change, no plan): an error naming the file, nothing written"
+ok "bad Sqitch input (unplanned requirement, missing script, a reworked change without its @tag script or without a tag, no plan): an error naming the file, nothing written"
