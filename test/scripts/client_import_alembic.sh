@@ -26,10 +26,7 @@ test_name=client_import_alembic
 . "$(dirname "${BASH_SOURCE[0]}")/client_helpers.bash"
 
 export PYTHON=${PYTHON:-/usr/bin/python3}
-if ! "$PYTHON" -c "import alembic, sqlalchemy, psycopg2" 2>/dev/null; then
-    echo "skip: $PYTHON lacks alembic, sqlalchemy or psycopg2 (Debian: python3-alembic python3-psycopg2)"
-    exit 0
-fi
+need "'$PYTHON' -c 'import alembic, sqlalchemy, psycopg2'" python3-alembic python3-sqlalchemy python3-psycopg2
 fresh="${db}_fresh"
 cleanup_fresh() {
     local rc=$?

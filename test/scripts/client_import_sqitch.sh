@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Script test: `pg_revisions import sqitch` and `stamp --from sqitch` on a
 # project with a reworked change, built and deployed by the real sqitch
-# (Debian's sqitch; skipped when it is not installed).
+# (Debian's sqitch, installed when missing).
 #
 # The plan: appschema, users, @v1.0, flips [users], users reworked
 # [users@v1.0], @v2.0, stats [users@v2.0 flips appschema], users reworked again
@@ -22,10 +22,7 @@ test_name=client_import_sqitch
 # shellcheck source=test/scripts/client_helpers.bash
 . "$(dirname "${BASH_SOURCE[0]}")/client_helpers.bash"
 
-if ! command -v sqitch >/dev/null 2>&1; then
-    echo "skip: sqitch is not installed (Debian: sqitch)"
-    exit 0
-fi
+need "command -v sqitch && perl -MDBD::Pg -e 1" sqitch libdbd-pg-perl
 fresh="${db}_fresh"
 cleanup_fresh() {
     local rc=$?

@@ -249,6 +249,7 @@ grep -q "DROP FUNCTION flipr.insert_user" "$f" || fail "revert script as downgra
 ok "import sqitch: plan order as parents, requires as depends_on, BEGIN/COMMIT stripped, notes as messages"
 
 new_dbs
+need "command -v sqitch && perl -MDBD::Pg -e 1" sqitch libdbd-pg-perl
 if command -v sqitch >/dev/null 2>&1; then
     (cd "$sq" && HOME="$work" sqitch --quiet deploy --to users "db:pg://$PGUSER@$PGHOST:$PGPORT/$db" >/dev/null 2>&1) ||
         fail "sqitch deploy failed"
