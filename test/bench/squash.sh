@@ -20,7 +20,9 @@
 # Each ends with pg_dump -s of the schema, which must be identical (checked).
 # Timed: the statement alone (psql's \timing: the server's work, commit
 # included, and one round trip), in a new session each time (a deploy's cold
-# caches), not psql's start and connection.  Prints the medians and the ratios.
+# caches), not psql's start and connection; and the backend's CPU time
+# meanwhile (Linux's /proc/self/schedstat), which a loaded machine disturbs
+# less.  Prints the medians and the ratios.
 #
 #   test/bench/squash.sh               N=5000, RUNS=3
 #   test/bench/squash.sh --quick       N=200, RUNS=1 (smoke test; bench_quick.sh)
@@ -36,7 +38,7 @@ QUICK=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "squash.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -116,29 +118,49 @@ fresh_database() {
     db=$1
 }
 
-# Milliseconds that rev_upgrade('head') takes (psql's \timing, in a new
-# session); checks it applied $1 revision(s).
-timed_upgrade() {
-    local expect=$1 out got
-    out=$(q -c "SET client_min_messages = warning" -c '\timing on' -c "SELECT count(*) FROM rev_upgrade('head')")
-    got=$(printf '%s\n' "$out" | grep -v '^Time: ' | tail -n 1)
-    [ "$got" = "$expect" ] || { echo "squash.sh: rev_upgrade('head') returned $got rows, expected $expect" >&2; exit 1; }
-    printf '%s\n' "$out" | awk '/^Time: / {print $2; exit}'
+# The backend's CPU time so far in ns, from Linux's /proc/self/schedstat
+# (pg_read_file: the bench runs as a superuser); 0 where that cannot be read,
+# and the CPU columns say n/a.
+cpu_now="pg_catalog.split_part(pg_catalog.pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint"
+q -c "SELECT $cpu_now" >/dev/null 2>&1 || cpu_now=0
+
+# "WALL CPU": the milliseconds that statement $1 takes (psql's \timing: the
+# server's work, commit included, and one round trip) and the backend's CPU
+# milliseconds meanwhile, in a new session; $2 is SQL run first (settings).
+# Prints the statement's own output lines to fd 3.
+timed() {
+    local out
+    out=$(q <<SQL
+SET client_min_messages = warning;
+$2
+SELECT $cpu_now AS cpu0 \\gset
+\\timing on
+$1
+\\timing off
+SELECT 'cpu: ' || (($cpu_now OPERATOR(pg_catalog.-) :cpu0) / 1e6)::numeric(12, 1);
+SQL
+)
+    printf '%s\n' "$out" | grep -Ev '^(Time|cpu): ' >&3 || true
+    printf '%s\n' "$out" | awk '/^Time: / && !w {w = $2} /^cpu: / {c = $2} END {print w, c}'
 }
 
-# Milliseconds that the SQL returned by query $1 (one row, one text column)
-# takes run by psql as one query (one implicit transaction), without
+# rev_upgrade('head') timed (timed's output); checks it applied $1 revision(s).
+timed_upgrade() {
+    local expect=$1 result got
+    result=$(timed "SELECT count(*) FROM rev_upgrade('head');" "" 3>"$work/got")
+    got=$(tail -n 1 "$work/got")
+    [ "$got" = "$expect" ] || { echo "squash.sh: rev_upgrade('head') returned $got rows, expected $expect" >&2; exit 1; }
+    echo "$result"
+}
+
+# The SQL returned by query $1 (one row, one text column) timed (timed's
+# output), run by psql as one query (one implicit transaction) without
 # pg_revisions: no revision bookkeeping, and no drift ledger
 # (session_replication_role = replica turns event triggers off).  \gexec
 # sends the text as it is; psql prints the timing of what \gexec ran before
-# that of the SELECT feeding it.
+# that of the SELECT feeding it (timed keeps the first).
 timed_sql() {
-    q <<SQL | awk '/^Time: / {print $2; exit}'
-SET client_min_messages = warning;
-SET session_replication_role = replica;
-\\timing on
-$1 \\gexec
-SQL
+    timed "$1 \\gexec" "SET session_replication_role = replica;" 3>/dev/null
 }
 replay_sql="SELECT pg_catalog.string_agg(r.upgrade_sql, E';\\n' ORDER BY r.seq) FROM revisions.revision r"
 baseline_sql="SELECT r.upgrade_sql FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) 'squashed'"
@@ -186,21 +208,29 @@ for ((run = 1; run <= RUNS; run++)); do
     same_schema baseline_sql
 done
 
-replay=$(median <"$work/replay.ms")
-replay_alone=$(median <"$work/replay_sql.ms")
-baseline=$(median <"$work/baseline.ms")
-baseline_alone=$(median <"$work/baseline_sql.ms")
+# Column $2 (1 wall, 2 CPU) of step $1: its median.
+med() { awk -v c="$2" '{print $c}' "$work/$1.ms" | median; }
+replay=$(med replay 1)
+replay_alone=$(med replay_sql 1)
+baseline=$(med baseline 1)
+baseline_alone=$(med baseline_sql 1)
 tables=$(grep -c '^CREATE TABLE' "$work/replay.sql")
 load=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo unknown)
+cpu() { if [ "$cpu_now" = 0 ]; then echo "   n/a"; else printf '%10.1f ms' "$(med "$1" 2)"; fi; }
 echo "history: $N revisions over $T tables (final schema: $tables tables), $RUNS runs, medians"
-printf '%-52s %10.1f ms\n' "replay: rev_upgrade('head'), $N revisions" "$replay"
-printf '%-52s %10.1f ms\n' "  its SQL alone (psql, no pg_revisions)" "$replay_alone"
-printf '%-52s %10.1f ms\n' "baseline: rev_upgrade('head') via rev_squash" "$baseline"
-printf '%-52s %10.1f ms\n' "  its SQL alone (psql, no pg_revisions)" "$baseline_alone"
+printf '%-48s %10s   %s\n' "" "wall" "server CPU"
+printf '%-48s %10.1f ms %s\n' "replay: rev_upgrade('head'), $N revisions" "$replay" "$(cpu replay)"
+printf '%-48s %10.1f ms %s\n' "  its SQL alone (psql, no pg_revisions)" "$replay_alone" "$(cpu replay_sql)"
+printf '%-48s %10.1f ms %s\n' "baseline: rev_upgrade('head') via rev_squash" "$baseline" "$(cpu baseline)"
+printf '%-48s %10.1f ms %s\n' "  its SQL alone (psql, no pg_revisions)" "$baseline_alone" "$(cpu baseline_sql)"
 awk -v a="$replay" -v b="$baseline" 'BEGIN { printf "ratio replay / baseline: %.1fx (pg_dump -s identical)\n", a / (b > 0 ? b : 1) }'
 awk -v a="$replay_alone" -v b="$baseline_alone" 'BEGIN { printf "ratio of their SQL alone: %.1fx (the most a baseline can save on this history)\n", a / (b > 0 ? b : 1) }'
+if [ "$cpu_now" != 0 ]; then
+    awk -v a="$(med replay 2)" -v b="$(med baseline 2)" -v c="$(med replay_sql 2)" -v d="$(med baseline_sql 2)" \
+        'BEGIN { printf "server CPU ratios: replay / baseline %.1fx, their SQL alone %.1fx\n", a / (b > 0 ? b : 1), c / (d > 0 ? d : 1) }'
+fi
 echo "load average at the end: $load"
 for f in replay replay_sql baseline baseline_sql; do
-    printf '%s ' "$f:" $(cat "$work/$f.ms")
+    printf '%s ' "$f:" $(awk '{print $1 "/" $2}' "$work/$f.ms")
 done
-echo "(ms, each run)"
+echo "(wall/CPU ms, each run)"
