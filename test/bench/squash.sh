@@ -4,12 +4,25 @@
 #
 # A synthetic history of N revisions (default 5000) over T tables (default 50)
 # with the churn of a real one: tables created, columns added, indexes created
-# and dropped again, columns added and dropped again.  Per run, alternating:
-#   replay:   an empty schema, nothing applied -> rev_upgrade('head') runs all N;
-#   baseline: rev_squash('head') registered (untimed), an empty schema again ->
-#             rev_upgrade('head') runs the baseline instead; then rev_drop of it.
-# Both end with pg_dump -s of the schema, which must be identical (checked).
-# Prints the medians and their ratio.
+# and dropped again, columns added and dropped again.  Each timed step runs in a
+# fresh database, a copy (CREATE DATABASE ... TEMPLATE) of one with the history
+# registered, nothing applied and schema public empty, after a CHECKPOINT.
+# Per run, alternating:
+#   replay:       rev_upgrade('head') runs all N revisions;
+#   replay SQL:   the N revisions' upgrade SQL run by psql as one query,
+#                 without pg_revisions (no bookkeeping; event triggers off);
+#   baseline:     the template also has rev_squash('head') registered (built
+#                 once, untimed) -> rev_upgrade('head') runs the baseline
+#                 instead and records the N revisions as applied;
+#   baseline SQL: the baseline's upgrade SQL run the same way as the replay's.
+# The ratio of the two "SQL" steps is the most any baseline can save on this
+# history: what remains of pg_revisions' own cost is the difference.
+# Each ends with pg_dump -s of the schema, which must be identical (checked).
+# Timed: the statement alone (psql's \timing: the server's work, commit
+# included, and one round trip), in a new session each time (a deploy's cold
+# caches), not psql's start and connection; and the backend's CPU time
+# meanwhile (Linux's /proc/self/schedstat), which a loaded machine disturbs
+# less.  Prints the medians and the ratios.
 #
 #   test/bench/squash.sh               N=5000, RUNS=3
 #   test/bench/squash.sh --quick       N=200, RUNS=1 (smoke test; bench_quick.sh)
@@ -25,7 +38,7 @@ QUICK=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "squash.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -84,24 +97,81 @@ END
 \$\$;
 SQL
 
-# An empty public schema and nothing applied.
-reset_database() {
-    q >/dev/null <<'SQL'
-SET client_min_messages = warning;
-DROP SCHEMA public CASCADE;
-CREATE SCHEMA public;
-SELECT count(*) FROM rev_stamp('base');
-SQL
+# The two templates every timed step starts from, copied by CREATE DATABASE:
+# the history alone (nothing applied, schema public empty), and the same with
+# its baseline registered (rev_squash replays the history in a scratch schema
+# to build it; untimed, once).
+plain_template=$db
+base_template=${db}_base
+"$PG_BIN/psql" -X -q -d postgres -c "CREATE DATABASE $base_template TEMPLATE $plain_template" >/dev/null
+db=$base_template
+q -c "SET client_min_messages = error" -c "SELECT rev_squash('head', 'squashed')" >/dev/null
+
+# A fresh database $1, a copy of template $2 (dropping the last one of that
+# name), made the current one ($db); then a checkpoint, so that every timed
+# step starts from the same state (its first change of each page writes the
+# whole page to the WAL).
+fresh_database() {
+    "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q -d postgres \
+        -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
+        -c "CREATE DATABASE $1 TEMPLATE $2" -c "CHECKPOINT" >/dev/null
+    db=$1
 }
 
-# Milliseconds that rev_upgrade('head') takes; checks it applied $1 revision(s).
+# The backend's CPU time so far in ns, from Linux's /proc/self/schedstat
+# (pg_read_file: the bench runs as a superuser); 0 where that cannot be read,
+# and the CPU columns say n/a.
+cpu_now="pg_catalog.split_part(pg_catalog.pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint"
+q -c "SELECT $cpu_now" >/dev/null 2>&1 || cpu_now=0
+
+# "WALL CPU": the milliseconds that statement $1 takes (psql's \timing: the
+# server's work, commit included, and one round trip) and the backend's CPU
+# milliseconds meanwhile, in a new session; $2 is SQL run first (settings).
+# Prints the statement's own output lines to fd 3.
+timed() {
+    local out
+    out=$(q <<SQL
+SET client_min_messages = warning;
+$2
+SELECT $cpu_now AS cpu0 \\gset
+\\timing on
+$1
+\\timing off
+SELECT 'cpu: ' || (($cpu_now OPERATOR(pg_catalog.-) :cpu0) / 1e6)::numeric(12, 1);
+SQL
+)
+    printf '%s\n' "$out" | grep -Ev '^(Time|cpu): ' >&3 || true
+    printf '%s\n' "$out" | awk '/^Time: / && !w {w = $2} /^cpu: / {c = $2} END {print w, c}'
+}
+
+# rev_upgrade('head') timed (timed's output); checks it applied $1 revision(s).
 timed_upgrade() {
-    local expect=$1 t0 t1 got
-    t0=$(date +%s%N)
-    got=$(q -c "SET client_min_messages = warning" -c "SELECT count(*) FROM rev_upgrade('head')")
-    t1=$(date +%s%N)
+    local expect=$1 result got
+    result=$(timed "SELECT count(*) FROM rev_upgrade('head');" "" 3>"$work/got")
+    got=$(tail -n 1 "$work/got")
     [ "$got" = "$expect" ] || { echo "squash.sh: rev_upgrade('head') returned $got rows, expected $expect" >&2; exit 1; }
-    echo $(((t1 - t0) / 1000000))
+    echo "$result"
+}
+
+# The SQL returned by query $1 (one row, one text column) timed (timed's
+# output), run by psql as one query (one implicit transaction) without
+# pg_revisions: no revision bookkeeping, and no drift ledger
+# (session_replication_role = replica turns event triggers off).  \gexec
+# sends the text as it is; psql prints the timing of what \gexec ran before
+# that of the SELECT feeding it (timed keeps the first).
+timed_sql() {
+    timed "$1 \\gexec" "SET session_replication_role = replica;" 3>/dev/null
+}
+replay_sql="SELECT pg_catalog.string_agg(r.upgrade_sql, E';\\n' ORDER BY r.seq) FROM revisions.revision r"
+baseline_sql="SELECT r.upgrade_sql FROM revisions.revision r WHERE r.revision OPERATOR(pg_catalog.=) 'squashed'"
+
+# Compare the schema dumped to $work/$1.sql with the replayed one.
+same_schema() {
+    if ! diff -u "$work/replay.sql" "$work/$1.sql" >"$work/schema.diff"; then
+        head -n 40 "$work/schema.diff" >&2
+        echo "squash.sh: the schema built by step '$1' differs from the replayed one" >&2
+        exit 1
+    fi
 }
 
 # pg_dump -s of the schema, without the random key of its \restrict lines.
@@ -112,29 +182,55 @@ dump_schema() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 : >"$work/replay.ms"
+: >"$work/replay_sql.ms"
 : >"$work/baseline.ms"
+: >"$work/baseline_sql.ms"
 for ((run = 1; run <= RUNS; run++)); do
-    reset_database
+    fresh_database pgrev_squash_replay "$plain_template"
     timed_upgrade "$N" >>"$work/replay.ms"
     dump_schema >"$work/replay.sql"
-    q -c "SET client_min_messages = error" -c "SELECT rev_squash('head', 'squashed')" >/dev/null
-    reset_database
+
+    fresh_database pgrev_squash_replay_sql "$plain_template"
+    timed_sql "$replay_sql" >>"$work/replay_sql.ms"
+    dump_schema >"$work/replay_sql.sql"
+    same_schema replay_sql
+
+    fresh_database pgrev_squash_baseline "$base_template"
     timed_upgrade 1 >>"$work/baseline.ms"
     dump_schema >"$work/baseline.sql"
-    if ! diff -u "$work/replay.sql" "$work/baseline.sql" >"$work/schema.diff"; then
-        head -n 40 "$work/schema.diff" >&2
-        echo "squash.sh: the schema reached through the baseline differs from the replayed one" >&2
-        exit 1
-    fi
+    same_schema baseline
     [ "$(q -c 'SELECT count(*) FROM revisions.applied')" = "$N" ] ||
         { echo "squash.sh: the baseline did not record the $N revisions it replaces as applied" >&2; exit 1; }
-    q -c "SELECT rev_drop('squashed')" >/dev/null
+
+    fresh_database pgrev_squash_baseline_sql "$base_template"
+    timed_sql "$baseline_sql" >>"$work/baseline_sql.ms"
+    dump_schema >"$work/baseline_sql.sql"
+    same_schema baseline_sql
 done
 
-replay=$(median <"$work/replay.ms")
-baseline=$(median <"$work/baseline.ms")
+# Column $2 (1 wall, 2 CPU) of step $1: its median.
+med() { awk -v c="$2" '{print $c}' "$work/$1.ms" | median; }
+replay=$(med replay 1)
+replay_alone=$(med replay_sql 1)
+baseline=$(med baseline 1)
+baseline_alone=$(med baseline_sql 1)
 tables=$(grep -c '^CREATE TABLE' "$work/replay.sql")
+load=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo unknown)
+cpu() { if [ "$cpu_now" = 0 ]; then echo "   n/a"; else printf '%10.1f ms' "$(med "$1" 2)"; fi; }
 echo "history: $N revisions over $T tables (final schema: $tables tables), $RUNS runs, medians"
-printf '%-42s %10s ms\n' "replay: rev_upgrade('head'), $N revisions" "$replay"
-printf '%-42s %10s ms\n' "baseline: rev_upgrade('head') via rev_squash" "$baseline"
+printf '%-48s %10s   %s\n' "" "wall" "server CPU"
+printf '%-48s %10.1f ms %s\n' "replay: rev_upgrade('head'), $N revisions" "$replay" "$(cpu replay)"
+printf '%-48s %10.1f ms %s\n' "  its SQL alone (psql, no pg_revisions)" "$replay_alone" "$(cpu replay_sql)"
+printf '%-48s %10.1f ms %s\n' "baseline: rev_upgrade('head') via rev_squash" "$baseline" "$(cpu baseline)"
+printf '%-48s %10.1f ms %s\n' "  its SQL alone (psql, no pg_revisions)" "$baseline_alone" "$(cpu baseline_sql)"
 awk -v a="$replay" -v b="$baseline" 'BEGIN { printf "ratio replay / baseline: %.1fx (pg_dump -s identical)\n", a / (b > 0 ? b : 1) }'
+awk -v a="$replay_alone" -v b="$baseline_alone" 'BEGIN { printf "ratio of their SQL alone: %.1fx (the most a baseline can save on this history)\n", a / (b > 0 ? b : 1) }'
+if [ "$cpu_now" != 0 ]; then
+    awk -v a="$(med replay 2)" -v b="$(med baseline 2)" -v c="$(med replay_sql 2)" -v d="$(med baseline_sql 2)" \
+        'BEGIN { printf "server CPU ratios: replay / baseline %.1fx, their SQL alone %.1fx\n", a / (b > 0 ? b : 1), c / (d > 0 ? d : 1) }'
+fi
+echo "load average at the end: $load"
+for f in replay replay_sql baseline baseline_sql; do
+    printf '%s ' "$f:" $(awk '{print $1 "/" $2}' "$work/$f.ms")
+done
+echo "(wall/CPU ms, each run)"
