@@ -110,3 +110,27 @@ SELECT count(*) AS revisions FROM revisions.revision;
 SELECT * FROM rev_downgrade('base');
 DROP EXTENSION pg_revisions;
 CREATE EXTENSION pg_revisions;
+
+-- Tenants: one history for every tenant schema, so a baseline squashed under
+-- a tenant names that schema's objects unqualified; a new tenant then builds
+-- its own tables through it (a qualified baseline would build them in the
+-- first tenant's schema: "relation already exists").
+CREATE SCHEMA sq_ta;
+CREATE SCHEMA sq_tb;
+SELECT rev_add('t1', 'CREATE TABLE acct (id int PRIMARY KEY, owner text DEFAULT current_user)', 'DROP TABLE acct');
+SELECT rev_add('t2', 'CREATE SEQUENCE acct_seq; ALTER TABLE acct ALTER COLUMN id SET DEFAULT nextval(''acct_seq'')',
+               'ALTER TABLE acct ALTER COLUMN id DROP DEFAULT; DROP SEQUENCE acct_seq');
+SET pg_revisions.tenant = sq_ta;
+SELECT * FROM rev_upgrade('head');
+SELECT rev_squash('head', 'tb1', 'tenants baseline');
+SELECT upgrade_sql, downgrade_sql FROM revisions.revision WHERE revision = 'tb1';
+SET pg_revisions.tenant = sq_tb;
+SELECT * FROM rev_upgrade('head');
+SELECT c.relnamespace::regnamespace AS schema, count(*) AS relations
+FROM pg_class c WHERE c.relname IN ('acct', 'acct_seq', 'acct_pkey') GROUP BY 1 ORDER BY 1;
+SELECT pg_get_expr(d.adbin, d.adrelid) AS sq_tb_default
+FROM pg_attrdef d WHERE d.adrelid = 'sq_tb.acct'::regclass ORDER BY 1;
+SELECT * FROM rev_downgrade('base');
+RESET pg_revisions.tenant;
+DROP SCHEMA sq_ta CASCADE;
+DROP SCHEMA sq_tb CASCADE;

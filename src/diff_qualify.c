@@ -91,8 +91,8 @@ dollar_tag_length(const char *p)
  * diff_requalify
  *		A palloc'd copy of text in which every name qualified with schema
  *		"from" (unquoted form, as stored in pg_namespace) is qualified with
- *		"to" instead.  Contents of dollar quotes and comments are copied
- *		unchanged.  The caller guarantees text is deparser output (balanced
+ *		"to" instead, or left unqualified when to is NULL.  Contents of
+ *		dollar quotes and comments are copied unchanged.  The caller guarantees text is deparser output (balanced
  *		quotes); an unterminated token is copied to the end.
  */
 char *
@@ -100,9 +100,9 @@ diff_requalify(const char *text, const char *from, const char *to)
 {
 	StringInfoData buf;
 	const char *p = text;
-	const char *to_quoted = quote_identifier(to);
+	const char *to_quoted = to ? quote_identifier(to) : NULL;
 
-	if (strcmp(from, to) == 0 || strstr(text, from) == NULL)
+	if ((to != NULL && strcmp(from, to) == 0) || strstr(text, from) == NULL)
 		return pstrdup(text);
 
 	initStringInfo(&buf);
@@ -178,7 +178,12 @@ diff_requalify(const char *text, const char *from, const char *to)
 			if (*p)
 				p++;
 			if (*p == '.' && strcmp(ident.data, from) == 0)
-				appendStringInfoString(&buf, to_quoted);
+			{
+				if (to_quoted)
+					appendStringInfoString(&buf, to_quoted);
+				else
+					p++;		/* the qualifier goes, with its dot */
+			}
 			else
 				appendBinaryStringInfo(&buf, start, p - start);
 		}
@@ -211,7 +216,12 @@ diff_requalify(const char *text, const char *from, const char *to)
 				p++;
 			if (*p == '.' && (size_t) (p - start) == strlen(from) &&
 				strncmp(start, from, p - start) == 0)
-				appendStringInfoString(&buf, to_quoted);
+			{
+				if (to_quoted)
+					appendStringInfoString(&buf, to_quoted);
+				else
+					p++;		/* the qualifier goes, with its dot */
+			}
 			else
 				appendBinaryStringInfo(&buf, start, p - start);
 		}

@@ -148,7 +148,10 @@ warn_rows(RevGraph *graph, RevList replaced)
 /*
  * build_baseline
  *		The upgrade and downgrade SQL of a baseline for the revisions of
- *		replaced (oldest first), qualified with live_name: what turns an
+ *		replaced (oldest first), qualified with live_name (unqualified
+ *		when tenants are in use: under pg_revisions.tenant, or when a
+ *		tenant has applied state, since one baseline serves every tenant
+ *		schema): what turns an
  *		empty schema into the live schema (replay false) or into what their
  *		upgrade SQL builds when replayed in a scratch schema (replay true,
  *		verify.c's replay_schema), and back.  Allocated in
@@ -168,6 +171,12 @@ build_baseline(RevGraph *graph, RevList replaced, bool replay,
 		built = diff_read_schema(get_namespace_oid(live_name, false), live_name);
 	*upgrade = join_statements(diff_statements(empty, built));
 	*downgrade = join_statements(diff_statements(built, empty));
+	if (tenant_current()[0] != '\0' || catalog_tenants() != NIL)
+	{
+		/* Shared by every tenant, it runs in each with search_path = it. */
+		*upgrade = diff_requalify(*upgrade, live_name, NULL);
+		*downgrade = diff_requalify(*downgrade, live_name, NULL);
+	}
 }
 
 /*
