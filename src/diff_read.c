@@ -26,11 +26,29 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
-/* "not a member of an extension", for an object of catalog cat */
+/*
+ * The comment of an object of catalog cat (sub-object sub: a column's
+ * attnum, else 0), as obj_description and col_description give it.  Those
+ * are SQL functions, run by the SQL-function executor for every row (some
+ * 15 microseconds each, more than the row's deparsing): this subquery is an
+ * index lookup.
+ */
+#define DESCRIPTION(cat, oid, sub) \
+	" (SELECT ds.description FROM pg_catalog.pg_description ds" \
+	" WHERE ds.objoid = " oid " AND ds.classoid = '" cat "'::pg_catalog.regclass" \
+	" AND ds.objsubid = " sub ")"
+
+/*
+ * "not a member of an extension", for an object of catalog cat.  Members
+ * are looked for from their extension (refclassid: pg_depend's index on the
+ * referenced object finds the few rows of deptype 'e', which always refer to
+ * an extension): by classid and objid alone, the planner scanned all of
+ * pg_depend for each query.
+ */
 #define NOT_EXTENSION_MEMBER(cat, oid) \
 	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e" \
 	" WHERE e.classid = '" cat "'::pg_catalog.regclass AND e.objid = " oid \
-	" AND e.deptype = 'e')"
+	" AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e')"
 
 /* A relation's storage parameters or view options, as "name='value', ...". */
 #define RELOPTIONS \
@@ -53,7 +71,7 @@
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
-"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
+"SELECT c.relname," DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ", c.oid,"
 RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity, c.relkind,"
 " CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
@@ -62,7 +80,7 @@ RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity, c.relkind,"
 static const char *const partitions_query =
 "SELECT c.relname, p.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
 " CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,"
-" pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
+DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ", c.oid"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
 " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
 " WHERE c.relnamespace = $1 AND c.relispartition AND c.relkind IN ('r', 'p')"
@@ -72,19 +90,25 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 static const char *const columns_query =
 "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
 " a.atttypid, a.atttypmod, a.attnotnull, a.attidentity, a.attgenerated,"
-" pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
+/* a default reads no column: no relation to open and describe */
+" pg_catalog.pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0::pg_catalog.oid ELSE d.adrelid END),"
 " CASE WHEN a.attcollation <> t.typcollation THEN"
 "  (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
 "   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
 "   WHERE co.oid = a.attcollation) END,"
-" pg_catalog.col_description(c.oid, a.attnum),"
+DESCRIPTION("pg_catalog.pg_class", "c.oid", "a.attnum") ","
 " EXISTS (SELECT 1 FROM pg_catalog.pg_depend dp JOIN pg_catalog.pg_proc p ON p.oid = dp.refobjid"
 "  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
 "  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 "  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
 " a.attnum, c.oid, d.oid, idn.relname, idn.options, idn.seqmin, idn.seqmax, idn.alter,"
 " a.attstorage, t.typstorage, a.attcompression"
-" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+" FROM pg_catalog.pg_class c"
+/* a fence (OFFSET 0): the planner would rather scan all of pg_attribute */
+" CROSS JOIN LATERAL (SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
+"  a.attidentity, a.attgenerated, a.attcollation, a.attnum, a.attstorage, a.attcompression"
+"  FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0"
+"  AND NOT a.attisdropped OFFSET 0) a"
 " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
 " LEFT JOIN LATERAL (SELECT sc.relname, pg_catalog.format('START WITH %s INCREMENT BY %s "
@@ -98,11 +122,11 @@ static const char *const columns_query =
 "  WHERE a.attidentity <> '' AND dd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 "  AND dd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dd.refobjid = c.oid"
 "  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
-" WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
+" WHERE" TABLE_FILTER;
 
 static const char *const constraints_query =
 "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
-" pg_catalog.obj_description(co.oid, 'pg_constraint'),"
+DESCRIPTION("pg_catalog.pg_constraint", "co.oid", "0") ","
 " (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1),"
 " co.oid"
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
@@ -110,7 +134,7 @@ static const char *const constraints_query =
 
 static const char *const indexes_query =
 "SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
-" pg_catalog.obj_description(i.oid, 'pg_class'), i.oid"
+DESCRIPTION("pg_catalog.pg_class", "i.oid", "0") ", i.oid"
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
 " WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition"
@@ -123,7 +147,7 @@ static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
 "  pg_catalog.format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,"
 "  s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END),"
-" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid, s.seqmin, s.seqmax"
+" o.relname, o.attname," DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ", c.oid, s.seqmin, s.seqmax"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid"
 " LEFT JOIN LATERAL (SELECT t.relname, a.attname"
 "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
@@ -140,13 +164,13 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 static const char *const enums_query =
 "SELECT t.typname, ARRAY(SELECT e.enumlabel::pg_catalog.text FROM pg_catalog.pg_enum e"
 "  WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),"
-" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid"
+DESCRIPTION("pg_catalog.pg_type", "t.oid", "0") ", t.oid"
 " FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'" OWNER_FILTER("t.typname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
 static const char *const views_query =
 "SELECT c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true),"
-" pg_catalog.obj_description(c.oid, 'pg_class'),"
+DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ","
 " ARRAY(SELECT DISTINCT r.relname::pg_catalog.text FROM pg_catalog.pg_depend d"
 "  JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
 "  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid"
@@ -164,7 +188,7 @@ static const char *const functions_query =
 " pg_catalog.pg_get_functiondef(p.oid),"
 " pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' ||"
 "  COALESCE(pg_catalog.pg_get_function_result(p.oid), ''),"
-" pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL,"
+DESCRIPTION("pg_catalog.pg_proc", "p.oid", "0") ", p.prosqlbody IS NOT NULL,"
 " ARRAY(SELECT x FROM (SELECT CASE d.classid"
 "   WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT 'v' || c.relname"
 "    FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class WHERE w.oid = d.objid)"
@@ -187,7 +211,7 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
 static const char *const triggers_query =
 "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),"
-" pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid, t.tgenabled"
+DESCRIPTION("pg_catalog.pg_trigger", "t.oid", "0") ", t.oid, t.tgenabled"
 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 " WHERE NOT t.tgisinternal AND" TABLE_FILTER;
 
@@ -200,7 +224,7 @@ static const char *const policies_query =
 "   WHERE r.oid = ANY (p.polroles)) END"
 "  || COALESCE(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '')"
 "  || COALESCE(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''),"
-" pg_catalog.obj_description(p.oid, 'pg_policy'), p.oid"
+DESCRIPTION("pg_catalog.pg_policy", "p.oid", "0") ", p.oid"
 " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
 " WHERE" TABLE_FILTER;
 
@@ -227,7 +251,7 @@ static const char *const types_query =
 "     WHERE co.oid = a.attcollation) ELSE '' END"
 "   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
 "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) END,"
-" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid, t.typrelid,"
+DESCRIPTION("pg_catalog.pg_type", "t.oid", "0") ", t.oid, t.typrelid,"
 " ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid AND co.contype <> 'n' ORDER BY co.conname)"
 " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
 " WHERE t.typnamespace = $1 AND (t.typtype = 'd' OR (t.typtype = 'c' AND"
@@ -307,11 +331,40 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 	return set->n;
 }
 
-/* Column col (1-based) of row of SPI_tuptable as a string; NULL when null. */
+/*
+ * Column col (1-based) of row of SPI_tuptable as a string; NULL when null.
+ * text, name and boolean are converted here, as their output functions
+ * would: SPI_getvalue looks the output function up in the catalog cache for
+ * every value, and the readers take some 20 values a row.
+ */
 static char *
 column(int row, int col)
 {
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	Datum		value;
+
+	switch (TupleDescAttr(desc, col - 1)->atttypid)
+	{
+		case TEXTOID:
+		case NAMEOID:
+		case BOOLOID:
+			break;
+		default:
+			return SPI_getvalue(SPI_tuptable->vals[row], desc, col);
+	}
+	value = SPI_getbinval(SPI_tuptable->vals[row], desc, col, &isnull);
+	if (isnull)
+		return NULL;
+	switch (TupleDescAttr(desc, col - 1)->atttypid)
+	{
+		case TEXTOID:
+			return TextDatumGetCString(value);
+		case NAMEOID:
+			return pstrdup(NameStr(*DatumGetName(value)));
+		default:
+			return pstrdup(DatumGetBool(value) ? "t" : "f");
+	}
 }
 
 /* Column col (1-based) of row, an oid; InvalidOid when null. */
@@ -352,21 +405,37 @@ make_key(const char *a, const char *b)
 	return psprintf("%s\x01%s", a, b);
 }
 
-/* qsort comparator: DiffItems by key. */
+/* qsort comparator: pointers to DiffItems, by key. */
 static int
 compare_items(const void *a, const void *b)
 {
-	return strcmp(((const DiffItem *) a)->key, ((const DiffItem *) b)->key);
+	return strcmp((*(DiffItem *const *) a)->key, (*(DiffItem *const *) b)->key);
 }
 
-/* Sort a set by key and clear the match indexes. */
+/*
+ * Sort a set by key and clear the match indexes.  Pointers are sorted, and
+ * the items copied once into their order: a DiffItem is some 250 bytes,
+ * and qsort moved them at each swap.
+ */
 static void
 sort_set(DiffSet *set)
 {
 	int			i;
 
 	if (set->n > 1)
-		qsort(set->items, set->n, sizeof(DiffItem), compare_items);
+	{
+		DiffItem  **order = palloc(sizeof(DiffItem *) * set->n);
+		DiffItem   *sorted = palloc0(sizeof(DiffItem) * (set->n + 1));
+
+		for (i = 0; i < set->n; i++)
+			order[i] = &set->items[i];
+		qsort(order, set->n, sizeof(DiffItem *), compare_items);
+		for (i = 0; i < set->n; i++)
+			sorted[i] = *order[i];
+		pfree(order);
+		pfree(set->items);
+		set->items = sorted;
+	}
 	for (i = 0; i < set->n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
