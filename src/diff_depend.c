@@ -61,8 +61,11 @@ static const char *const depends_query =
 " CASE WHEN rt.oid IS NULL AND rc.oid IS NULL THEN d.refobjsubid ELSE 0 END,"
 " d.deptype"
 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS o(cls, obj)"
-" JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) o.cls"
-"  AND d.objid OPERATOR(pg_catalog.=) o.obj"
+/* a fence (OFFSET 0): the planner would rather hash all of pg_depend */
+" CROSS JOIN LATERAL (SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid,"
+"  d.refobjsubid, d.deptype FROM pg_catalog.pg_depend d"
+"  WHERE d.classid OPERATOR(pg_catalog.=) o.cls AND d.objid OPERATOR(pg_catalog.=) o.obj"
+"  AND d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a}'::pg_catalog.\"char\"[]) OFFSET 0) d"
 " LEFT JOIN pg_catalog.pg_type rt"
 "  ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
 "  AND rt.oid OPERATOR(pg_catalog.=) d.refobjid"
@@ -71,8 +74,7 @@ static const char *const depends_query =
 " LEFT JOIN pg_catalog.pg_constraint rc"
 "  ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 "  AND rc.conindid OPERATOR(pg_catalog.=) d.refobjid"
-"  AND rc.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog.\"char\"[])"
-" WHERE d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a}'::pg_catalog.\"char\"[])";
+"  AND rc.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog.\"char\"[])";
 
 /* An object, as the dependency rows name it. */
 typedef struct ObjectKey
