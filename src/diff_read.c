@@ -280,6 +280,15 @@ struct DiffReadPlans
 	SPIPlanPtr	plans[NUM_QUERIES];
 };
 
+/*
+ * Plans of the queries for reading every object of a schema (owners NULL),
+ * kept for the session: generic, with the owner filter cut out of the text,
+ * planned at the first read and reused by every read after it (rev_diff
+ * reads two schemas a call).  Parsing and planning the queries each time
+ * cost more than some of them take to run.
+ */
+static SPIPlanPtr whole_plans[NUM_QUERIES];
+
 /* What the readers share while reading one schema. */
 typedef struct Reader
 {
@@ -291,6 +300,7 @@ typedef struct Reader
 } Reader;
 
 static int	run_query(Reader *r, int q, const char *query, DiffSet *set, bool all);
+static SPIPlanPtr whole_plan(int q, const char *query);
 static char *column(int row, int col);
 static Oid	oid_column(int row, int col);
 static int64 int8_column(int row, int col);
@@ -321,6 +331,8 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 	SPI_freetuptable(SPI_tuptable);
 	if (r->plans)
 		rc = SPI_execute_plan(r->plans->plans[q], args, nulls, false, 0);
+	else if (r->owners == NULL)
+		rc = SPI_execute_plan(whole_plan(q, query), args, nulls, false, 0);
 	else
 		rc = SPI_execute_with_args(query, 2, argtypes, args, nulls, false, 0);
 	if (rc != SPI_OK_SELECT)
@@ -332,23 +344,69 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 }
 
 /*
+ * whole_plan
+ *		The kept plan of query q (text query) for reading all owners,
+ *		prepared at its first use.  The caller runs with search_path =
+ *		pg_catalog, as every execution of the plan does.
+ */
+static SPIPlanPtr
+whole_plan(int q, const char *query)
+{
+	Oid			argtypes[2] = {OIDOID, NAMEARRAYOID};
+	StringInfoData text;
+	const char *p = query;
+	const char *filter;
+	SPIPlanPtr	plan;
+
+	Assert(q >= 0 && q < NUM_QUERIES);
+	if (whole_plans[q] != NULL)
+		return whole_plans[q];
+
+	/* without OWNER_FILTER: $2 is always NULL here */
+	initStringInfo(&text);
+	while ((filter = strstr(p, " AND ($2 IS NULL OR ")) != NULL)
+	{
+		const char *end = strstr(filter, " = ANY ($2))");
+
+		if (end == NULL)
+			elog(ERROR, "schema query %d has an unterminated owner filter", q);
+		appendBinaryStringInfo(&text, p, filter - p);
+		p = end + strlen(" = ANY ($2))");
+	}
+	appendStringInfoString(&text, p);
+	plan = SPI_prepare_cursor(text.data, 2, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a schema query: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep the plan of a schema query");
+	pfree(text.data);
+	whole_plans[q] = plan;
+	return plan;
+}
+
+/*
  * Column col (1-based) of row of SPI_tuptable as a string; NULL when null.
- * text, name and boolean are converted here, as their output functions
- * would: SPI_getvalue looks the output function up in the catalog cache for
- * every value, and the readers take some 20 values a row.
+ * The types the queries return most are converted here, as their output
+ * functions would: SPI_getvalue looks the output function up in the
+ * catalog cache for every value, and the readers take some 20 values a row.
  */
 static char *
 column(int row, int col)
 {
 	TupleDesc	desc = SPI_tuptable->tupdesc;
+	Oid			type = TupleDescAttr(desc, col - 1)->atttypid;
 	bool		isnull;
 	Datum		value;
 
-	switch (TupleDescAttr(desc, col - 1)->atttypid)
+	switch (type)
 	{
 		case TEXTOID:
 		case NAMEOID:
 		case BOOLOID:
+		case CHAROID:
+		case OIDOID:
+		case INT4OID:
+		case INT2OID:
 			break;
 		default:
 			return SPI_getvalue(SPI_tuptable->vals[row], desc, col);
@@ -356,14 +414,29 @@ column(int row, int col)
 	value = SPI_getbinval(SPI_tuptable->vals[row], desc, col, &isnull);
 	if (isnull)
 		return NULL;
-	switch (TupleDescAttr(desc, col - 1)->atttypid)
+	switch (type)
 	{
 		case TEXTOID:
 			return TextDatumGetCString(value);
 		case NAMEOID:
 			return pstrdup(NameStr(*DatumGetName(value)));
-		default:
+		case BOOLOID:
 			return pstrdup(DatumGetBool(value) ? "t" : "f");
+		case CHAROID:
+			{
+				char		c = DatumGetChar(value);
+
+				/* charout escapes the bytes with the high bit set */
+				if (IS_HIGHBIT_SET(c))
+					return SPI_getvalue(SPI_tuptable->vals[row], desc, col);
+				return pnstrdup(&c, 1);
+			}
+		case OIDOID:
+			return psprintf("%u", DatumGetObjectId(value));
+		case INT4OID:
+			return psprintf("%d", DatumGetInt32(value));
+		default:
+			return psprintf("%d", (int) DatumGetInt16(value));
 	}
 }
 
