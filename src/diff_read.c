@@ -132,9 +132,25 @@ DESCRIPTION("pg_catalog.pg_constraint", "co.oid", "0") ","
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
 " WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
 
+/*
+ * An index on plain columns: no expression, predicate, INCLUDE, storage
+ * parameter or NULLS NOT DISTINCT, not partitioned.
+ */
+#define PLAIN_INDEX \
+	" (x.indexprs IS NULL AND x.indpred IS NULL AND i.reloptions IS NULL" \
+	" AND x.indnatts = x.indnkeyatts AND NOT x.indnullsnotdistinct AND i.relkind = 'i')"
+
+/*
+ * Indexes that back no constraint.  The plain ones have no definition here:
+ * diff_index_definition builds it from their pg_index row (the last
+ * columns), without the deparser.
+ */
 static const char *const indexes_query =
-"SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
-DESCRIPTION("pg_catalog.pg_class", "i.oid", "0") ", i.oid"
+"SELECT i.relname, c.relname, c.relkind,"
+" CASE WHEN NOT" PLAIN_INDEX " THEN pg_catalog.pg_get_indexdef(i.oid) END,"
+DESCRIPTION("pg_catalog.pg_class", "i.oid", "0") ", i.oid,"
+" x.indrelid, i.relam, x.indisunique, x.indkey, x.indclass, x.indcollation, x.indoption,"
+PLAIN_INDEX
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
 " WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition"
@@ -312,6 +328,7 @@ static void read_labels(int row, int col, DiffItem *item);
 static void read_oids(int row, int col, DiffItem *item);
 static char *trim_end(char *text);
 static char *only_removed(char *def);
+static char *plain_index(Reader *r, int row, DiffItem *it);
 
 /*
  * run_query
@@ -530,6 +547,30 @@ only_removed(char *def)
 	if (only)
 		memmove(only + 3, only + 8, strlen(only + 8) + 1);
 	return def;
+}
+
+/*
+ * plain_index
+ *		The definition of plain index it, of row of the indexes query, by
+ *		diff_index_definition (columns 7 to 13: its pg_index row),
+ *		qualified with the output schema.
+ */
+static char *
+plain_index(Reader *r, int row, DiffItem *it)
+{
+	HeapTuple	tuple = SPI_tuptable->vals[row];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	char	   *def;
+
+	def = diff_index_definition(it->oid, it->name, oid_column(row, 7), it->table, r->nsp,
+								oid_column(row, 8),
+								DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull)),
+								(int2vector *) DatumGetPointer(SPI_getbinval(tuple, desc, 10, &isnull)),
+								(oidvector *) DatumGetPointer(SPI_getbinval(tuple, desc, 11, &isnull)),
+								(oidvector *) DatumGetPointer(SPI_getbinval(tuple, desc, 12, &isnull)),
+								(int2vector *) DatumGetPointer(SPI_getbinval(tuple, desc, 13, &isnull)));
+	return def ? diff_requalify(def, r->name, r->out) : NULL;
 }
 
 /* Strip the trailing semicolon and white space of a deparsed statement. */
@@ -800,6 +841,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
 		it->oid = oid_column(i, 6);
+		if (column(i, 14)[0] == 't')
+			it->def = plain_index(&r, i, it);
 		if (it->sub == 'p')
 			it->def = only_removed(it->def);
 	}
