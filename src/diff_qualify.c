@@ -101,6 +101,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 	StringInfoData buf;
 	const char *p = text;
 	const char *to_quoted = quote_identifier(to);
+	char	   *result;
 
 	if (strcmp(from, to) == 0 || strstr(text, from) == NULL)
 		return pstrdup(text);
@@ -152,9 +153,11 @@ diff_requalify(const char *text, const char *from, const char *to)
 					appendStringInfoChar(&buf, *c);
 				}
 				appendStringInfoChar(&buf, '\'');
+				pfree(name);
 			}
 			else
 				appendBinaryStringInfo(&buf, start, p - start);
+			pfree(value.data);
 		}
 		else if (*p == '"')
 		{
@@ -181,6 +184,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 				appendStringInfoString(&buf, to_quoted);
 			else
 				appendBinaryStringInfo(&buf, start, p - start);
+			pfree(ident.data);
 		}
 		else if (*p == '$' && (p == text || !is_ident_char(p[-1])) &&
 				 dollar_tag_length(p) > 0)
@@ -224,5 +228,8 @@ diff_requalify(const char *text, const char *from, const char *to)
 		else
 			appendStringInfoChar(&buf, *p++);
 	}
-	return buf.data;
+	/* the buffer is 1 kB at least; the result stays, one per definition */
+	result = pstrdup(buf.data);
+	pfree(buf.data);
+	return result;
 }

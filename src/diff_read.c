@@ -414,6 +414,7 @@ column(int row, int col)
 	Oid			type = TupleDescAttr(desc, col - 1)->atttypid;
 	bool		isnull;
 	Datum		value;
+	char		number[16];
 
 	switch (type)
 	{
@@ -449,12 +450,16 @@ column(int row, int col)
 				return pnstrdup(&c, 1);
 			}
 		case OIDOID:
-			return psprintf("%u", DatumGetObjectId(value));
+			snprintf(number, sizeof(number), "%u", DatumGetObjectId(value));
+			break;
 		case INT4OID:
-			return psprintf("%d", DatumGetInt32(value));
+			snprintf(number, sizeof(number), "%d", DatumGetInt32(value));
+			break;
 		default:
-			return psprintf("%d", (int) DatumGetInt16(value));
+			snprintf(number, sizeof(number), "%d", (int) DatumGetInt16(value));
+			break;
 	}
+	return pstrdup(number);
 }
 
 /* Column col (1-based) of row, an oid; InvalidOid when null. */
@@ -484,15 +489,30 @@ static char *
 qualified(Reader *r, int row, int col)
 {
 	char	   *value = column(row, col);
+	char	   *result;
 
-	return value ? diff_requalify(value, r->name, r->out) : NULL;
+	if (value == NULL)
+		return NULL;
+	result = diff_requalify(value, r->name, r->out);
+	pfree(value);				/* diff_requalify made a copy */
+	return result;
 }
 
-/* "a" and "b" joined by a byte no name contains, as a sort key. */
+/*
+ * "a" and "b" joined by a byte no name contains, as a sort key.  (Not
+ * psprintf: it takes 128 bytes at least, and there is a key a column.)
+ */
 static char *
 make_key(const char *a, const char *b)
 {
-	return psprintf("%s\x01%s", a, b);
+	size_t		alen = strlen(a);
+	size_t		blen = strlen(b);
+	char	   *key = palloc(alen + blen + 2);
+
+	memcpy(key, a, alen);
+	key[alen] = '\x01';
+	memcpy(key + alen + 1, b, blen + 1);
+	return key;
 }
 
 /* qsort comparator: pointers to DiffItems, by key. */
