@@ -18,6 +18,7 @@
  */
 #include "diff.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -305,6 +306,18 @@ struct DiffReadPlans
  */
 static SPIPlanPtr whole_plans[NUM_QUERIES];
 
+/*
+ * The row of SPI_tuptable being read, deformed once (run_query resets it):
+ * SPI_getbinval walks the tuple from its start for each column after a
+ * variable-width one, and the readers take some 20 columns a row.
+ */
+static struct
+{
+	HeapTuple	tuple;			/* NULL: none deformed yet */
+	Datum	   *values;
+	bool	   *nulls;
+}			current_row;
+
 /* What the readers share while reading one schema. */
 typedef struct Reader
 {
@@ -317,6 +330,7 @@ typedef struct Reader
 
 static int	run_query(Reader *r, int q, const char *query, DiffSet *set, bool all);
 static SPIPlanPtr whole_plan(int q, const char *query);
+static Datum row_value(int row, int col, bool *isnull);
 static char *column(int row, int col);
 static Oid	oid_column(int row, int col);
 static int64 int8_column(int row, int col);
@@ -345,6 +359,7 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 	char		nulls[2] = {' ', (all || r->owners == NULL) ? 'n' : ' '};
 	int			rc;
 
+	current_row.tuple = NULL;
 	SPI_freetuptable(SPI_tuptable);
 	if (r->plans)
 		rc = SPI_execute_plan(r->plans->plans[q], args, nulls, false, 0);
@@ -357,7 +372,23 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 			 r->name, SPI_result_code_string(rc));
 	set->n = (int) SPI_processed;
 	set->items = palloc0(sizeof(DiffItem) * (set->n + 1));
+	current_row.values = palloc(sizeof(Datum) * SPI_tuptable->tupdesc->natts);
+	current_row.nulls = palloc(sizeof(bool) * SPI_tuptable->tupdesc->natts);
 	return set->n;
+}
+
+/* Column col (1-based) of row of SPI_tuptable, as SPI_getbinval gives it. */
+static Datum
+row_value(int row, int col, bool *isnull)
+{
+	if (current_row.tuple != SPI_tuptable->vals[row])
+	{
+		current_row.tuple = SPI_tuptable->vals[row];
+		heap_deform_tuple(current_row.tuple, SPI_tuptable->tupdesc, current_row.values,
+						  current_row.nulls);
+	}
+	*isnull = current_row.nulls[col - 1];
+	return current_row.values[col - 1];
 }
 
 /*
@@ -429,7 +460,7 @@ column(int row, int col)
 		default:
 			return SPI_getvalue(SPI_tuptable->vals[row], desc, col);
 	}
-	value = SPI_getbinval(SPI_tuptable->vals[row], desc, col, &isnull);
+	value = row_value(row, col, &isnull);
 	if (isnull)
 		return NULL;
 	switch (type)
@@ -467,8 +498,7 @@ static Oid
 oid_column(int row, int col)
 {
 	bool		isnull;
-	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-									  col, &isnull);
+	Datum		value = row_value(row, col, &isnull);
 
 	return isnull ? InvalidOid : DatumGetObjectId(value);
 }
@@ -478,8 +508,7 @@ static int64
 int8_column(int row, int col)
 {
 	bool		isnull;
-	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-									  col, &isnull);
+	Datum		value = row_value(row, col, &isnull);
 
 	return isnull ? 0 : DatumGetInt64(value);
 }
