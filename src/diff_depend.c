@@ -76,6 +76,13 @@ static const char *const depends_query =
 "  AND rc.conindid OPERATOR(pg_catalog.=) d.refobjid"
 "  AND rc.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog.\"char\"[])";
 
+/*
+ * The plan of depends_query, kept for the session (generic: with the
+ * objects as parameters it looks each up by index; planned for each call,
+ * the planning cost more than the query).
+ */
+static SPIPlanPtr depends_plan;
+
 /* An object, as the dependency rows name it. */
 typedef struct ObjectKey
 {
@@ -379,7 +386,19 @@ diff_read_depends(DiffSchema *s)
 		nest_level = NewGUCNestLevel();
 		(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
-		rc = SPI_execute_with_args(depends_query, 2, argtypes, args, NULL, true, 0);
+		if (depends_plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare_cursor(depends_query, 2, argtypes,
+												  CURSOR_OPT_GENERIC_PLAN);
+
+			if (plan == NULL)
+				elog(ERROR, "could not prepare the dependency query: %s",
+					 SPI_result_code_string(SPI_result));
+			if (SPI_keepplan(plan) != 0)
+				elog(ERROR, "could not keep the plan of the dependency query");
+			depends_plan = plan;
+		}
+		rc = SPI_execute_plan(depends_plan, args, NULL, true, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read the dependencies of the objects: %s",
 				 SPI_result_code_string(rc));
