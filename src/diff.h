@@ -207,6 +207,12 @@ extern void diff_copy_item(DiffItem *to, const DiffItem *from);
 extern void diff_match(DiffSet *a, DiffSet *b);
 extern int	diff_find(DiffSet *set, const char *key);
 
+/* diff_indexdef.c */
+extern char *diff_index_definition(Oid index, const char *name, Oid table,
+								   const char *tablename, Oid nsp, Oid am, bool unique,
+								   const int2vector *indkey, const oidvector *indclass,
+								   const oidvector *indcollation, const int2vector *indoption);
+
 /* diff_depend.c */
 extern void diff_read_depends(DiffSchema *s);
 

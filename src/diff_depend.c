@@ -61,8 +61,11 @@ static const char *const depends_query =
 " CASE WHEN rt.oid IS NULL AND rc.oid IS NULL THEN d.refobjsubid ELSE 0 END,"
 " d.deptype"
 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS o(cls, obj)"
-" JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) o.cls"
-"  AND d.objid OPERATOR(pg_catalog.=) o.obj"
+/* a fence (OFFSET 0): the planner would rather hash all of pg_depend */
+" CROSS JOIN LATERAL (SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid,"
+"  d.refobjsubid, d.deptype FROM pg_catalog.pg_depend d"
+"  WHERE d.classid OPERATOR(pg_catalog.=) o.cls AND d.objid OPERATOR(pg_catalog.=) o.obj"
+"  AND d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a}'::pg_catalog.\"char\"[]) OFFSET 0) d"
 " LEFT JOIN pg_catalog.pg_type rt"
 "  ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
 "  AND rt.oid OPERATOR(pg_catalog.=) d.refobjid"
@@ -71,8 +74,14 @@ static const char *const depends_query =
 " LEFT JOIN pg_catalog.pg_constraint rc"
 "  ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 "  AND rc.conindid OPERATOR(pg_catalog.=) d.refobjid"
-"  AND rc.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog.\"char\"[])"
-" WHERE d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a}'::pg_catalog.\"char\"[])";
+"  AND rc.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog.\"char\"[])";
+
+/*
+ * The plan of depends_query, kept for the session (generic: with the
+ * objects as parameters it looks each up by index; planned for each call,
+ * the planning cost more than the query).
+ */
+static SPIPlanPtr depends_plan;
 
 /* An object, as the dependency rows name it. */
 typedef struct ObjectKey
@@ -377,7 +386,19 @@ diff_read_depends(DiffSchema *s)
 		nest_level = NewGUCNestLevel();
 		(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
-		rc = SPI_execute_with_args(depends_query, 2, argtypes, args, NULL, true, 0);
+		if (depends_plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare_cursor(depends_query, 2, argtypes,
+												  CURSOR_OPT_GENERIC_PLAN);
+
+			if (plan == NULL)
+				elog(ERROR, "could not prepare the dependency query: %s",
+					 SPI_result_code_string(SPI_result));
+			if (SPI_keepplan(plan) != 0)
+				elog(ERROR, "could not keep the plan of the dependency query");
+			depends_plan = plan;
+		}
+		rc = SPI_execute_plan(depends_plan, args, NULL, true, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read the dependencies of the objects: %s",
 				 SPI_result_code_string(rc));

@@ -92,8 +92,9 @@ dollar_tag_length(const char *p)
  *		A palloc'd copy of text in which every name qualified with schema
  *		"from" (unquoted form, as stored in pg_namespace) is qualified with
  *		"to" instead, or left unqualified when to is NULL.  Contents of
- *		dollar quotes and comments are copied unchanged.  The caller guarantees text is deparser output (balanced
- *		quotes); an unterminated token is copied to the end.
+ *		dollar quotes and comments are copied unchanged.  The caller
+ *		guarantees text is deparser output (balanced quotes); an
+ *		unterminated token is copied to the end.
  */
 char *
 diff_requalify(const char *text, const char *from, const char *to)
@@ -101,6 +102,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 	StringInfoData buf;
 	const char *p = text;
 	const char *to_quoted = to ? quote_identifier(to) : NULL;
+	char	   *result;
 
 	if ((to != NULL && strcmp(from, to) == 0) || strstr(text, from) == NULL)
 		return pstrdup(text);
@@ -152,9 +154,11 @@ diff_requalify(const char *text, const char *from, const char *to)
 					appendStringInfoChar(&buf, *c);
 				}
 				appendStringInfoChar(&buf, '\'');
+				pfree(name);
 			}
 			else
 				appendBinaryStringInfo(&buf, start, p - start);
+			pfree(value.data);
 		}
 		else if (*p == '"')
 		{
@@ -186,6 +190,7 @@ diff_requalify(const char *text, const char *from, const char *to)
 			}
 			else
 				appendBinaryStringInfo(&buf, start, p - start);
+			pfree(ident.data);
 		}
 		else if (*p == '$' && (p == text || !is_ident_char(p[-1])) &&
 				 dollar_tag_length(p) > 0)
@@ -234,5 +239,8 @@ diff_requalify(const char *text, const char *from, const char *to)
 		else
 			appendStringInfoChar(&buf, *p++);
 	}
-	return buf.data;
+	/* the buffer is 1 kB at least; the result stays, one per definition */
+	result = pstrdup(buf.data);
+	pfree(buf.data);
+	return result;
 }

@@ -18,6 +18,7 @@
  */
 #include "diff.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -26,11 +27,29 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
-/* "not a member of an extension", for an object of catalog cat */
+/*
+ * The comment of an object of catalog cat (sub-object sub: a column's
+ * attnum, else 0), as obj_description and col_description give it.  Those
+ * are SQL functions, run by the SQL-function executor for every row (some
+ * 15 microseconds each, more than the row's deparsing): this subquery is an
+ * index lookup.
+ */
+#define DESCRIPTION(cat, oid, sub) \
+	" (SELECT ds.description FROM pg_catalog.pg_description ds" \
+	" WHERE ds.objoid = " oid " AND ds.classoid = '" cat "'::pg_catalog.regclass" \
+	" AND ds.objsubid = " sub ")"
+
+/*
+ * "not a member of an extension", for an object of catalog cat.  Members
+ * are looked for from their extension (refclassid: pg_depend's index on the
+ * referenced object finds the few rows of deptype 'e', which always refer to
+ * an extension): by classid and objid alone, the planner scanned all of
+ * pg_depend for each query.
+ */
 #define NOT_EXTENSION_MEMBER(cat, oid) \
 	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e" \
 	" WHERE e.classid = '" cat "'::pg_catalog.regclass AND e.objid = " oid \
-	" AND e.deptype = 'e')"
+	" AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e')"
 
 /* A relation's storage parameters or view options, as "name='value', ...". */
 #define RELOPTIONS \
@@ -53,7 +72,7 @@
 	NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 static const char *const tables_query =
-"SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid,"
+"SELECT c.relname," DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ", c.oid,"
 RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity, c.relkind,"
 " CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END"
 " FROM pg_catalog.pg_class c WHERE" TABLE_FILTER;
@@ -62,7 +81,7 @@ RELOPTIONS ", c.relrowsecurity, c.relforcerowsecurity, c.relkind,"
 static const char *const partitions_query =
 "SELECT c.relname, p.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
 " CASE c.relkind WHEN 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,"
-" pg_catalog.obj_description(c.oid, 'pg_class'), c.oid"
+DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ", c.oid"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
 " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
 " WHERE c.relnamespace = $1 AND c.relispartition AND c.relkind IN ('r', 'p')"
@@ -72,19 +91,29 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 static const char *const columns_query =
 "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
 " a.atttypid, a.atttypmod, a.attnotnull, a.attidentity, a.attgenerated,"
-" pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
+/* a default reads no column: no relation to open and describe */
+" pg_catalog.pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0::pg_catalog.oid ELSE d.adrelid END),"
 " CASE WHEN a.attcollation <> t.typcollation THEN"
 "  (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
 "   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace"
 "   WHERE co.oid = a.attcollation) END,"
-" pg_catalog.col_description(c.oid, a.attnum),"
+" CASE WHEN cm.commented THEN" DESCRIPTION("pg_catalog.pg_class", "c.oid", "a.attnum") " END,"
 " EXISTS (SELECT 1 FROM pg_catalog.pg_depend dp JOIN pg_catalog.pg_proc p ON p.oid = dp.refobjid"
 "  WHERE dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = d.oid"
 "  AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 "  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace),"
 " a.attnum, c.oid, d.oid, idn.relname, idn.options, idn.seqmin, idn.seqmax, idn.alter,"
 " a.attstorage, t.typstorage, a.attcompression"
-" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+" FROM pg_catalog.pg_class c"
+/* one lookup a table, not one a column, when it has no comment at all */
+" CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_description ds"
+"  WHERE ds.objoid = c.oid AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass)"
+"  AS commented OFFSET 0) cm"
+/* a fence (OFFSET 0): the planner would rather scan all of pg_attribute */
+" CROSS JOIN LATERAL (SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
+"  a.attidentity, a.attgenerated, a.attcollation, a.attnum, a.attstorage, a.attcompression"
+"  FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0"
+"  AND NOT a.attisdropped OFFSET 0) a"
 " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
 " LEFT JOIN LATERAL (SELECT sc.relname, pg_catalog.format('START WITH %s INCREMENT BY %s "
@@ -98,19 +127,35 @@ static const char *const columns_query =
 "  WHERE a.attidentity <> '' AND dd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 "  AND dd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dd.refobjid = c.oid"
 "  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
-" WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
+" WHERE" TABLE_FILTER;
 
 static const char *const constraints_query =
 "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
-" pg_catalog.obj_description(co.oid, 'pg_constraint'),"
+DESCRIPTION("pg_catalog.pg_constraint", "co.oid", "0") ","
 " (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1),"
 " co.oid"
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
 " WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
 
+/*
+ * An index on plain columns: no expression, predicate, INCLUDE, storage
+ * parameter or NULLS NOT DISTINCT, not partitioned.
+ */
+#define PLAIN_INDEX \
+	" (x.indexprs IS NULL AND x.indpred IS NULL AND i.reloptions IS NULL" \
+	" AND x.indnatts = x.indnkeyatts AND NOT x.indnullsnotdistinct AND i.relkind = 'i')"
+
+/*
+ * Indexes that back no constraint.  The plain ones have no definition here:
+ * diff_index_definition builds it from their pg_index row (the last
+ * columns), without the deparser.
+ */
 static const char *const indexes_query =
-"SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
-" pg_catalog.obj_description(i.oid, 'pg_class'), i.oid"
+"SELECT i.relname, c.relname, c.relkind,"
+" CASE WHEN NOT" PLAIN_INDEX " THEN pg_catalog.pg_get_indexdef(i.oid) END,"
+DESCRIPTION("pg_catalog.pg_class", "i.oid", "0") ", i.oid,"
+" x.indrelid, i.relam, x.indisunique, x.indkey, x.indclass, x.indcollation, x.indoption,"
+PLAIN_INDEX
 " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
 " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
 " WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition"
@@ -123,7 +168,7 @@ static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
 "  pg_catalog.format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,"
 "  s.seqcache, CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END),"
-" o.relname, o.attname, pg_catalog.obj_description(c.oid, 'pg_class'), c.oid, s.seqmin, s.seqmax"
+" o.relname, o.attname," DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ", c.oid, s.seqmin, s.seqmax"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid"
 " LEFT JOIN LATERAL (SELECT t.relname, a.attname"
 "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
@@ -140,13 +185,13 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
 static const char *const enums_query =
 "SELECT t.typname, ARRAY(SELECT e.enumlabel::pg_catalog.text FROM pg_catalog.pg_enum e"
 "  WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),"
-" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid"
+DESCRIPTION("pg_catalog.pg_type", "t.oid", "0") ", t.oid"
 " FROM pg_catalog.pg_type t WHERE t.typnamespace = $1 AND t.typtype = 'e'" OWNER_FILTER("t.typname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
 static const char *const views_query =
 "SELECT c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true),"
-" pg_catalog.obj_description(c.oid, 'pg_class'),"
+DESCRIPTION("pg_catalog.pg_class", "c.oid", "0") ","
 " ARRAY(SELECT DISTINCT r.relname::pg_catalog.text FROM pg_catalog.pg_depend d"
 "  JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
 "  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid"
@@ -164,7 +209,7 @@ static const char *const functions_query =
 " pg_catalog.pg_get_functiondef(p.oid),"
 " pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' ||"
 "  COALESCE(pg_catalog.pg_get_function_result(p.oid), ''),"
-" pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL,"
+DESCRIPTION("pg_catalog.pg_proc", "p.oid", "0") ", p.prosqlbody IS NOT NULL,"
 " ARRAY(SELECT x FROM (SELECT CASE d.classid"
 "   WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT 'v' || c.relname"
 "    FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class WHERE w.oid = d.objid)"
@@ -187,7 +232,7 @@ NOT_EXTENSION_MEMBER("pg_catalog.pg_proc", "p.oid");
 
 static const char *const triggers_query =
 "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),"
-" pg_catalog.obj_description(t.oid, 'pg_trigger'), t.oid, t.tgenabled"
+DESCRIPTION("pg_catalog.pg_trigger", "t.oid", "0") ", t.oid, t.tgenabled"
 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 " WHERE NOT t.tgisinternal AND" TABLE_FILTER;
 
@@ -200,7 +245,7 @@ static const char *const policies_query =
 "   WHERE r.oid = ANY (p.polroles)) END"
 "  || COALESCE(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '')"
 "  || COALESCE(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''),"
-" pg_catalog.obj_description(p.oid, 'pg_policy'), p.oid"
+DESCRIPTION("pg_catalog.pg_policy", "p.oid", "0") ", p.oid"
 " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
 " WHERE" TABLE_FILTER;
 
@@ -227,7 +272,7 @@ static const char *const types_query =
 "     WHERE co.oid = a.attcollation) ELSE '' END"
 "   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
 "   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) END,"
-" pg_catalog.obj_description(t.oid, 'pg_type'), t.oid, t.typrelid,"
+DESCRIPTION("pg_catalog.pg_type", "t.oid", "0") ", t.oid, t.typrelid,"
 " ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid AND co.contype <> 'n' ORDER BY co.conname)"
 " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
 " WHERE t.typnamespace = $1 AND (t.typtype = 'd' OR (t.typtype = 'c' AND"
@@ -256,6 +301,27 @@ struct DiffReadPlans
 	SPIPlanPtr	plans[NUM_QUERIES];
 };
 
+/*
+ * Plans of the queries for reading every object of a schema (owners NULL),
+ * kept for the session: generic, with the owner filter cut out of the text,
+ * planned at the first read and reused by every read after it (rev_diff
+ * reads two schemas a call).  Parsing and planning the queries each time
+ * cost more than some of them take to run.
+ */
+static SPIPlanPtr whole_plans[NUM_QUERIES];
+
+/*
+ * The row of SPI_tuptable being read, deformed once (run_query resets it):
+ * SPI_getbinval walks the tuple from its start for each column after a
+ * variable-width one, and the readers take some 20 columns a row.
+ */
+static struct
+{
+	HeapTuple	tuple;			/* NULL: none deformed yet */
+	Datum	   *values;
+	bool	   *nulls;
+}			current_row;
+
 /* What the readers share while reading one schema. */
 typedef struct Reader
 {
@@ -267,6 +333,8 @@ typedef struct Reader
 } Reader;
 
 static int	run_query(Reader *r, int q, const char *query, DiffSet *set, bool all);
+static SPIPlanPtr whole_plan(int q, const char *query);
+static Datum row_value(int row, int col, bool *isnull);
 static char *column(int row, int col);
 static Oid	oid_column(int row, int col);
 static int64 int8_column(int row, int col);
@@ -278,6 +346,7 @@ static void read_labels(int row, int col, DiffItem *item);
 static void read_oids(int row, int col, DiffItem *item);
 static char *trim_end(char *text);
 static char *only_removed(char *def);
+static char *plain_index(Reader *r, int row, DiffItem *it);
 
 /*
  * run_query
@@ -294,9 +363,12 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 	char		nulls[2] = {' ', (all || r->owners == NULL) ? 'n' : ' '};
 	int			rc;
 
+	current_row.tuple = NULL;
 	SPI_freetuptable(SPI_tuptable);
 	if (r->plans)
 		rc = SPI_execute_plan(r->plans->plans[q], args, nulls, false, 0);
+	else if (r->owners == NULL)
+		rc = SPI_execute_plan(whole_plan(q, query), args, nulls, false, 0);
 	else
 		rc = SPI_execute_with_args(query, 2, argtypes, args, nulls, false, 0);
 	if (rc != SPI_OK_SELECT)
@@ -304,14 +376,125 @@ run_query(Reader *r, int q, const char *query, DiffSet *set, bool all)
 			 r->name, SPI_result_code_string(rc));
 	set->n = (int) SPI_processed;
 	set->items = palloc0(sizeof(DiffItem) * (set->n + 1));
+	current_row.values = palloc(sizeof(Datum) * SPI_tuptable->tupdesc->natts);
+	current_row.nulls = palloc(sizeof(bool) * SPI_tuptable->tupdesc->natts);
 	return set->n;
 }
 
-/* Column col (1-based) of row of SPI_tuptable as a string; NULL when null. */
+/* Column col (1-based) of row of SPI_tuptable, as SPI_getbinval gives it. */
+static Datum
+row_value(int row, int col, bool *isnull)
+{
+	if (current_row.tuple != SPI_tuptable->vals[row])
+	{
+		current_row.tuple = SPI_tuptable->vals[row];
+		heap_deform_tuple(current_row.tuple, SPI_tuptable->tupdesc, current_row.values,
+						  current_row.nulls);
+	}
+	*isnull = current_row.nulls[col - 1];
+	return current_row.values[col - 1];
+}
+
+/*
+ * whole_plan
+ *		The kept plan of query q (text query) for reading all owners,
+ *		prepared at its first use.  The caller runs with search_path =
+ *		pg_catalog, as every execution of the plan does.
+ */
+static SPIPlanPtr
+whole_plan(int q, const char *query)
+{
+	Oid			argtypes[2] = {OIDOID, NAMEARRAYOID};
+	StringInfoData text;
+	const char *p = query;
+	const char *filter;
+	SPIPlanPtr	plan;
+
+	Assert(q >= 0 && q < NUM_QUERIES);
+	if (whole_plans[q] != NULL)
+		return whole_plans[q];
+
+	/* without OWNER_FILTER: $2 is always NULL here */
+	initStringInfo(&text);
+	while ((filter = strstr(p, " AND ($2 IS NULL OR ")) != NULL)
+	{
+		const char *end = strstr(filter, " = ANY ($2))");
+
+		if (end == NULL)
+			elog(ERROR, "schema query %d has an unterminated owner filter", q);
+		appendBinaryStringInfo(&text, p, filter - p);
+		p = end + strlen(" = ANY ($2))");
+	}
+	appendStringInfoString(&text, p);
+	plan = SPI_prepare_cursor(text.data, 2, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a schema query: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep the plan of a schema query");
+	pfree(text.data);
+	whole_plans[q] = plan;
+	return plan;
+}
+
+/*
+ * Column col (1-based) of row of SPI_tuptable as a string; NULL when null.
+ * The types the queries return most are converted here, as their output
+ * functions would: SPI_getvalue looks the output function up in the
+ * catalog cache for every value, and the readers take some 20 values a row.
+ */
 static char *
 column(int row, int col)
 {
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	Oid			type = TupleDescAttr(desc, col - 1)->atttypid;
+	bool		isnull;
+	Datum		value;
+	char		number[16];
+
+	switch (type)
+	{
+		case TEXTOID:
+		case NAMEOID:
+		case BOOLOID:
+		case CHAROID:
+		case OIDOID:
+		case INT4OID:
+		case INT2OID:
+			break;
+		default:
+			return SPI_getvalue(SPI_tuptable->vals[row], desc, col);
+	}
+	value = row_value(row, col, &isnull);
+	if (isnull)
+		return NULL;
+	switch (type)
+	{
+		case TEXTOID:
+			return TextDatumGetCString(value);
+		case NAMEOID:
+			return pstrdup(NameStr(*DatumGetName(value)));
+		case BOOLOID:
+			return pstrdup(DatumGetBool(value) ? "t" : "f");
+		case CHAROID:
+			{
+				char		c = DatumGetChar(value);
+
+				/* charout escapes the bytes with the high bit set */
+				if (IS_HIGHBIT_SET(c))
+					return SPI_getvalue(SPI_tuptable->vals[row], desc, col);
+				return pnstrdup(&c, 1);
+			}
+		case OIDOID:
+			snprintf(number, sizeof(number), "%u", DatumGetObjectId(value));
+			break;
+		case INT4OID:
+			snprintf(number, sizeof(number), "%d", DatumGetInt32(value));
+			break;
+		default:
+			snprintf(number, sizeof(number), "%d", (int) DatumGetInt16(value));
+			break;
+	}
+	return pstrdup(number);
 }
 
 /* Column col (1-based) of row, an oid; InvalidOid when null. */
@@ -319,8 +502,7 @@ static Oid
 oid_column(int row, int col)
 {
 	bool		isnull;
-	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-									  col, &isnull);
+	Datum		value = row_value(row, col, &isnull);
 
 	return isnull ? InvalidOid : DatumGetObjectId(value);
 }
@@ -330,8 +512,7 @@ static int64
 int8_column(int row, int col)
 {
 	bool		isnull;
-	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-									  col, &isnull);
+	Datum		value = row_value(row, col, &isnull);
 
 	return isnull ? 0 : DatumGetInt64(value);
 }
@@ -341,32 +522,63 @@ static char *
 qualified(Reader *r, int row, int col)
 {
 	char	   *value = column(row, col);
+	char	   *result;
 
-	return value ? diff_requalify(value, r->name, r->out) : NULL;
+	if (value == NULL)
+		return NULL;
+	result = diff_requalify(value, r->name, r->out);
+	pfree(value);				/* diff_requalify made a copy */
+	return result;
 }
 
-/* "a" and "b" joined by a byte no name contains, as a sort key. */
+/*
+ * "a" and "b" joined by a byte no name contains, as a sort key.  (Not
+ * psprintf: it takes 128 bytes at least, and there is a key a column.)
+ */
 static char *
 make_key(const char *a, const char *b)
 {
-	return psprintf("%s\x01%s", a, b);
+	size_t		alen = strlen(a);
+	size_t		blen = strlen(b);
+	char	   *key = palloc(alen + blen + 2);
+
+	memcpy(key, a, alen);
+	key[alen] = '\x01';
+	memcpy(key + alen + 1, b, blen + 1);
+	return key;
 }
 
-/* qsort comparator: DiffItems by key. */
+/* qsort comparator: pointers to DiffItems, by key. */
 static int
 compare_items(const void *a, const void *b)
 {
-	return strcmp(((const DiffItem *) a)->key, ((const DiffItem *) b)->key);
+	return strcmp((*(DiffItem *const *) a)->key, (*(DiffItem *const *) b)->key);
 }
 
-/* Sort a set by key and clear the match indexes. */
+/*
+ * Sort a set by key and clear the match indexes.  Pointers are sorted, and
+ * the items copied once into their order: a DiffItem is some 250 bytes,
+ * and qsort moved them at each swap.
+ */
 static void
 sort_set(DiffSet *set)
 {
 	int			i;
 
 	if (set->n > 1)
-		qsort(set->items, set->n, sizeof(DiffItem), compare_items);
+	{
+		DiffItem  **order = palloc(sizeof(DiffItem *) * set->n);
+		DiffItem   *sorted = palloc0(sizeof(DiffItem) * (set->n + 1));
+
+		for (i = 0; i < set->n; i++)
+			order[i] = &set->items[i];
+		qsort(order, set->n, sizeof(DiffItem *), compare_items);
+		for (i = 0; i < set->n; i++)
+			sorted[i] = *order[i];
+		pfree(order);
+		pfree(set->items);
+		set->items = sorted;
+	}
 	for (i = 0; i < set->n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -388,6 +600,30 @@ only_removed(char *def)
 	if (only)
 		memmove(only + 3, only + 8, strlen(only + 8) + 1);
 	return def;
+}
+
+/*
+ * plain_index
+ *		The definition of plain index it, of row of the indexes query, by
+ *		diff_index_definition (columns 7 to 13: its pg_index row),
+ *		qualified with the output schema.
+ */
+static char *
+plain_index(Reader *r, int row, DiffItem *it)
+{
+	HeapTuple	tuple = SPI_tuptable->vals[row];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	char	   *def;
+
+	def = diff_index_definition(it->oid, it->name, oid_column(row, 7), it->table, r->nsp,
+								oid_column(row, 8),
+								DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull)),
+								(int2vector *) DatumGetPointer(SPI_getbinval(tuple, desc, 10, &isnull)),
+								(oidvector *) DatumGetPointer(SPI_getbinval(tuple, desc, 11, &isnull)),
+								(oidvector *) DatumGetPointer(SPI_getbinval(tuple, desc, 12, &isnull)),
+								(int2vector *) DatumGetPointer(SPI_getbinval(tuple, desc, 13, &isnull)));
+	return def ? diff_requalify(def, r->name, r->out) : NULL;
 }
 
 /* Strip the trailing semicolon and white space of a deparsed statement. */
@@ -707,6 +943,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		it->def = qualified(&r, i, 4);
 		it->comment = column(i, 5);
 		it->oid = oid_column(i, 6);
+		if (column(i, 14)[0] == 't')
+			it->def = plain_index(&r, i, it);
 		if (it->sub == 'p')
 			it->def = only_removed(it->def);
 	}
