@@ -155,7 +155,6 @@ read_config(FlyPlaceholders *ph, const char *path)
 {
 	char	   *text = imp_read(path, "Flyway configuration file");
 	char	   *section = xstrdup("");
-	int			lineno = 0;
 
 	if (text == NULL)
 		return false;
@@ -165,7 +164,6 @@ read_config(FlyPlaceholders *ph, const char *path)
 		char	   *line = trimmed(p, nl ? (size_t) (nl - p) : strlen(p));
 		char	   *eq = strchr(line, '=');
 
-		lineno++;
 		p = nl ? nl + 1 : p + strlen(p);
 		if (line[0] == '[' && line[strlen(line) - 1] == ']')
 		{
