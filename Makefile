@@ -40,6 +40,7 @@ OBJS = \
 	src/diff_order.o \
 	src/diff_types.o \
 	src/diff_partitions.o \
+	src/diff_privileges.o \
 	src/diff_autogen.o \
 	src/scratch.o \
 	src/models.o \

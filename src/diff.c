@@ -269,6 +269,7 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 	diff_mark_functions(from, to);
 	diff_tables(from, to, &o);
 	diff_objects(from, to, &o);
+	diff_privileges(from, to, &o);
 	return diff_order(from, to, &o);
 }
 

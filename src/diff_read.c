@@ -804,6 +804,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 	sort_set(&s->types);
 	sort_set(&s->extensions);
 	sort_set(&s->partitions);
+	if (pgrev_diff_privileges && owners == NULL)
+		diff_read_privileges(s, nsp, r.name);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;
