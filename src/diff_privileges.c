@@ -60,6 +60,7 @@ typedef struct Target
 	const char *alter;			/* ALTER what ... OWNER TO */
 	const char *on;				/* GRANT ... ON what */
 	char	   *qname;			/* qualified, with arguments for routines */
+	bool		owner_always;	/* OWNER TO even when the owner is the same */
 } Target;
 
 /* The statements emitted for one object's ACL. */
@@ -116,7 +117,7 @@ static void emit_grouped(DiffOutput *o, DiffStage stage, List *privs, const char
 static void acl_diff(DiffOutput *o, Target *target, const char *column, Priv *f, int nf,
 					 Priv *t, int nt, List *wait, AclStmts *result);
 static void object_privileges(DiffOutput *o, Target *target, DiffItem *t, DiffItem *f,
-							  bool fresh, bool keep_owner, List *makers, AclStmts *result);
+							  bool fresh, int owner_stage, List *makers, AclStmts *result);
 static void table_privileges(DiffSchema *from, DiffSchema *to, DiffOutput *o,
 							 DiffItem *t, DiffItem *f, bool fresh);
 static void set_privileges(DiffSet *tset, DiffSet *fset, DiffOutput *o, const char *alter,
@@ -402,14 +403,15 @@ acl_diff(DiffOutput *o, Target *target, const char *column, Priv *f, int nf, Pri
 /*
  * object_privileges
  *		The owner and ACL statements turning object f (NULL, or ignored,
- *		when fresh: the script creates t) into t.  keep_owner: no OWNER TO
- *		(a sequence owned by a column follows its table's owner).  Every
+ *		when fresh: the script creates t) into t.  The OWNER TO goes in
+ *		owner_stage; none when it is -1 (a sequence owned by a column
+ *		follows its table's owner).  Every
  *		statement waits for makers (those creating t); result gets the
  *		REVOKEs and GRANTs, and the owner statement among the REVOKEs' waits.
  */
 static void
 object_privileges(DiffOutput *o, Target *target, DiffItem *t, DiffItem *f, bool fresh,
-				  bool keep_owner, List *makers, AclStmts *result)
+				  int owner_stage, List *makers, AclStmts *result)
 {
 	DiffPrivs  *tp = t->privs;
 	List	   *wait = makers;
@@ -424,9 +426,10 @@ object_privileges(DiffOutput *o, Target *target, DiffItem *t, DiffItem *f, bool 
 	}
 	else
 		facl = given_to(f->privs->acl, f->privs->nacl, f->privs->owner, tp->owner, &nf);
-	if (!keep_owner && (fresh || strcmp(f->privs->owner, tp->owner) != 0))
+	if (owner_stage >= 0 && (fresh || target->owner_always ||
+							 strcmp(f->privs->owner, tp->owner) != 0))
 	{
-		DiffStmt   *stmt = diff_emit(o, STAGE_OWNER, NULL, "ALTER %s %s OWNER TO %s",
+		DiffStmt   *stmt = diff_emit(o, (DiffStage) owner_stage, NULL, "ALTER %s %s OWNER TO %s",
 									 target->alter, target->qname, tp->owner);
 
 		diff_after(makers, stmt);
@@ -445,14 +448,14 @@ static void
 table_privileges(DiffSchema *from, DiffSchema *to, DiffOutput *o, DiffItem *t, DiffItem *f,
 				 bool fresh)
 {
-	Target		target = {"TABLE", "TABLE", diff_qname(o, t->name)};
+	Target		target = {"TABLE", "TABLE", diff_qname(o, t->name), false};
 	AclStmts	table = {NULL, NIL, NIL, NIL, NIL};
 	List	   *wait;
 	int			end;
 	int			start = diff_table_columns(&to->columns, t->name, &end);
 	int			i;
 
-	object_privileges(o, &target, t, f, fresh, false, t->stmts, &table);
+	object_privileges(o, &target, t, f, fresh, STAGE_OWNER, t->stmts, &table);
 	wait = list_concat_copy(t->stmts, table.revokes);
 	if (table.owner)
 		wait = lappend(wait, table.owner);
@@ -495,11 +498,10 @@ set_privileges(DiffSet *tset, DiffSet *fset, DiffOutput *o, const char *alter, c
 		DiffItem   *t = &tset->items[i];
 		DiffItem   *f = t->match >= 0 ? &fset->items[t->match] : NULL;
 		bool		fresh = f == NULL || f->rebuild;
-		bool		keep_owner = false;
-		Target		target = {alter, on, diff_qname(o, t->name)};
+		int			owner_stage = STAGE_OWNER;
+		Target		target = {alter, on, diff_qname(o, t->name), false};
 		AclStmts	result = {NULL, NIL, NIL, NIL, NIL};
 		List	   *makers = t->stmts;
-		bool		disown = false;
 
 		CHECK_FOR_INTERRUPTS();
 		if (t->privs == NULL || (!fresh && f->privs == NULL))
@@ -513,25 +515,30 @@ set_privileges(DiffSet *tset, DiffSet *fset, DiffOutput *o, const char *alter, c
 		}
 		else if (alter == NULL)
 			target.alter = target.on = t->sub == 'd' ? "DOMAIN" : "TYPE";
-		if (strcmp(target.on, "SEQUENCE") == 0 && t->table)
+		if (strcmp(target.on, "SEQUENCE") == 0 && !fresh && f->table)
 		{
-			/* owned by a column: its table's OWNER TO carries it along */
-			keep_owner = f && diff_str_equal(f->table, t->table) &&
-				diff_str_equal(f->extra, t->extra);
-			disown = !keep_owner;
+			/*
+			 * Owned by a column in "from": a sequence linked to a table takes
+			 * no owner of its own, and its table's OWNER TO changes its.
+			 * Still linked to the same column, it follows its table; linked
+			 * to none in "to", it gets its owner once OWNED BY NONE ran;
+			 * linked to another column, its link goes first (it must have
+			 * its new table's owner when it is linked again).
+			 */
+			if (diff_str_equal(f->table, t->table) && diff_str_equal(f->extra, t->extra))
+				owner_stage = -1;
+			else
+			{
+				target.owner_always = true;
+				if (t->table == NULL)
+					owner_stage = STAGE_REVOKE;
+				else
+					makers = lappend(list_copy(makers),
+									 diff_emit(o, STAGE_OWNER, NULL, "ALTER SEQUENCE %s OWNED BY NONE",
+											   target.qname));
+			}
 		}
-		else if (strcmp(target.on, "SEQUENCE") == 0)
-			disown = true;
-		/*
-		 * A sequence owned by a column (in "from") whose owner changes: its
-		 * ownership, which moves or goes anyway, goes first (the server
-		 * refuses a new owner for a sequence linked to a table).
-		 */
-		if (disown && !fresh && f->table && strcmp(f->privs->owner, t->privs->owner) != 0)
-			makers = lappend(list_copy(makers),
-							 diff_emit(o, STAGE_OWNER, NULL, "ALTER SEQUENCE %s OWNED BY NONE",
-									   target.qname));
-		object_privileges(o, &target, t, f, fresh, keep_owner, makers, &result);
+		object_privileges(o, &target, t, f, fresh, owner_stage, makers, &result);
 	}
 }
 
@@ -567,10 +574,10 @@ diff_privileges(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		CHECK_FOR_INTERRUPTS();
 		if (t->privs && (fresh || f->privs))
 		{
-			Target		target = {"TABLE", "TABLE", diff_qname(o, t->name)};
+			Target		target = {"TABLE", "TABLE", diff_qname(o, t->name), false};
 			AclStmts	result = {NULL, NIL, NIL, NIL, NIL};
 
-			object_privileges(o, &target, t, f, fresh, false, t->stmts, &result);
+			object_privileges(o, &target, t, f, fresh, STAGE_OWNER, t->stmts, &result);
 		}
 	}
 	set_privileges(&to->sequences, &from->sequences, o, "SEQUENCE", "SEQUENCE");
