@@ -72,7 +72,8 @@ echo "diff_roundtrip: seed $seed, $pairs pairs (rerun one with DIFF_SEED=$seed)"
 # superusers, so that a materialized view reading a view one of them owns can
 # be populated whatever the privileges they were given.
 for role in $roles; do
-    psql_q -d postgres -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role NOLOGIN SUPERUSER"
+    psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $role" \
+        -c "CREATE ROLE $role NOLOGIN SUPERUSER"
 done
 "$PY" "$root/test/diffgen/gen.py" "$seed" "$pairs" "$work"
 
