@@ -283,8 +283,8 @@ given_to(Priv *acl, int n, const char *from, const char *to, int *nout)
  * after_table_revokes
  *		A column's entries (n, sorted) once its table's REVOKEs ran: a table
  *		REVOKE revokes the same privilege (or grant option) on every column.
- *		Keeps the order; the result has at most n entries, counted in the
- *		grantee of a removed one set to NULL (the caller skips those).
+ *		The result has n entries in the same order, a removed one with a
+ *		NULL grantee (acl_diff skips those).
  */
 static Priv *
 after_table_revokes(Priv *acl, int n, AclStmts *table)
@@ -405,9 +405,9 @@ acl_diff(DiffOutput *o, Target *target, const char *column, Priv *f, int nf, Pri
  *		The owner and ACL statements turning object f (NULL, or ignored,
  *		when fresh: the script creates t) into t.  The OWNER TO goes in
  *		owner_stage; none when it is -1 (a sequence owned by a column
- *		follows its table's owner).  Every
- *		statement waits for makers (those creating t); result gets the
- *		REVOKEs and GRANTs, and the owner statement among the REVOKEs' waits.
+ *		follows its table's owner).  Every statement waits for makers (those
+ *		creating t), the REVOKEs and GRANTs for the OWNER TO too; result gets
+ *		them all.
  */
 static void
 object_privileges(DiffOutput *o, Target *target, DiffItem *t, DiffItem *f, bool fresh,

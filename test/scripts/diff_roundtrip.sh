@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Script test: round-trip property test of rev_diff.
 #
-# test/diffgen/gen.py makes DIFF_PAIRS (default 40) random pairs of schemas A
+# test/diffgen/gen.py makes DIFF_PAIRS (default: one per mutation kind, 41)
+# random pairs of schemas A
 # and B from DIFF_SEED (default 1; DIFF_SEED=random draws one): B is A plus a
 # few random mutations (add, drop, change) of tables (storage parameters,
 # row-level security and policies), columns (type, collation, default, NOT
@@ -17,7 +18,7 @@
 # grant options, PUBLIC: half of the pairs, and those changing them, run with
 # pg_revisions.diff_privileges on, as roles regress_dg_r1..3 made here), and
 # the whole schema torn down; every kind of mutation is made in at least one pair
-# once DIFF_PAIRS is at least the number of kinds (40).
+# once DIFF_PAIRS is at least the number of kinds (41).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
@@ -50,7 +51,8 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
-pairs=${DIFF_PAIRS:-40}
+# default: one pair per mutation kind, so that each is made at least once
+pairs=${DIFF_PAIRS:-$(cd "$root/test/diffgen" && "$PY" -c 'from mutations import MUTATIONS; print(len(MUTATIONS))')}
 case "$seed$pairs" in *[!0-9]*) echo "diff_roundtrip: DIFF_SEED and DIFF_PAIRS must be numbers" >&2; exit 2 ;; esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_diff_roundtrip.XXXXXX")
