@@ -64,7 +64,7 @@ REGRESS = install ids add targets upgrade transactional statements tenants squas
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
-ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants graph_cache upgrade_each_concurrent drift_sessions
+ISOLATION = concurrent_upgrade repeatable_read private_lock concurrent_add outside_cic tenants graph_cache upgrade_each_concurrent upgrade_each_reload drift_sessions
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pg_revisions
 
 # One version string, from the control file, for the library and the client

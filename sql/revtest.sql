@@ -37,7 +37,7 @@ SELECT rev_add('rt_function', 'CREATE OR REPLACE FUNCTION twice(i int) RETURNS i
                'SELECT 1');
 SELECT rev_add('rt_sequence', 'ALTER SEQUENCE seq OWNED BY base.id', 'SELECT 1');
 SELECT rev_add('rt_comment', $$COMMENT ON TABLE base IS 'the base'$$, 'SELECT 1');
--- Not compared by the diff engine (README, "Not compared"): a composite type.
+-- A composite type left behind.
 SELECT rev_add('rt_composite', 'CREATE TYPE pair AS (a int, b int)', 'SELECT 1');
 -- An irreversible revision: reported, applied once, the next ones still tested.
 SELECT rev_add('rt_irreversible', 'CREATE TABLE kept (id int)', NULL);
@@ -146,6 +146,14 @@ SELECT rev_add('fp_child', 'CREATE TABLE child (id int)', 'DROP TABLE child');
 SELECT rev_add('fp_foreign_key', 'ALTER TABLE child ADD CONSTRAINT child_base2 FOREIGN KEY (id) REFERENCES base2 (id)',
                'SELECT 1');
 SELECT rev_add('fp_comment', $$COMMENT ON COLUMN base2.v IS 'value'$$, 'SELECT 1');
+SELECT rev_add('fp_domain', 'CREATE DOMAIN posint AS int CHECK (VALUE > 0)', 'DROP DOMAIN posint');
+SELECT rev_add('fp_domain_check', 'ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 100)', 'SELECT 1');
+SELECT rev_add('fp_policy', 'ALTER TABLE child ENABLE ROW LEVEL SECURITY; CREATE POLICY child_own ON child USING (id > 0)',
+               'ALTER TABLE child DISABLE ROW LEVEL SECURITY');
+SELECT rev_add('fp_partitioned', 'CREATE TABLE part (k int) PARTITION BY RANGE (k); CREATE TABLE part_1 PARTITION OF part FOR VALUES FROM (0) TO (10)',
+               'DROP TABLE part');
+SELECT rev_add('fp_partition', 'CREATE TABLE part_2 PARTITION OF part FOR VALUES FROM (10) TO (20)', 'SELECT 1');
+SELECT rev_add('fp_row_security', 'ALTER TABLE base2 ENABLE ROW LEVEL SECURITY', 'SELECT 1');
 SELECT revision, test, passed, detail FROM rev_test('heads', 'rt')
 WHERE test = 'downgrade_leaves_no_trace';
 DROP TABLE rt_elsewhere.moved;

@@ -23,7 +23,8 @@
 /*
  * One object: a table, column, constraint, index, sequence, enum, view,
  * function or trigger.  Which fields are used depends on the kind; unused
- * ones are NULL, 0 or false.
+ * ones are NULL, 0 or false.  A pointer field added here must be copied by
+ * diff_copy_item (diff_read.c).
  */
 typedef struct DiffItem DiffItem;
 
@@ -207,6 +208,7 @@ extern DiffSchema *replay_schema(RevGraph *graph, RevList plan, const char *live
 extern char *diff_requalify(const char *text, const char *from, const char *to);
 
 /* diff_read.c */
+extern void diff_copy_item(DiffItem *to, const DiffItem *from);
 extern void diff_match(DiffSet *a, DiffSet *b);
 extern int	diff_find(DiffSet *set, const char *key);
 

@@ -401,6 +401,55 @@ trim_end(char *text)
 	return text;
 }
 
+/* pstrdup that keeps NULL. */
+static char *
+copy_string(const char *text)
+{
+	return text ? pstrdup(text) : NULL;
+}
+
+/*
+ * diff_copy_item
+ *		*to = a deep copy of *from, in CurrentMemoryContext: every string
+ *		and array the reader filled.  What a comparison sets (match,
+ *		parent, dependencies, statements) is reset: the next diff sets it
+ *		again.  A pointer field added to DiffItem must be copied here.
+ */
+void
+diff_copy_item(DiffItem *to, const DiffItem *from)
+{
+	*to = *from;
+	to->key = copy_string(from->key);
+	to->name = copy_string(from->name);
+	to->table = copy_string(from->table);
+	to->def = copy_string(from->def);
+	to->extra = copy_string(from->extra);
+	to->comment = copy_string(from->comment);
+	to->type = copy_string(from->type);
+	to->defexpr = copy_string(from->defexpr);
+	to->seqname = copy_string(from->seqname);
+	to->seqalter = copy_string(from->seqalter);
+	to->options = copy_string(from->options);
+	to->body = copy_string(from->body);
+	if (from->conoids)
+	{
+		to->conoids = palloc(sizeof(Oid) * (from->nconoids + 1));
+		memcpy(to->conoids, from->conoids, sizeof(Oid) * from->nconoids);
+	}
+	if (from->labels)
+	{
+		to->labels = palloc(sizeof(char *) * (from->nlabels + 1));
+		for (int l = 0; l < from->nlabels; l++)
+			to->labels[l] = copy_string(from->labels[l]);
+	}
+	to->match = -1;
+	to->parent = NULL;
+	to->deps = NIL;
+	to->ddeps = NIL;
+	to->stmts = NIL;
+	to->dstmts = NIL;
+}
+
 /* Column col of row, an oid[], into item->conoids. */
 static void
 read_oids(int row, int col, DiffItem *item)

@@ -8,17 +8,26 @@
  * revision: that revision's SQL and its bookkeeping (an operation-log row
  * and the applied state) commit together, its locks are released at once,
  * and a history too big for one transaction's lock table applies.  Each
- * transaction takes the catalog lock (serialized like rev_upgrade), loads
- * the DAG and plans again, so it sees what other sessions did meanwhile,
- * and applies the first revision of that plan through the same path as
- * rev_upgrade (retry.c, apply.c: lock-timeout retries included).  A
+ * transaction takes the catalog lock (serialized like rev_upgrade), plans
+ * again from the DAG as it is now, so it sees what other sessions did
+ * meanwhile, and applies the first revision of that plan through the same
+ * path as rev_upgrade (retry.c, apply.c: lock-timeout retries included).  A
  * failure leaves the revisions before it applied and recorded, and nothing
  * of the failing one.
+ *
+ * The DAG is loaded again only when another session changed the catalog
+ * since our last commit (the revisions.state row is not the version our
+ * transaction wrote, graph_cache.c's key); otherwise the graph of the
+ * previous transaction is kept, with the revision it applied marked.  A
+ * reload per revision made a long run quadratic (4,000 revisions: 20 s
+ * against 1.5 s for rev_upgrade).  A tenant's state does not move
+ * revisions.state, so under pg_revisions.tenant the DAG is always reloaded.
  *
  *-------------------------------------------------------------------------
  */
 #include "pg_revisions.h"
 
+#include "access/transam.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "fmgr.h"
@@ -28,6 +37,29 @@
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(rev_upgrade_each);
+
+static void mark_applied(RevGraph *graph, List *ids, TimestampTz at);
+
+/*
+ * mark_applied
+ *		Mark the revisions in ids (their ids, as note_done lists them)
+ *		applied at "at" in graph, as a reload after the commit would.
+ */
+static void
+mark_applied(RevGraph *graph, List *ids, TimestampTz at)
+{
+	ListCell   *lc;
+
+	foreach(lc, ids)
+	{
+		int			node = graph_find(graph, (const char *) lfirst(lc));
+
+		if (node < 0)
+			elog(ERROR, "revision \"%s\" vanished from the graph", (const char *) lfirst(lc));
+		graph->nodes[node].applied = true;
+		graph->nodes[node].applied_at = at;
+	}
+}
 
 /*
  * rev_upgrade_each(target text DEFAULT 'heads'), a procedure
@@ -40,6 +72,10 @@ rev_upgrade_each(PG_FUNCTION_ARGS)
 	char	   *target = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	MemoryContext outer;
 	MemoryContext per_revision;
+	MemoryContext graph_context;
+	RevGraph   *graph = NULL;
+	int64		written_generation = 0;
+	TransactionId written_xmin = InvalidTransactionId;
 	int			done = 0;
 	int			total = -1;
 
@@ -59,6 +95,8 @@ rev_upgrade_each(PG_FUNCTION_ARGS)
 	outer = CurrentMemoryContext;
 	per_revision = AllocSetContextCreate(outer, "pg_revisions revision",
 										 ALLOCSET_DEFAULT_SIZES);
+	graph_context = AllocSetContextCreate(outer, "pg_revisions graph",
+										  ALLOCSET_DEFAULT_SIZES);
 	begin_applying();
 	PG_TRY();
 	{
@@ -66,7 +104,8 @@ rev_upgrade_each(PG_FUNCTION_ARGS)
 		{
 			TimestampTz started_at = GetCurrentTimestamp();
 			TimestampTz *at;
-			RevGraph   *graph;
+			int64		generation;
+			TransactionId xmin;
 			RevPosition pos;
 			RevList		plan;
 			List	   *ids = NIL;
@@ -75,7 +114,16 @@ rev_upgrade_each(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(per_revision);
 			lock_applied_state();
-			graph = catalog_load_graph(false);
+			catalog_state_version(&generation, &xmin);
+			if (graph == NULL || tenant_current()[0] != '\0' ||
+				generation != written_generation ||
+				!TransactionIdEquals(xmin, written_xmin))
+			{
+				MemoryContextReset(graph_context);
+				MemoryContextSwitchTo(graph_context);
+				graph = catalog_load_graph(false);
+				MemoryContextSwitchTo(per_revision);
+			}
 			resolve_target(graph, target, TARGET_FOR_UPGRADE, &pos);
 			plan = plan_upgrade(graph, &pos);
 			if (total < 0)
@@ -94,6 +142,10 @@ rev_upgrade_each(PG_FUNCTION_ARGS)
 			*at = GetCurrentTimestamp();
 			note_done(graph, plan.items[0], at, &ids, &ids_at);
 			catalog_record_operation("upgrade", target, started_at, ids, ids_at, NIL, ids);
+			catalog_state_version(&written_generation, &written_xmin);
+			MemoryContextSwitchTo(graph_context);
+			mark_applied(graph, ids, *at);
+			MemoryContextSwitchTo(per_revision);
 			SPI_commit();
 			done++;
 			MemoryContextSwitchTo(outer);
@@ -107,6 +159,7 @@ rev_upgrade_each(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	MemoryContextSwitchTo(outer);
 	MemoryContextDelete(per_revision);
+	MemoryContextDelete(graph_context);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

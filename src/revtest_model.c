@@ -36,6 +36,42 @@
 #define COMPACT_FACTOR 4
 #define COMPACT_SLACK (16 * 1024 * 1024)
 
+/* How the items of a set name their owner (see the file header). */
+typedef enum OwnerBy
+{
+	OWNER_IS_NAME,				/* the item is an owner: a table, a type */
+	OWNER_IS_TABLE,				/* the item belongs to its table or view */
+	OWNER_NONE					/* read whole by every partial read */
+} OwnerBy;
+
+/*
+ * Every set of a DiffSchema, with its owner.  A set added to DiffSchema
+ * must be added here, or rev_test keeps the set of its first read.
+ * Functions are apart: read all or none (footprint's "functions").
+ */
+static const struct
+{
+	size_t		offset;
+	OwnerBy		by;
+}			model_sets[] =
+{
+	{offsetof(DiffSchema, tables), OWNER_IS_NAME},
+	{offsetof(DiffSchema, columns), OWNER_IS_TABLE},
+	{offsetof(DiffSchema, constraints), OWNER_IS_TABLE},
+	{offsetof(DiffSchema, indexes), OWNER_IS_TABLE},
+	{offsetof(DiffSchema, sequences), OWNER_IS_NAME},
+	{offsetof(DiffSchema, enums), OWNER_IS_NAME},
+	{offsetof(DiffSchema, views), OWNER_IS_NAME},
+	{offsetof(DiffSchema, triggers), OWNER_IS_TABLE},
+	{offsetof(DiffSchema, policies), OWNER_IS_TABLE},
+	{offsetof(DiffSchema, types), OWNER_IS_NAME},
+	{offsetof(DiffSchema, partitions), OWNER_IS_NAME},
+	{offsetof(DiffSchema, extensions), OWNER_NONE},
+};
+
+/* The set of s at model_sets[k]. */
+#define MODEL_SET(s, k) ((DiffSet *) ((char *) (s) + model_sets[k].offset))
+
 /*
  * Start a model of schema nsp (named name), read with plans (from
  * diff_read_prepare); its memory is under parent.
@@ -80,25 +116,40 @@ has_name(char **names, int n, const char *name)
 		bsearch(&name, names, n, sizeof(char *), compare_names) != NULL;
 }
 
+/* *out = a copy of in's array of items (the items' strings are shared). */
+static void
+copy_items(DiffSet *out, DiffSet *in)
+{
+	out->n = in->n;
+	out->items = palloc(sizeof(DiffItem) * (in->n + 1));
+	memcpy(out->items, in->items, sizeof(DiffItem) * in->n);
+}
+
 /*
  * merge_set
  *		*out = the items of base whose owner is not in names, and every item
  *		of part (whose owners are all in names), sorted by key as both are.
- *		by_table: the owner is the item's table, else its name.
+ *		by: how an item names its owner; OWNER_NONE: part is the whole set.
  */
 static void
-merge_set(DiffSet *out, DiffSet *base, DiffSet *part, bool by_table, char **names, int n)
+merge_set(DiffSet *out, DiffSet *base, DiffSet *part, OwnerBy by, char **names, int n)
 {
 	int			i = 0;
 	int			j = 0;
 	int			k = 0;
 
 	out->items = palloc(sizeof(DiffItem) * (base->n + part->n + 1));
+	if (by == OWNER_NONE)
+	{
+		memcpy(out->items, part->items, sizeof(DiffItem) * part->n);
+		out->n = part->n;
+		return;
+	}
 	while (i < base->n || j < part->n)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (i < base->n &&
-			has_name(names, n, by_table ? base->items[i].table : base->items[i].name))
+			has_name(names, n, by == OWNER_IS_TABLE ? base->items[i].table : base->items[i].name))
 			i++;
 		else if (j >= part->n ||
 				 (i < base->n && strcmp(base->items[i].key, part->items[j].key) < 0))
@@ -185,48 +236,36 @@ model_after_step(SchemaModel *m, DiffSchema *before)
 	}
 	if (part == NULL)
 	{
-		DiffSet    *sets[] = {&s->tables, &s->columns, &s->constraints, &s->indexes,
-		&s->sequences, &s->enums, &s->views, &s->functions, &s->triggers};
-
 		/* Own arrays all the same: the comparison marks items. */
-		for (int k = 0; k < (int) lengthof(sets); k++)
-		{
-			DiffItem   *items = palloc(sizeof(DiffItem) * (sets[k]->n + 1));
-
-			memcpy(items, sets[k]->items, sizeof(DiffItem) * sets[k]->n);
-			sets[k]->items = items;
-		}
+		for (int k = 0; k < (int) lengthof(model_sets); k++)
+			copy_items(MODEL_SET(s, k), MODEL_SET(before, k));
+		copy_items(&s->functions, &before->functions);
 		return s;
 	}
-	merge_set(&s->tables, &before->tables, &part->tables, false, names, n);
-	merge_set(&s->columns, &before->columns, &part->columns, true, names, n);
-	merge_set(&s->constraints, &before->constraints, &part->constraints, true, names, n);
-	merge_set(&s->indexes, &before->indexes, &part->indexes, true, names, n);
-	merge_set(&s->sequences, &before->sequences, &part->sequences, false, names, n);
-	merge_set(&s->enums, &before->enums, &part->enums, false, names, n);
-	merge_set(&s->views, &before->views, &part->views, false, names, n);
-	merge_set(&s->triggers, &before->triggers, &part->triggers, true, names, n);
+	for (int k = 0; k < (int) lengthof(model_sets); k++)
+		merge_set(MODEL_SET(s, k), MODEL_SET(before, k), MODEL_SET(part, k),
+				  model_sets[k].by, names, n);
 	if (functions)
 		s->functions = part->functions;
 	else
-	{
-		s->functions.items = palloc(sizeof(DiffItem) * (before->functions.n + 1));
-		memcpy(s->functions.items, before->functions.items,
-			   sizeof(DiffItem) * before->functions.n);
-	}
+		copy_items(&s->functions, &before->functions);
 	return s;
 }
 
-/* Keep only the items of set whose owner is in names (by_table: see merge_set). */
+/*
+ * Keep only the items of set whose owner is in names (by: see merge_set;
+ * OWNER_NONE keeps them all).
+ */
 static void
-subset(DiffSet *out, DiffSet *in, bool by_table, char **names, int n)
+subset(DiffSet *out, DiffSet *in, OwnerBy by, char **names, int n)
 {
 	out->items = palloc(sizeof(DiffItem) * (in->n + 1));
 	out->n = 0;
 	for (int i = 0; i < in->n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (has_name(names, n, by_table ? in->items[i].table : in->items[i].name))
+		if (by == OWNER_NONE ||
+			has_name(names, n, by == OWNER_IS_TABLE ? in->items[i].table : in->items[i].name))
 			out->items[out->n++] = in->items[i];
 	}
 }
@@ -238,17 +277,9 @@ owners_part(DiffSchema *s, char **names, int n)
 	DiffSchema *p = palloc0(sizeof(DiffSchema));
 
 	p->out = s->out;
-	subset(&p->tables, &s->tables, false, names, n);
-	subset(&p->columns, &s->columns, true, names, n);
-	subset(&p->constraints, &s->constraints, true, names, n);
-	subset(&p->indexes, &s->indexes, true, names, n);
-	subset(&p->sequences, &s->sequences, false, names, n);
-	subset(&p->enums, &s->enums, false, names, n);
-	subset(&p->views, &s->views, false, names, n);
-	subset(&p->triggers, &s->triggers, true, names, n);
-	p->functions.n = s->functions.n;
-	p->functions.items = palloc(sizeof(DiffItem) * (s->functions.n + 1));
-	memcpy(p->functions.items, s->functions.items, sizeof(DiffItem) * s->functions.n);
+	for (int k = 0; k < (int) lengthof(model_sets); k++)
+		subset(MODEL_SET(p, k), MODEL_SET(s, k), model_sets[k].by, names, n);
+	copy_items(&p->functions, &s->functions);
 	return p;
 }
 
@@ -287,13 +318,6 @@ model_forget_touched(SchemaModel *m)
 	m->touched_all = false;
 }
 
-/* pstrdup that keeps NULL. */
-static char *
-copy_string(const char *s)
-{
-	return s ? pstrdup(s) : NULL;
-}
-
 /* Copy a set, strings and all, into CurrentMemoryContext. */
 static void
 copy_set(DiffSet *out, DiffSet *in)
@@ -302,24 +326,8 @@ copy_set(DiffSet *out, DiffSet *in)
 	out->items = palloc(sizeof(DiffItem) * (in->n + 1));
 	for (int i = 0; i < in->n; i++)
 	{
-		DiffItem   *to = &out->items[i];
-		DiffItem   *from = &in->items[i];
-
-		*to = *from;
-		to->key = copy_string(from->key);
-		to->name = copy_string(from->name);
-		to->table = copy_string(from->table);
-		to->def = copy_string(from->def);
-		to->extra = copy_string(from->extra);
-		to->comment = copy_string(from->comment);
-		to->type = copy_string(from->type);
-		to->defexpr = copy_string(from->defexpr);
-		if (from->labels)
-		{
-			to->labels = palloc(sizeof(char *) * (from->nlabels + 1));
-			for (int l = 0; l < from->nlabels; l++)
-				to->labels[l] = pstrdup(from->labels[l]);
-		}
+		CHECK_FOR_INTERRUPTS();
+		diff_copy_item(&out->items[i], &in->items[i]);
 	}
 }
 
@@ -344,15 +352,9 @@ model_compact(SchemaModel *m, DiffSchema *keep)
 	old = MemoryContextSwitchTo(fresh);
 	s = palloc0(sizeof(DiffSchema));
 	s->out = pstrdup(keep->out);
-	copy_set(&s->tables, &keep->tables);
-	copy_set(&s->columns, &keep->columns);
-	copy_set(&s->constraints, &keep->constraints);
-	copy_set(&s->indexes, &keep->indexes);
-	copy_set(&s->sequences, &keep->sequences);
-	copy_set(&s->enums, &keep->enums);
-	copy_set(&s->views, &keep->views);
+	for (int k = 0; k < (int) lengthof(model_sets); k++)
+		copy_set(MODEL_SET(s, k), MODEL_SET(keep, k));
 	copy_set(&s->functions, &keep->functions);
-	copy_set(&s->triggers, &keep->triggers);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(m->items);
 	m->items = fresh;
