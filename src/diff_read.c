@@ -448,6 +448,7 @@ diff_copy_item(DiffItem *to, const DiffItem *from)
 	to->ddeps = NIL;
 	to->stmts = NIL;
 	to->dstmts = NIL;
+	to->privs = NULL;			/* rev_test compares no privileges */
 }
 
 /* Column col of row, an oid[], into item->conoids. */
