@@ -8,13 +8,33 @@
  * The models are plain DDL for an empty database (CREATE TABLE users (...),
  * unqualified), read from a file (default models.sql) and sent as one
  * parameter.  Both commands register the migration files in a transaction
- * that is always rolled back, so they change nothing in the database.
+ * that is always rolled back, so they change nothing in the database.  With
+ * --privileges both compare owners and privileges too (the server setting
+ * pg_revisions.diff_privileges), so `check --privileges` prints exactly what
+ * `revision --autogenerate --privileges` writes.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg_revisions.h"
+
+/*
+ * --privileges: ask the server to compare owners and privileges too, by
+ * setting pg_revisions.diff_privileges for the session as a startup option
+ * of every connection (PGOPTIONS, as upgrade's --lock-timeout is passed), so
+ * that the statements come from the server's one comparison.
+ */
+void
+autogen_privileges(void)
+{
+	const char *old = getenv("PGOPTIONS");
+	const char *mine = "-c pg_revisions.diff_privileges=on";
+	char	   *options = xmalloc((old ? strlen(old) : 0) + strlen(mine) + 2);
+
+	sprintf(options, "%s%s%s", old ? old : "", old && old[0] ? " " : "", mine);
+	setenv("PGOPTIONS", options, 1);
+}
 
 /*
  * Read the models file at path into *text (malloc'ed).  A missing or

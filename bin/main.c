@@ -26,11 +26,12 @@ usage(FILE *out)
 			"           [--non-transactional]\n"
 			"                            write a new file whose down_revision is the head of the files\n"
 			"  revision --autogenerate -m MSG [--models FILE] [--schema NAME] [--head REV|base]\n"
-			"           [--branch-label L] [--depends-on REV[,REV]]\n"
+			"           [--branch-label L] [--depends-on REV[,REV]] [--privileges]\n"
 			"                            the same, its sections filled with what turns schema NAME\n"
 			"                            (default public) into the models (default models.sql: DDL as\n"
 			"                            for an empty database); the database must be at the heads;\n"
-			"                            no difference: no file (alembic revision --autogenerate)\n"
+			"                            no difference: no file (alembic revision --autogenerate);\n"
+			"                            --privileges: owners, GRANT and REVOKE compared too\n"
 			"  upgrade [TARGET]          register the files and apply up to TARGET (default: heads)\n"
 			"          [--lock-timeout DURATION [--lock-retries N]] [--each]\n"
 			"                            wait at most DURATION (100ms, 2s) for each lock, retry a\n"
@@ -61,7 +62,7 @@ usage(FILE *out)
 			"  revision --autogenerate ... --models-from MODULE:ATTRIBUTE, check --models-from ...\n"
 			"                            the models from a SQLAlchemy MetaData or declarative Base\n"
 			"                            (imported by $PYTHON, else python3; e.g. app.models:Base)\n"
-			"  check [--models FILE [--schema NAME]]\n"
+			"  check [--models FILE [--schema NAME] [--privileges]]\n"
 			"                            exit 1 when revisions are pending (for CI); with --models,\n"
 			"                            also when the schema differs from the models, printing the\n"
 			"                            statements autogenerate would write (alembic check); also\n"
@@ -162,7 +163,7 @@ main(int argc, char **argv)
 	const char *command = NULL, *message = NULL, *head = NULL, *label = NULL, *depends = NULL;
 	const char *format = "text", *value, *models = NULL, *schema = NULL, *stamp_from = NULL;
 	const char *models_spec = NULL;
-	bool		nontx = false, autogen = false, each = false, verify = false;
+	bool		nontx = false, autogen = false, each = false, verify = false, privileges = false;
 	const char *lock_timeout = NULL, *lock_retries = NULL;
 	const char *since = NULL;
 	FleetOptions fleet = {NULL, NULL, NULL, NULL, NULL, false};
@@ -249,6 +250,12 @@ main(int argc, char **argv)
 		}
 		if (command && (strcmp(command, "revision") == 0 || strcmp(command, "check") == 0))
 		{
+			if (strcmp(a, "--privileges") == 0)
+			{
+				privileges = true;
+				i++;
+				continue;
+			}
 			if ((r = take(argc, argv, &i, NULL, "--models", &value)) != 0 ||
 				(r = take(argc, argv, &i, NULL, "--schema", &value)) != 0)
 			{
@@ -426,8 +433,12 @@ main(int argc, char **argv)
 			return bad_usage("revision needs a message: pg_revisions revision -m", "MSG");
 		if (!autogen && (models || schema))
 			return bad_usage("--models and --schema go with", "--autogenerate");
+		if (!autogen && privileges)
+			return bad_usage("--privileges goes with", "--autogenerate");
 		if (autogen && nontx)
 			return bad_usage("--autogenerate writes a transactional revision; drop", "--non-transactional");
+		if (privileges)
+			autogen_privileges();
 		if (autogen)
 			return cmd_autogenerate(&opts, message, models ? models : "models.sql",
 									schema ? schema : "public", head, label, depends);
@@ -500,6 +511,10 @@ main(int argc, char **argv)
 		ARGS(0, 0);
 		if (schema && !models)
 			return bad_usage("--schema goes with", "--models FILE");
+		if (privileges && !models)
+			return bad_usage("--privileges goes with", "--models FILE");
+		if (privileges)
+			autogen_privileges();
 		return cmd_check(&opts, models, schema ? schema : "public");
 	}
 	if (strcmp(command, "drift") == 0)

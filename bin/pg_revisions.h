@@ -168,6 +168,7 @@ extern int	revision_plan(const MigSet *set, const char *head, const char *branch
 extern void print_new_file(const Options *opts, const char *revision, const char *path);
 
 /* autogen.c */
+extern void autogen_privileges(void);
 extern int	read_models(const char *path, char **text);
 extern int	check_models(PGconn *conn, const MigSet *set, const Options *opts,
 						 const char *models_path, const char *models, const char *schema);

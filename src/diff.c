@@ -6,7 +6,8 @@
  *
  * Both schemas are read (diff_read.c) with their definitions qualified with
  * source's name, their objects paired by key, and the statements generated
- * per kind (diff_tables.c, diff_objects.c), each in a stage (diff.h), and
+ * per kind (diff_tables.c, diff_objects.c; owners and privileges with
+ * pg_revisions.diff_privileges on, diff_privileges.c), each in a stage (diff.h), and
  * ordered (diff_order.c) by the dependencies read from both schemas: drops
  * of dependants first, then creations in dependency order, the stages
  * breaking ties.  The helpers here format statements for those files.
@@ -269,6 +270,7 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 	diff_mark_functions(from, to);
 	diff_tables(from, to, &o);
 	diff_objects(from, to, &o);
+	diff_privileges(from, to, &o);
 	return diff_order(from, to, &o);
 }
 

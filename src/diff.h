@@ -92,6 +92,8 @@ struct DiffItem
 	List	   *stmts;			/* DiffStmts */
 	List	   *dstmts;			/* columns: those setting or dropping the
 								 * default alone */
+	/* owner and privileges (diff_privileges.c); NULL when not read */
+	struct DiffPrivs *privs;
 };
 
 /* The objects of one kind, sorted by key. */
@@ -145,6 +147,7 @@ typedef enum DiffStage
 	STAGE_CREATE_SEQUENCE,
 	STAGE_CREATE_TABLE,
 	STAGE_ALTER_COLUMN,
+	STAGE_OWNER,				/* before a sequence is owned by a column */
 	STAGE_OWN_SEQUENCE,
 	STAGE_CREATE_FUNCTION,
 	STAGE_SET_DEFAULT,
@@ -154,6 +157,8 @@ typedef enum DiffStage
 	STAGE_CREATE_VIEW,
 	STAGE_CREATE_VIEW_INDEX,
 	STAGE_CREATE_TRIGGER,
+	STAGE_REVOKE,				/* privileges, once the objects exist */
+	STAGE_GRANT,
 	STAGE_COMMENT,
 	STAGE_CLEANUP,
 	NUM_STAGES
@@ -219,6 +224,7 @@ extern void diff_read_depends(DiffSchema *s);
 /* diff_order.c */
 extern void diff_for(DiffStmt *stmt, DiffItem *item);
 extern void diff_for_default(DiffStmt *stmt, DiffItem *column);
+extern void diff_after(List *before, DiffStmt *after);
 extern List *diff_order(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* diff.c */
@@ -246,5 +252,13 @@ extern void diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
 extern void diff_mark_functions(DiffSchema *from, DiffSchema *to);
 extern void diff_objects(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+
+/*
+ * diff_privileges.c: owners and privileges, with pg_revisions.diff_privileges
+ * on (diff_read_privileges: the caller is connected to SPI with search_path
+ * pg_catalog, and s's sets are sorted)
+ */
+extern void diff_read_privileges(DiffSchema *s, Oid nsp, const char *name);
+extern void diff_privileges(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 #endif							/* PGREV_DIFF_H */

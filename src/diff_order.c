@@ -47,6 +47,20 @@ diff_for_default(DiffStmt *stmt, DiffItem *column)
 }
 
 /*
+ * diff_after
+ *		after waits for every statement of before (a List of DiffStmts, which
+ *		must not wait for after): for statements tied to no object.
+ */
+void
+diff_after(List *before, DiffStmt *after)
+{
+	ListCell   *lc;
+
+	foreach(lc, before)
+		add_edge((DiffStmt *) lfirst(lc), after);
+}
+
+/*
  * makers
  *		The statements that create (or drop) an item, or its default when
  *		of_default: its own, else those of its default's column, else those

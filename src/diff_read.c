@@ -684,6 +684,7 @@ diff_copy_item(DiffItem *to, const DiffItem *from)
 	to->ddeps = NIL;
 	to->stmts = NIL;
 	to->dstmts = NIL;
+	to->privs = NULL;			/* rev_test compares no privileges */
 }
 
 /* Column col of row, an oid[], into item->conoids. */
@@ -1091,6 +1092,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 	sort_set(&s->types);
 	sort_set(&s->extensions);
 	sort_set(&s->partitions);
+	if (pgrev_diff_privileges && owners == NULL)
+		diff_read_privileges(s, nsp, r.name);
 
 	AtEOXact_GUC(false, nest_level);
 	return s;

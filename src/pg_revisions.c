@@ -11,6 +11,8 @@
  *	  pg_revisions.lock_retries  how often a revision that timed out on a
  *	                             lock is rolled back alone and tried again
  *	  pg_revisions.tenant        whose applied state the functions use (tenants.c)
+ *	  pg_revisions.diff_privileges  whether the schema diff also compares
+ *	                             owners and privileges (diff_privileges.c)
  * and installs one hook, ProcessUtility_hook, which notes SET CONSTRAINTS
  * (constraints.c).  rev_test installs the object access hook on first
  * use (revtest_footprint.c).
@@ -33,6 +35,7 @@ PG_MODULE_MAGIC;
 
 int			pgrev_lock_timeout = 0;
 int			pgrev_lock_retries = 0;
+bool		pgrev_diff_privileges = false;
 
 void		_PG_init(void);
 
@@ -62,6 +65,15 @@ _PG_init(void)
 							0, 0, PGREV_MAX_LOCK_RETRIES,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_revisions.diff_privileges",
+							 "Whether rev_diff, rev_autogenerate, rev_check and rev_verify_schema "
+							 "also compare owners and privileges.",
+							 "When on, the generated statements include ALTER ... OWNER TO, GRANT "
+							 "and REVOKE for the objects the diff compares.",
+							 &pgrev_diff_privileges,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	tenant_define_setting();
 	MarkGUCPrefixReserved("pg_revisions");
 	constraints_init();

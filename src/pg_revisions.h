@@ -69,6 +69,7 @@
 #define PGREV_MAX_LOCK_RETRIES 100
 extern PGDLLIMPORT int pgrev_lock_timeout;
 extern PGDLLIMPORT int pgrev_lock_retries;
+extern PGDLLIMPORT bool pgrev_diff_privileges;
 
 /* Schema of the catalog tables (created by the install script). */
 #define PGREV_SCHEMA "revisions"

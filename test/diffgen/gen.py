@@ -6,7 +6,10 @@
 writes, for each pair i in 1..PAIRS, OUTDIR/NNN/A.sql, OUTDIR/NNN/B.sql,
 OUTDIR/NNN/mutations.txt and OUTDIR/NNN/expect-{forward,reverse}.txt (how
 the diff must change the enums: ADD VALUE when values are only added, a
-rebuild otherwise; see enum_expectations).  Schema A is a few random tables
+rebuild otherwise; see enum_expectations), and OUTDIR/NNN/privileges when
+the pair is compared with pg_revisions.diff_privileges on (half of the
+pairs, schema A then with a few owners and privileges, and every pair with a
+'privileges' mutation: privileges.py).  Schema A is a few random tables
 with every kind of object rev_diff compares around them; schema B is A plus
 random mutations (add, drop, change) of those objects.  Pair i always
 includes the mutation kind i mod len(MUTATIONS), so every kind is exercised
@@ -44,6 +47,14 @@ import sys
 from model import quote_lit
 from build import build_a, enum_defaults_safe, prune_views
 from mutations import MUTATIONS
+from privileges import add_privileges, privileges_ddl
+
+
+def privileges_first(seed, i):
+    """Whether pair i is compared with pg_revisions.diff_privileges on
+    whatever its mutations (half of the pairs), its schema A then getting a
+    few owners and privileges; drawn apart from build_pair's random."""
+    return random.Random(seed * 7919 + i).random() < 0.5
 
 
 def build_pair(seed, i):
@@ -54,6 +65,8 @@ def build_pair(seed, i):
     for attempt in range(50):
         r = random.Random(seed * 100003 + i + 1000000007 * attempt)
         a = build_a(r)
+        if privileges_first(seed, i):
+            add_privileges(random.Random(seed * 7919 + i + 1), a)
         b = copy.deepcopy(a)
         enum_defaults_safe(b)
         for _ in range(5):
@@ -117,9 +130,12 @@ def main(argv):
         d = os.path.join(outdir, '%03d' % i)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, 'A.sql'), 'w') as f:
-            f.write(a.ddl())
+            f.write(a.ddl() + privileges_ddl(a))
         with open(os.path.join(d, 'B.sql'), 'w') as f:
-            f.write(b.ddl())
+            f.write(b.ddl() + privileges_ddl(b))
+        if privileges_first(seed, i) or any(kind == 'privileges' for kind, _ in done):
+            # compared with pg_revisions.diff_privileges on
+            open(os.path.join(d, 'privileges'), 'w').close()
         for name, lines in (('expect-forward.txt', enum_expectations(a, b)),
                             ('expect-reverse.txt', enum_expectations(b, a))):
             with open(os.path.join(d, name), 'w') as f:

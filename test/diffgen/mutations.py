@@ -7,6 +7,7 @@ from build import (add_check, add_enum, add_fk, add_func, add_generated_column, 
     drop_column, drop_enum, drop_pk, drop_seq, drop_table, enum_defaults, family_of, func_default,
     mentions, new_column, new_table, pick, plain_cols, random_default, seq_default,
     trigger_columns)
+from privileges import mut_privileges
 
 # ---------------------------------------------------------------------------
 # Mutations: each takes (random, model) and returns a description, or None
@@ -707,4 +708,5 @@ MUTATIONS = [
     ('composite type', mut_composite),
     ('row level security', mut_rls),
     ('partitions', mut_partitions),
+    ('privileges', mut_privileges),
 ]

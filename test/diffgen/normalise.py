@@ -29,6 +29,11 @@ Only what is honest to normalise, each step on its own:
    view options): sorted.  PostgreSQL keeps them in the order they were given
    or set, which means nothing (rev_diff compares them as a set).
 
+6. The order of a run of `GRANT`/`REVOKE` lines: sorted.  PostgreSQL keeps
+   an ACL's entries in the order they were granted, which means nothing
+   (rev_diff, with pg_revisions.diff_privileges on, compares them as a set),
+   and pg_dump writes them in that order.
+
 Everything else (object set, definitions, pg_dump's order of objects) must match
 exactly.
 """
@@ -51,6 +56,7 @@ def normalise(text, schema):
     out = []
     table = None  # lines of the CREATE TABLE being read, or None
     comments = []  # the run of COMMENT ON COLUMN lines being read
+    grants = []  # the run of GRANT/REVOKE lines being read
     for line in text.split('\n'):
         if line == '' or line == '--' or line.startswith('-- '):
             continue
@@ -59,6 +65,11 @@ def normalise(text, schema):
         if line.startswith('\\restrict ') or line.startswith('\\unrestrict '):
             continue
         line = sort_options(schema_stmt.sub(r'\1 @', qual.sub('@.', line)))
+        if table is None and (line.startswith('GRANT ') or line.startswith('REVOKE ')):
+            grants.append(line)
+            continue
+        out.extend(sorted(grants))
+        grants = []
         if line.startswith('COMMENT ON COLUMN ') and line.endswith("';"):
             comments.append(line)
             continue
@@ -76,6 +87,7 @@ def normalise(text, schema):
         if line.startswith('CREATE TABLE ') and line.endswith(' ('):
             table = []
     out.extend(sorted(comments))
+    out.extend(sorted(grants))
     return '\n'.join(out) + '\n'
 
 

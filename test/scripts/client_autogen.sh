@@ -14,7 +14,8 @@
 #   (exit 1, nothing written); a broken models file gives exit 3 with the
 #   server's message, CONTEXT and the file's line, writing nothing; a missing
 #   models file (given or the default models.sql) exit 2; --schema; a
-#   destructive upgrade keeps the server's "-- drops ..." lines; a generated
+#   destructive upgrade keeps the server's "-- drops ..." lines; --privileges
+#   (GRANT in the models, compared only then); a generated
 #   line reading as a section marker is refused (exit 2); usage errors.
 # Uses the cluster in PGHOST/PGPORT/PGUSER (scripts/test.sh starts one).
 set -euo pipefail
@@ -43,7 +44,7 @@ relations() { value "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_cl
 # --- help ---------------------------------------------------------------------
 run 0 --help
 out_has "revision --autogenerate -m MSG [--models FILE] [--schema NAME]"
-out_has "check [--models FILE [--schema NAME]]"
+out_has "check [--models FILE [--schema NAME] [--privileges]]"
 out_has "alembic check"
 ok "--help documents revision --autogenerate and check --models"
 
@@ -215,6 +216,31 @@ has_line "the app revision's upgrade" "ALTER TABLE app.t ADD COLUMN x integer;" 
 grep -qx -- "-- down_revision: $id2" "$f3" || fail "the app revision's parent is not $id2: $(cat "$f3")"
 rm "$f3"
 ok "--schema compares another schema"
+
+# --- --privileges: owners and privileges compared too ----------------------------
+# (pg_revisions.diff_privileges, sent as a startup option: check prints what
+# autogenerate writes)
+value "DROP ROLE IF EXISTS regress_client_reader" >/dev/null
+value "CREATE ROLE regress_client_reader NOLOGIN" >/dev/null
+printf 'CREATE TABLE t (id int);\nGRANT SELECT ON t TO regress_client_reader;\n' >"$work/apppriv.sql"
+# (exit 1 either way: schema app was made outside pg_revisions, which check reports)
+run 1 check --models apppriv.sql --schema app
+err_has "schema app matches apppriv.sql"
+! grep -q GRANT "$work/out" || fail "check without --privileges compared privileges: $(cat "$work/out")"
+run 1 check --models apppriv.sql --schema app --privileges
+out_has "GRANT SELECT ON TABLE app.t TO regress_client_reader;"
+err_has "1 statement would be generated"
+run 0 revision --autogenerate -m "grant" --models apppriv.sql --schema app --privileges
+f5="$work/$(cat "$work/out")"
+has_line "the grant revision's upgrade" "GRANT SELECT ON TABLE app.t TO regress_client_reader;" "$(section "$f5" up)"
+has_line "the grant revision's downgrade" "REVOKE SELECT ON TABLE app.t FROM regress_client_reader;" "$(section "$f5" down)"
+rm "$f5"
+run 2 revision -m "x" --privileges
+err_has "--privileges goes with"
+run 2 check --privileges
+err_has "--privileges goes with"
+value "DROP ROLE regress_client_reader" >/dev/null
+ok "--privileges: check and revision --autogenerate compare owners and privileges too"
 
 # --- a destructive upgrade keeps the server's comments ----------------------------
 grep -v posts "$work/models.sql" >"$work/noposts.sql"

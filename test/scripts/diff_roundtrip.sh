@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Script test: round-trip property test of rev_diff.
 #
-# test/diffgen/gen.py makes DIFF_PAIRS (default 40) random pairs of schemas A
+# test/diffgen/gen.py makes DIFF_PAIRS (default: one per mutation kind, 41)
+# random pairs of schemas A
 # and B from DIFF_SEED (default 1; DIFF_SEED=random draws one): B is A plus a
 # few random mutations (add, drop, change) of tables (storage parameters,
 # row-level security and policies), columns (type, collation, default, NOT
@@ -12,9 +13,12 @@
 # check options), materialized views (and their indexes), functions (also
 # called by defaults and checks), procedures, routines needing a table (BEGIN
 # ATOMIC body, row type argument), triggers (UPDATE OF, WHEN), comments,
-# partitioned tables (partitions added, dropped, their bounds moved), and the
-# whole schema torn down; every kind of mutation is made in at least one pair
-# once DIFF_PAIRS is at least the number of kinds (40).
+# partitioned tables (partitions added, dropped, their bounds moved), owners
+# and privileges (table, column, sequence, view, routine, type privileges,
+# grant options, PUBLIC: half of the pairs, and those changing them, run with
+# pg_revisions.diff_privileges on, as roles regress_dg_r1..3 made here), and
+# the whole schema torn down; every kind of mutation is made in at least one pair
+# once DIFF_PAIRS is at least the number of kinds (41).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
@@ -47,13 +51,18 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
-pairs=${DIFF_PAIRS:-40}
+# default: one pair per mutation kind, so that each is made at least once
+pairs=${DIFF_PAIRS:-$(cd "$root/test/diffgen" && "$PY" -c 'from mutations import MUTATIONS; print(len(MUTATIONS))')}
 case "$seed$pairs" in *[!0-9]*) echo "diff_roundtrip: DIFF_SEED and DIFF_PAIRS must be numbers" >&2; exit 2 ;; esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_diff_roundtrip.XXXXXX")
 db=""
+roles="regress_dg_r1 regress_dg_r2 regress_dg_r3"
 cleanup() {
     [ -z "$db" ] || psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    for role in $roles; do
+        psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,6 +70,13 @@ trap cleanup EXIT
 dump() { pg_dump --schema-only -n "$2" -d "$1" | "$PY" "$root/test/diffgen/normalise.py" "$2"; }
 
 echo "diff_roundtrip: seed $seed, $pairs pairs (rerun one with DIFF_SEED=$seed)"
+# The roles the generated owners and privileges name (test/diffgen/privileges.py):
+# superusers, so that a materialized view reading a view one of them owns can
+# be populated whatever the privileges they were given.
+for role in $roles; do
+    psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $role" \
+        -c "CREATE ROLE $role NOLOGIN SUPERUSER"
+done
 "$PY" "$root/test/diffgen/gen.py" "$seed" "$pairs" "$work"
 
 # report PAIRDIR WHAT DETAILS...: print everything needed to reproduce a failure.
@@ -149,6 +165,10 @@ for i in $(seq 1 "$pairs"); do
     db="pgrev_diff_rt_$$_$i"
     psql_q -d postgres -c "CREATE DATABASE $db"
     psql_q -d "$db" -c "CREATE EXTENSION pg_revisions"
+    # owners and privileges compared in this pair (test/diffgen/gen.py)
+    if [ -e "$dir/privileges" ]; then
+        psql_q -d postgres -c "ALTER DATABASE $db SET pg_revisions.diff_privileges = on"
+    fi
     if ! psql_q -d "$db" >/dev/null 2>"$dir/build-error" <<EOF
 CREATE SCHEMA a;
 CREATE SCHEMA a_orig;
