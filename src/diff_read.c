@@ -100,13 +100,51 @@ static const char *const columns_query =
 "  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
 " WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
 
+/*
+ * The constraints a partition has of its own: not cloned from its parent's
+ * (conparentid), not inherited from it (coninhcount), nor merged with one
+ * of its (conislocal).  The same columns as constraints_query's.
+ */
+#define PARTITION_CONSTRAINTS \
+" UNION ALL SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid)," \
+" pg_catalog.obj_description(co.oid, 'pg_constraint')," \
+" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1)," \
+" co.oid" \
+" FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid" \
+" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.coninhcount = 0" \
+" AND co.conparentid = 0 AND c.relnamespace = $1 AND c.relkind IN ('r', 'p') AND c.relispartition" \
+OWNER_FILTER("c.relname") \
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
+
+/*
+ * The indexes a partition has of its own: not a partition of an index of
+ * its parent (pg_inherits), backing no constraint.  The same columns as
+ * indexes_query's.
+ */
+#define PARTITION_INDEXES \
+" UNION ALL SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid)," \
+" pg_catalog.obj_description(i.oid, 'pg_class'), i.oid" \
+" FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid" \
+" JOIN pg_catalog.pg_class c ON c.oid = x.indrelid" \
+" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p') AND c.relispartition" \
+OWNER_FILTER("c.relname") \
+" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = x.indexrelid)" \
+" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid" \
+"  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))" \
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
+
+/*
+ * A foreign key referencing a partitioned table has clones (conparentid)
+ * on the referencing table, one per partition: its own, not read.
+ */
 static const char *const constraints_query =
 "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
 " pg_catalog.obj_description(co.oid, 'pg_constraint'),"
 " (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1),"
 " co.oid"
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
-" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
+" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conparentid = 0 AND" TABLE_FILTER
+PARTITION_CONSTRAINTS;
 
 static const char *const indexes_query =
 "SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid),"
@@ -117,7 +155,8 @@ static const char *const indexes_query =
 OWNER_FILTER("c.relname")
 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid"
 "  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))"
-NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
+PARTITION_INDEXES;
 
 static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
@@ -491,17 +530,17 @@ diff_read_prepare(void)
 	for (int q = 0; q < NUM_QUERIES; q++)
 	{
 		StringInfoData text;
-		const char *all = strstr(texts[q], "$2 IS NULL OR ");
+		const char *rest = texts[q];
+		const char *all;
 
 		/* Owners always given (functions: always all, $2 NULL). */
 		initStringInfo(&text);
-		if (all && q != Q_FUNCTIONS)
+		while (q != Q_FUNCTIONS && (all = strstr(rest, "$2 IS NULL OR ")) != NULL)
 		{
-			appendBinaryStringInfo(&text, texts[q], all - texts[q]);
-			appendStringInfoString(&text, all + strlen("$2 IS NULL OR "));
+			appendBinaryStringInfo(&text, rest, all - rest);
+			rest = all + strlen("$2 IS NULL OR ");
 		}
-		else
-			appendStringInfoString(&text, texts[q]);
+		appendStringInfoString(&text, rest);
 		p->plans[q] = SPI_prepare_cursor(text.data, 2, argtypes, CURSOR_OPT_GENERIC_PLAN);
 		if (p->plans[q] == NULL)
 			elog(ERROR, "could not prepare a schema query: %s", SPI_result_code_string(SPI_result));

@@ -6,8 +6,11 @@
  *	  diff_tables.c, with the columns they rebuild.
  *
  * A domain's default, NOT NULL and constraints change in place with ALTER
- * DOMAIN; a new base type (or collation) drops and creates it, which only
- * works when no column uses it (see the README's limits).  A composite
+ * DOMAIN; ALTER DOMAIN cannot change a base type (or collation), so then
+ * the old domain is renamed away, the new one created under its name (with
+ * its default and constraints), the columns using it converted (USING
+ * col::new base type), and the old one dropped at the end, as an enum is
+ * rebuilt; a conversion that may not keep every value has a loss line.  A composite
  * type's attributes are added, dropped and retyped with ALTER TYPE, which
  * PostgreSQL refuses while a table column uses the type.  Where they come
  * in the script is decided by the dependency graph (diff_order.c): a
@@ -17,6 +20,7 @@
  */
 #include "diff.h"
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -26,6 +30,9 @@ static char *domain_definition(DiffOutput *o, DiffItem *t);
 static char *composite_definition(DiffOutput *o, DiffItem *t);
 static void alter_domain(DiffOutput *o, DiffItem *f, DiffItem *t);
 static void alter_composite(DiffOutput *o, DiffItem *f, DiffItem *t);
+static bool base_widens(const char *from, const char *to);
+static void rebuild_domain(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
+						   DiffOutput *o);
 
 /* What follows the name in a "name\x01value" label. */
 static const char *
@@ -185,6 +192,106 @@ alter_composite(DiffOutput *o, DiffItem *f, DiffItem *t)
 }
 
 /*
+ * base_widens
+ *		Does changing a domain's base type from "from" to "to" (format_type
+ *		texts) keep every value?  Only the usual widenings do.
+ */
+static bool
+base_widens(const char *from, const char *to)
+{
+	static const char *const pairs[][2] = {
+		{"smallint", "integer"}, {"smallint", "bigint"}, {"integer", "bigint"},
+		{"smallint", "numeric"}, {"integer", "numeric"}, {"bigint", "numeric"},
+		{"real", "double precision"}, {"character varying", "text"},
+		{"text", "character varying"}
+	};
+	const char *vc = "character varying(";
+	size_t		vclen = strlen(vc);
+	int			i;
+
+	if (strcmp(from, to) == 0)
+		return true;
+	for (i = 0; i < (int) lengthof(pairs); i++)
+		if (strcmp(from, pairs[i][0]) == 0 && strcmp(to, pairs[i][1]) == 0)
+			return true;
+	if (strncmp(from, vc, vclen) == 0)
+	{
+		if (strcmp(to, "text") == 0 || strcmp(to, "character varying") == 0)
+			return true;
+		if (strncmp(to, vc, vclen) == 0)
+			return atoi(to + vclen) >= atoi(from + vclen);
+	}
+	return strncmp(from, "numeric(", 8) == 0 && strcmp(to, "numeric") == 0;
+}
+
+/*
+ * rebuild_domain
+ *		Domain f gets a new base type or collation (t), which ALTER DOMAIN
+ *		cannot change: rename f away, create t under its name, convert the
+ *		columns that keep the domain (their defaults are set again:
+ *		alter_column, through the column's rebuild mark; views reading them
+ *		are rebuilt: their table is marked altered), drop the old domain at
+ *		the end.  The statements creating t and converting the columns are
+ *		all tied to t, so they wait together for what t needs (a function
+ *		its check calls).
+ */
+static void
+rebuild_domain(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
+			   DiffOutput *o)
+{
+	char	   *qname = diff_qname(o, t->name);
+	/* the old name must fit NAMEDATALEN: cut on a character boundary */
+	char	   *old = psprintf("%.*s_pgrev_old", pg_mbcliplen(t->name, strlen(t->name), 50),
+							   t->name);
+	char	   *qarray = psprintf("%s[]", qname);
+	int			i;
+
+	diff_emit(o, STAGE_CREATE_TYPE,
+			  base_widens(f->type, t->type) ? NULL :
+			  psprintf("changes the base type of domain %s from %s to %s: the values of the columns using it that do not fit are lost or make the conversion fail",
+					   qname, f->type, t->type),
+			  "ALTER DOMAIN %s RENAME TO %s", qname, quote_identifier(old));
+	diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "%s", domain_definition(o, t)), t);
+	for (i = 0; i < from->columns.n; i++)
+	{
+		DiffItem   *fc = &from->columns.items[i];
+		DiffItem   *tc = fc->match >= 0 ? &to->columns.items[fc->match] : NULL;
+		char	   *qtable;
+		const char *qcol;
+		bool		array;
+		int			j;
+
+		CHECK_FOR_INTERRUPTS();
+		if (tc == NULL || !diff_str_equal(fc->type, tc->type))
+			continue;
+		if (strcmp(fc->type, qname) == 0)
+			array = false;
+		else if (strcmp(fc->type, qarray) == 0)
+			array = true;
+		else
+			continue;
+		qtable = diff_qname(o, fc->table);
+		qcol = quote_identifier(fc->name);
+		if (fc->defexpr)
+			diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
+							   qtable, qcol),
+					 t);
+		diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s%s",
+						   qtable, qcol, fc->type, qcol, t->type, array ? "[]" : ""),
+				 t);
+		tc->rebuild = true;
+		j = diff_find(&from->tables, fc->table);
+		if (j >= 0)
+			from->tables.items[j].altered = true;
+	}
+	diff_for(diff_emit(o, STAGE_CLEANUP,
+					   psprintf("drops the old domain %s.%s (its columns now use the new %s)",
+								o->out, quote_identifier(old), qname),
+					   "DROP DOMAIN %s.%s", o->out, quote_identifier(old)),
+			 f);
+}
+
+/*
  * diff_types
  *		Extensions the target has in the schema and the source has not:
  *		CREATE EXTENSION IF NOT EXISTS, first (it needs nothing of the
@@ -217,6 +324,11 @@ diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		if (t && t->sub == f->sub &&
 			(f->sub == 'c' || (diff_str_equal(f->type, t->type) && diff_str_equal(f->extra, t->extra))))
 			continue;
+		if (t && t->sub == 'd' && f->sub == 'd')
+		{
+			f->altered = true;	/* rebuilt under its name: rebuild_domain */
+			continue;
+		}
 		f->rebuild = true;
 		diff_for(diff_emit(o, STAGE_DROP_TYPE,
 						   psprintf(f->sub == 'd' ? "drops domain %s (the columns using it were dropped before)" :
@@ -232,7 +344,12 @@ diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		bool		fresh = f == NULL || f->rebuild;
 
 		CHECK_FOR_INTERRUPTS();
-		if (fresh)
+		if (f && f->altered)
+		{
+			rebuild_domain(from, to, f, t, o);
+			fresh = true;
+		}
+		else if (fresh)
 			diff_for(diff_emit(o, STAGE_CREATE_TYPE, NULL, "%s",
 							   t->sub == 'd' ? domain_definition(o, t) : composite_definition(o, t)),
 					 t);

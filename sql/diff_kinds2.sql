@@ -1,0 +1,32 @@
+-- rev_diff: a domain's new base type while columns use it; extension
+-- versions.
+\i sql/diff_helpers.psql
+
+-- A domain's new base type (int -> bigint, a widening: no loss line) while
+-- columns (one an array, one with a default) use it and a view reads one:
+-- the old domain is renamed away, the new one created with its default and
+-- constraints (one calling a function created by the same diff), the
+-- columns converted, the old domain dropped last.  Back (bigint -> int, a
+-- narrowing), the renaming statement carries a loss line.
+SELECT pg_temp.setup(
+$$CREATE DOMAIN qty AS int DEFAULT 1 NOT NULL CONSTRAINT positive CHECK (VALUE > 0);
+  CREATE DOMAIN label AS varchar(10);
+  CREATE TABLE item (id int, n qty DEFAULT 5, ns qty[], l label);
+  CREATE VIEW big AS SELECT count(*) AS c FROM item$$,
+$$CREATE FUNCTION is_even(v bigint) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT v % 2 = 0';
+  CREATE DOMAIN qty AS bigint DEFAULT 1 NOT NULL CONSTRAINT positive CHECK (VALUE > 0)
+      CONSTRAINT even CHECK (is_even(VALUE));
+  CREATE DOMAIN label AS text COLLATE "C";
+  CREATE TABLE item (id int, n qty DEFAULT 6, ns qty[], l label);
+  CREATE VIEW big AS SELECT count(*) AS c FROM item;
+  COMMENT ON DOMAIN qty IS 'even quantities'$$);
+INSERT INTO a.item VALUES (1, 2, '{4,6}', 'x');
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT * FROM a.item;
+SELECT * FROM pg_temp.cols('a.item');
+SELECT typname, format_type(typbasetype, typtypmod), typnotnull, typdefault FROM pg_type
+WHERE typnamespace = 'a'::regnamespace AND typtype = 'd' ORDER BY 1;
+SELECT * FROM rev_diff('a', 'c');
+SELECT pg_temp.backward();
+SELECT * FROM a.item;
