@@ -59,7 +59,7 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements tenants squash outside update immutable hostile privileges scale \
 	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan graph_cache diff_depends diff_options diff_kinds \
-	lint lock_retries upgrade_each rehearse revtest drift verify
+	lint lock_retries upgrade_each rehearse revtest drift verify diff_partitions2 diff_kinds2
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.

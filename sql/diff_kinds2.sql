@@ -3,7 +3,8 @@
 \i sql/diff_helpers.psql
 
 -- A domain's new base type (int -> bigint, a widening: no loss line) while
--- columns (one an array, one with a default) use it and a view reads one:
+-- columns (one an array, one with a default) use it and a view reads their
+-- table:
 -- the old domain is renamed away, the new one created with its default and
 -- constraints (one calling a function created by the same diff), the
 -- columns converted, the old domain dropped last.  Back (bigint -> int, a
@@ -30,3 +31,36 @@ WHERE typnamespace = 'a'::regnamespace AND typtype = 'd' ORDER BY 1;
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
 SELECT * FROM a.item;
+
+-- Extension versions.  Two schemas of one database cannot both have an
+-- extension, but the models can ask for one the live schema has: CREATE
+-- EXTENSION IF NOT EXISTS ... VERSION does nothing in the scratch schema,
+-- and the diff updates the live one (ALTER EXTENSION ... UPDATE TO); the
+-- downgrade has no update path back (contrib ships none): a comment row
+-- says so.  A new extension is created at the version the models ask for.
+DROP SCHEMA IF EXISTS live CASCADE;
+CREATE SCHEMA live;
+SELECT upgrade, downgrade FROM rev_autogenerate_sql(
+$$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.6';
+  CREATE TABLE doc (id int, attrs hstore)$$, 'live');
+DO $$ BEGIN EXECUTE (SELECT upgrade FROM rev_autogenerate_sql(
+$m$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.6';
+  CREATE TABLE doc (id int, attrs hstore)$m$, 'live')); END $$;
+SELECT extname, extversion, extnamespace::regnamespace FROM pg_extension WHERE extname = 'hstore';
+SELECT * FROM rev_check($$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.6';
+  CREATE TABLE doc (id int, attrs hstore)$$, 'live');
+SELECT * FROM rev_check($$CREATE EXTENSION IF NOT EXISTS hstore;
+  CREATE TABLE doc (id int, attrs hstore)$$, 'live');
+SELECT upgrade, downgrade FROM rev_autogenerate_sql(
+$$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.7';
+  CREATE TABLE doc (id int, attrs hstore)$$, 'live');
+DO $$ BEGIN EXECUTE (SELECT upgrade FROM rev_autogenerate_sql(
+$m$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.7';
+  CREATE TABLE doc (id int, attrs hstore)$m$, 'live')); END $$;
+SELECT extname, extversion FROM pg_extension WHERE extname = 'hstore';
+SELECT * FROM rev_check($$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.7';
+  CREATE TABLE doc (id int, attrs hstore)$$, 'live');
+-- the downgrade to 1.6: no path
+SELECT * FROM rev_check($$CREATE EXTENSION IF NOT EXISTS hstore VERSION '1.6';
+  CREATE TABLE doc (id int, attrs hstore)$$, 'live');
+DROP SCHEMA live CASCADE;

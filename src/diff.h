@@ -120,7 +120,8 @@ struct DiffSchema
 	DiffSet		triggers;		/* key "table.trigger" */
 	DiffSet		policies;		/* key "table.policy"; def: from AS on */
 	DiffSet		types;			/* domains (sub 'd') and composite types ('c') */
-	DiffSet		extensions;		/* installed in the schema */
+	DiffSet		extensions;		/* installed in the schema; def: version,
+								 * extra: default version */
 	DiffSet		partitions;		/* table: the parent; def: the bound; extra:
 								 * the partition key of a partitioned one */
 };
@@ -239,6 +240,8 @@ extern bool diff_relation_rebuilt(DiffSchema *s, DiffItem *rel);
 
 /* diff_types.c: extensions, domains and composite types */
 extern void diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+extern void diff_models_extension(DiffSchema *live, DiffSchema *models, const char *name,
+								  const char *version);
 
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
 extern void diff_mark_functions(DiffSchema *from, DiffSchema *to);

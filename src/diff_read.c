@@ -274,8 +274,11 @@ static const char *const types_query =
 OWNER_FILTER("t.typname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
+/* Extensions: their version, and the default version CREATE EXTENSION installs. */
 static const char *const extensions_query =
-"SELECT x.extname FROM pg_catalog.pg_extension x WHERE x.extnamespace = $1";
+"SELECT x.extname, x.extversion, (SELECT a.default_version FROM pg_catalog.pg_available_extensions a"
+"  WHERE a.name = x.extname)"
+" FROM pg_catalog.pg_extension x WHERE x.extnamespace = $1";
 
 /* The queries in the order diff_read_schema_owners runs them. */
 enum
@@ -827,6 +830,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		CHECK_FOR_INTERRUPTS();
 		s->extensions.items[i].name = column(i, 1);
 		s->extensions.items[i].key = s->extensions.items[i].name;
+		s->extensions.items[i].def = column(i, 2);	/* version */
+		s->extensions.items[i].extra = column(i, 3);	/* default version */
 	}
 	SPI_freetuptable(SPI_tuptable);
 

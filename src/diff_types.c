@@ -1,9 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * diff_types.c
- *	  The statements for extensions (created, never dropped), domains (with
- *	  their constraints) and composite types.  Enum types are in
- *	  diff_tables.c, with the columns they rebuild.
+ *	  The statements for extensions (created, updated, never dropped),
+ *	  domains (with their constraints) and composite types.  Enum types are
+ *	  in diff_tables.c, with the columns they rebuild.
+ *
+ * An extension is created at the version the target has (VERSION when it
+ * is not the default one), and updated (ALTER EXTENSION ... UPDATE TO) when
+ * both have it at different versions, if PostgreSQL has an update path
+ * (pg_extension_update_paths: contrib ships no downgrades); else a comment
+ * row says it stays.  Two schemas of one database cannot both have an
+ * extension: the models do (diff_models_extension).
  *
  * A domain's default, NOT NULL and constraints change in place with ALTER
  * DOMAIN; ALTER DOMAIN cannot change a base type (or collation), so then
@@ -20,6 +27,8 @@
  */
 #include "diff.h"
 
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -31,6 +40,8 @@ static char *composite_definition(DiffOutput *o, DiffItem *t);
 static void alter_domain(DiffOutput *o, DiffItem *f, DiffItem *t);
 static void alter_composite(DiffOutput *o, DiffItem *f, DiffItem *t);
 static bool base_widens(const char *from, const char *to);
+static bool update_path_exists(const char *name, const char *source, const char *target);
+static void diff_extensions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static void rebuild_domain(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 						   DiffOutput *o);
 
@@ -292,27 +303,114 @@ rebuild_domain(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 }
 
 /*
- * diff_types
+ * update_path_exists
+ *		Can ALTER EXTENSION name UPDATE TO target run from version source?
+ *		The caller is connected to SPI.
+ */
+static bool
+update_path_exists(const char *name, const char *source, const char *target)
+{
+	Oid			argtypes[3] = {NAMEOID, TEXTOID, TEXTOID};
+	Datum		args[3];
+	int			rc;
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(name));
+	args[1] = CStringGetTextDatum(source);
+	args[2] = CStringGetTextDatum(target);
+	rc = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_extension_update_paths($1) p"
+							   " WHERE p.source OPERATOR(pg_catalog.=) $2"
+							   " AND p.target OPERATOR(pg_catalog.=) $3 AND p.path IS NOT NULL",
+							   3, argtypes, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the update paths of extension \"%s\": %s", name,
+			 SPI_result_code_string(rc));
+	return SPI_processed > 0;
+}
+
+/*
+ * diff_extensions
  *		Extensions the target has in the schema and the source has not:
  *		CREATE EXTENSION IF NOT EXISTS, first (it needs nothing of the
- *		schema; IF NOT EXISTS: it may be installed in another schema).  One
- *		the source has and the target has not is never dropped: the models
- *		of rev_autogenerate may well need it while their CREATE EXTENSION IF
- *		NOT EXISTS did nothing.  Then domains and composite types: created,
- *		dropped, changed.
+ *		schema; IF NOT EXISTS: it may be installed in another schema), at
+ *		the target's version.  One both have at different versions is
+ *		updated, or a comment row says there is no update path.  One the
+ *		source has and the target has not is never dropped: the models of
+ *		rev_autogenerate may well need it while their CREATE EXTENSION IF
+ *		NOT EXISTS did nothing.
+ */
+static void
+diff_extensions(DiffSchema *from, DiffSchema *to, DiffOutput *o)
+{
+	int			i;
+
+	for (i = 0; i < to->extensions.n; i++)
+	{
+		DiffItem   *t = &to->extensions.items[i];
+		DiffItem   *f = t->match >= 0 ? &from->extensions.items[t->match] : NULL;
+		const char *qname = quote_identifier(t->name);
+
+		CHECK_FOR_INTERRUPTS();
+		if (f == NULL)
+			diff_emit(o, STAGE_CREATE_EXTENSION, NULL, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s%s%s",
+					  qname, o->out,
+					  t->def && !diff_str_equal(t->def, t->extra) ? " VERSION " : "",
+					  t->def && !diff_str_equal(t->def, t->extra) ? quote_literal_cstr(t->def) : "");
+		else if (t->def && f->def && strcmp(t->def, f->def) != 0)
+		{
+			if (update_path_exists(t->name, f->def, t->def))
+				diff_emit(o, STAGE_CREATE_EXTENSION, NULL, "ALTER EXTENSION %s UPDATE TO %s",
+						  qname, quote_literal_cstr(t->def));
+			else
+				diff_emit(o, STAGE_CREATE_EXTENSION, NULL,
+						  "-- extension %s stays at version %s: PostgreSQL has no update path from it to version %s (pg_extension_update_paths); change it by hand",
+						  qname, f->def, t->def);
+		}
+	}
+}
+
+/*
+ * diff_models_extension
+ *		The models said CREATE EXTENSION IF NOT EXISTS name [VERSION
+ *		version] (version: NULL when they did not say): when the live schema
+ *		has the extension, which made the statement do nothing in the
+ *		scratch schema, the models have it too, at that version (or live's).
+ *		Called before diff_statements.
+ */
+void
+diff_models_extension(DiffSchema *live, DiffSchema *models, const char *name,
+					  const char *version)
+{
+	int			l = diff_find(&live->extensions, name);
+	DiffSet    *set = &models->extensions;
+	DiffItem   *items;
+	int			at;
+
+	if (l < 0 || diff_find(set, name) >= 0)
+		return;
+	/* insert it in key order */
+	items = palloc0(sizeof(DiffItem) * (set->n + 2));
+	for (at = 0; at < set->n && strcmp(set->items[at].key, name) < 0; at++)
+		;
+	memcpy(items, set->items, sizeof(DiffItem) * at);
+	memcpy(items + at + 1, set->items + at, sizeof(DiffItem) * (set->n - at));
+	items[at] = live->extensions.items[l];
+	items[at].def = version ? pstrdup(version) : live->extensions.items[l].def;
+	items[at].match = -1;
+	set->items = items;
+	set->n++;
+}
+
+/*
+ * diff_types
+ *		Extensions (diff_extensions), then domains and composite types:
+ *		created, dropped, changed.
  */
 void
 diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 {
 	int			i;
 
-	for (i = 0; i < to->extensions.n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (to->extensions.items[i].match < 0)
-			diff_emit(o, STAGE_CREATE_EXTENSION, NULL, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s",
-					  quote_identifier(to->extensions.items[i].name), o->out);
-	}
+	diff_extensions(from, to, o);
 
 	for (i = 0; i < from->types.n; i++)
 	{
