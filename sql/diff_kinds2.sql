@@ -32,6 +32,19 @@ SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
 SELECT * FROM a.item;
 
+-- A routine taking or returning the domain would block the old domain's
+-- drop: it is dropped before and created again after.
+SELECT pg_temp.setup(
+$$CREATE DOMAIN qty AS int;
+  CREATE TABLE t (q qty);
+  CREATE FUNCTION twice(x qty) RETURNS qty LANGUAGE sql IMMUTABLE AS 'SELECT x * 2'$$,
+$$CREATE DOMAIN qty AS bigint;
+  CREATE TABLE t (q qty);
+  CREATE FUNCTION twice(x qty) RETURNS qty LANGUAGE sql IMMUTABLE AS 'SELECT x * 2'$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT pg_temp.backward();
+
 -- Extension versions.  Two schemas of one database cannot both have an
 -- extension, but the models can ask for one the live schema has: CREATE
 -- EXTENSION IF NOT EXISTS ... VERSION does nothing in the scratch schema,

@@ -73,3 +73,14 @@ SELECT conrelid::regclass, conname, contype, conislocal FROM pg_constraint
 WHERE connamespace = 'a'::regnamespace ORDER BY 1, 2;
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
+
+-- A routine taking the row type of a table recreated for its new partition
+-- key would block the drop: it is dropped before and created again after.
+SELECT pg_temp.setup(
+$$CREATE TABLE r (id int, k int) PARTITION BY RANGE (k);
+  CREATE FUNCTION r_id(x r) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1'$$,
+$$CREATE TABLE r (id int, k int) PARTITION BY LIST (k);
+  CREATE FUNCTION r_id(x r) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1'$$);
+SELECT * FROM rev_diff('a', 'b');
+SELECT pg_temp.forward();
+SELECT pg_temp.backward();

@@ -23,10 +23,13 @@
 #include "diff.h"
 
 #include "miscadmin.h"
+#include "utils/builtins.h"
 
 static bool parent_goes(DiffSchema *from, DiffItem *f);
 static void unmatch(DiffItem *f, DiffSet *tset);
 static bool is_partition(DiffSchema *s, DiffItem *rel);
+static bool mentions_name(const char *text, const char *qname);
+static void unmatch_functions_using(DiffSchema *from, DiffSchema *to, const char *name);
 
 /*
  * diff_relation
@@ -86,6 +89,54 @@ unmatch(DiffItem *f, DiffSet *tset)
 }
 
 /*
+ * mentions_name
+ *		Does text (a function's arguments and result) name qname (qualified,
+ *		quoted as needed) as a whole type name, or its array type?
+ */
+static bool
+mentions_name(const char *text, const char *qname)
+{
+	size_t		len = strlen(qname);
+	const char *p = text;
+
+	while (p && (p = strstr(p, qname)) != NULL)
+	{
+		char		after = p[len];
+
+		CHECK_FOR_INTERRUPTS();
+		if ((p == text || p[-1] == ' ' || p[-1] == '(' || p[-1] == ',') &&
+			(after == '\0' || after == ' ' || after == ',' || after == ')' || after == '['))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * unmatch_functions_using
+ *		Unpair the functions of "from" whose arguments or result use type
+ *		name (a table's row type, a domain) that is dropped and created
+ *		again: they would block its drop, so they are dropped and created
+ *		again too, with what uses them (diff_mark_functions).
+ */
+static void
+unmatch_functions_using(DiffSchema *from, DiffSchema *to, const char *name)
+{
+	char	   *qname = psprintf("%s.%s", quote_identifier(from->out), quote_identifier(name));
+	int			i;
+
+	for (i = 0; i < from->functions.n; i++)
+	{
+		DiffItem   *f = &from->functions.items[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (f->match >= 0 && f->extra && mentions_name(f->extra, qname))
+			unmatch(f, &to->functions);
+	}
+	pfree(qname);
+}
+
+/*
  * diff_mark_recreated
  *		Unpair what must be dropped and created again rather than changed:
  *		a table whose partition key (or kind: partitioned or not) changes,
@@ -93,8 +144,10 @@ unmatch(DiffItem *f, DiffSet *tset)
  *		parent (on either side) is so unpaired, and the columns, indexes,
  *		constraints, triggers and policies of an unpaired table or
  *		partition.  A table so recreated is marked visited: the foreign keys
- *		referencing it are rebuilt (diff_objects.c).  Runs after diff_match,
- *		before any statement is generated.
+ *		referencing it are rebuilt (diff_objects.c).  The functions taking
+ *		or returning its row type, or a domain rebuilt for a new base type,
+ *		are unpaired too.  Runs after diff_match, before any statement is
+ *		generated (and before diff_mark_functions).
  */
 void
 diff_mark_recreated(DiffSchema *from, DiffSchema *to)
@@ -118,7 +171,19 @@ diff_mark_recreated(DiffSchema *from, DiffSchema *to)
 			f->recreated = true;
 			f->visited = true;
 			unmatch(f, &to->tables);
+			unmatch_functions_using(from, to, f->name);
 		}
+	}
+	/* a domain with a new base type is rebuilt (diff_types.c) */
+	for (i = 0; i < from->types.n; i++)
+	{
+		DiffItem   *f = &from->types.items[i];
+		DiffItem   *t = f->match >= 0 ? &to->types.items[f->match] : NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		if (t && f->sub == 'd' && t->sub == 'd' &&
+			(!diff_str_equal(f->type, t->type) || !diff_str_equal(f->extra, t->extra)))
+			unmatch_functions_using(from, to, f->name);
 	}
 
 	/* parents come in any order: until nothing changes (depth passes) */
