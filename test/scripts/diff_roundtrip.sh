@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Script test: round-trip property test of rev_diff.
 #
-# test/diffgen/gen.py makes DIFF_PAIRS (default 40) random pairs of schemas A
+# test/diffgen/gen.py makes DIFF_PAIRS (default 43) random pairs of schemas A
 # and B from DIFF_SEED (default 1; DIFF_SEED=random draws one): B is A plus a
 # few random mutations (add, drop, change) of tables (storage parameters,
 # row-level security and policies), columns (type, collation, default, NOT
@@ -12,9 +12,12 @@
 # check options), materialized views (and their indexes), functions (also
 # called by defaults and checks), procedures, routines needing a table (BEGIN
 # ATOMIC body, row type argument), triggers (UPDATE OF, WHEN), comments,
-# partitioned tables (partitions added, dropped, their bounds moved), and the
-# whole schema torn down; every kind of mutation is made in at least one pair
-# once DIFF_PAIRS is at least the number of kinds (40).
+# partitioned tables (partitions added, dropped, their bounds moved; the
+# partition key changed, or the table made plain or partitioned: recreated;
+# a partition's own indexes and checks), domains whose base type changes
+# while columns use them, and the whole schema torn down; every kind of
+# mutation is made in at least one pair once DIFF_PAIRS is at least the
+# number of kinds (43).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
@@ -47,7 +50,7 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1    # no __pycache__ in test/diffgen
 seed=${DIFF_SEED:-1}
 [ "$seed" = random ] && seed=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
-pairs=${DIFF_PAIRS:-40}
+pairs=${DIFF_PAIRS:-43}
 case "$seed$pairs" in *[!0-9]*) echo "diff_roundtrip: DIFF_SEED and DIFF_PAIRS must be numbers" >&2; exit 2 ;; esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgrev_diff_roundtrip.XXXXXX")
