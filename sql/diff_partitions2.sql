@@ -70,7 +70,7 @@ SELECT c.relname, i.relname, (SELECT count(*) FROM pg_inherits h WHERE h.inhreli
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
 WHERE c.relnamespace = 'a'::regnamespace ORDER BY 1, 2;
 SELECT conrelid::regclass, conname, contype, conislocal FROM pg_constraint
-WHERE connamespace = 'a'::regnamespace ORDER BY 1, 2;
+WHERE connamespace = 'a'::regnamespace AND contype <> 'n' ORDER BY 1, 2;
 SELECT * FROM rev_diff('a', 'c');
 SELECT pg_temp.backward();
 

@@ -17,6 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "diff.h"
+#include "diff_read_partitions.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -99,39 +100,6 @@ static const char *const columns_query =
 "  AND dd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dd.refobjid = c.oid"
 "  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
 " WHERE a.attnum > 0 AND NOT a.attisdropped AND" TABLE_FILTER;
-
-/*
- * The constraints a partition has of its own: not cloned from its parent's
- * (conparentid), not inherited from it (coninhcount), nor merged with one
- * of its (conislocal).  The same columns as constraints_query's.
- */
-#define PARTITION_CONSTRAINTS \
-" UNION ALL SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid)," \
-" pg_catalog.obj_description(co.oid, 'pg_constraint')," \
-" (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1)," \
-" co.oid" \
-" FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid" \
-" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.coninhcount = 0" \
-" AND co.conparentid = 0 AND c.relnamespace = $1 AND c.relkind IN ('r', 'p') AND c.relispartition" \
-OWNER_FILTER("c.relname") \
-NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
-
-/*
- * The indexes a partition has of its own: not a partition of an index of
- * its parent (pg_inherits), backing no constraint.  The same columns as
- * indexes_query's.
- */
-#define PARTITION_INDEXES \
-" UNION ALL SELECT i.relname, c.relname, c.relkind, pg_catalog.pg_get_indexdef(i.oid)," \
-" pg_catalog.obj_description(i.oid, 'pg_class'), i.oid" \
-" FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid" \
-" JOIN pg_catalog.pg_class c ON c.oid = x.indrelid" \
-" WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p') AND c.relispartition" \
-OWNER_FILTER("c.relname") \
-" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = x.indexrelid)" \
-" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid" \
-"  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))" \
-NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
 
 /*
  * A foreign key referencing a partitioned table has clones (conparentid)
