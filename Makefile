@@ -61,7 +61,8 @@ DATA = $(wildcard sql/pg_revisions--*.sql)
 # Regress tests, in the order they run (all share one database).
 REGRESS = install ids add targets upgrade transactional statements tenants squash outside update immutable hostile privileges scale \
 	diff_tables diff_constraints diff_types diff_code diff_errors diff_autogen plan graph_cache diff_depends diff_options diff_kinds \
-	lint lock_retries upgrade_each rehearse revtest drift verify contract diff_indexdef diff_privileges
+	lint lock_retries upgrade_each rehearse revtest drift verify contract diff_indexdef diff_privileges \
+	diff_partitions2 diff_kinds2
 REGRESS_OPTS = --load-extension=pg_revisions
 
 # Isolation specs live in test/specs, their outputs in test/expected.
@@ -115,5 +116,6 @@ clean-client:
 # PGXS does not track header dependencies: rebuild what includes a changed header.
 $(OBJS): src/pg_revisions.h src/syntax.h src/compat.h src/catalog_sql.h
 src/diff.o src/diff_read.o src/diff_indexdef.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/diff_depend.o src/diff_order.o src/diff_types.o src/diff_partitions.o src/diff_autogen.o src/verify.o src/squash.o: src/diff.h
+src/diff_read.o: src/diff_read_partitions.h
 src/lint.o src/lint_rules.o: src/lint.h
 src/revtest.o src/revtest_model.o src/revtest_footprint.o: src/diff.h src/revtest.h

@@ -235,6 +235,7 @@ reset_set(DiffSet *set)
 		set->items[i].rebuild = false;
 		set->items[i].altered = false;
 		set->items[i].visited = false;
+		set->items[i].recreated = false;
 		set->items[i].stmts = NIL;
 		set->items[i].dstmts = NIL;
 	}
@@ -267,6 +268,7 @@ diff_statements(DiffSchema *from, DiffSchema *to)
 		reset_set(b[k]);
 		diff_match(a[k], b[k]);
 	}
+	diff_mark_recreated(from, to);
 	diff_mark_functions(from, to);
 	diff_tables(from, to, &o);
 	diff_objects(from, to, &o);

@@ -79,6 +79,8 @@ struct DiffItem
 	bool		altered;		/* tables: a column dropped or its type changed */
 	bool		visited;		/* views: topological sort marker; tables: a
 								 * key constraint is rebuilt */
+	bool		recreated;		/* tables, partitions: unmatched to be dropped
+								 * and created again (a new partition key) */
 	/* dependencies (diff_depend.c), within the schema */
 	Oid			oid;			/* in its catalog; columns: their table's */
 	Oid			defoid;			/* columns: pg_attrdef row, or InvalidOid;
@@ -121,7 +123,8 @@ struct DiffSchema
 	DiffSet		triggers;		/* key "table.trigger" */
 	DiffSet		policies;		/* key "table.policy"; def: from AS on */
 	DiffSet		types;			/* domains (sub 'd') and composite types ('c') */
-	DiffSet		extensions;		/* installed in the schema */
+	DiffSet		extensions;		/* installed in the schema; def: version,
+								 * extra: default version */
 	DiffSet		partitions;		/* table: the parent; def: the bound; extra:
 								 * the partition key of a partitioned one */
 };
@@ -245,9 +248,14 @@ extern void diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 
 /* diff_partitions.c */
 extern void diff_partitions(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+extern void diff_mark_recreated(DiffSchema *from, DiffSchema *to);
+extern DiffItem *diff_relation(DiffSchema *s, const char *name);
+extern bool diff_relation_rebuilt(DiffSchema *s, DiffItem *rel);
 
 /* diff_types.c: extensions, domains and composite types */
 extern void diff_types(DiffSchema *from, DiffSchema *to, DiffOutput *o);
+extern void diff_models_extension(DiffSchema *live, DiffSchema *models, const char *name,
+								  const char *version);
 
 /* diff_objects.c: constraints, indexes, views, functions, triggers, comments */
 extern void diff_mark_functions(DiffSchema *from, DiffSchema *to);

@@ -22,6 +22,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -42,7 +43,10 @@ typedef struct ModelsContext
 	const char *function;
 } ModelsContext;
 
+typedef struct ModelsRun ModelsRun;
+
 static void models_error_context(void *arg);
+static void note_extension(ModelsRun *run, Node *stmt);
 static void run_model_statement(SqlStatement *statement, void *arg);
 static void check_no_escape(Oid scratch, const char *function);
 static void fill_models(Oid scratch, void *arg);
@@ -62,24 +66,74 @@ models_error_context(void *arg)
 	errcontext("while running the models given to %s", context->function);
 }
 
+/* What autogenerate's steps inside the scratch schema share. */
+struct ModelsRun
+{
+	const char *function;
+	const char *models;
+	const char *live_name;
+	DiffSchema *from;
+	List	  **up;
+	List	  **down;
+	List	   *extensions;		/* CREATE EXTENSION IF NOT EXISTS of the
+								 * models: pairs of name, version (or NULL) */
+	MemoryContext context;		/* where they are allocated */
+};
+
+/*
+ * note_extension
+ *		Remember what a CREATE EXTENSION IF NOT EXISTS of the models asks
+ *		for (name, and VERSION or NULL): when the extension is installed in
+ *		the live schema, the statement does nothing in the scratch schema,
+ *		yet the models have it (diff_models_extension).
+ */
+static void
+note_extension(ModelsRun *run, Node *stmt)
+{
+	CreateExtensionStmt *create;
+	const char *version = NULL;
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (!IsA(stmt, CreateExtensionStmt))
+		return;
+	create = (CreateExtensionStmt *) stmt;
+	if (!create->if_not_exists)
+		return;
+	foreach(lc, create->options)
+	{
+		DefElem    *option = (DefElem *) lfirst(lc);
+
+		if (strcmp(option->defname, "new_version") == 0)
+			version = defGetString(option);
+	}
+	/* the statement's memory is reset after it runs */
+	old = MemoryContextSwitchTo(run->context);
+	run->extensions = lappend(run->extensions, pstrdup(create->extname));
+	run->extensions = lappend(run->extensions, version ? pstrdup(version) : NULL);
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * run_model_statement
  *		Run one statement of the models, refusing one that changes how the
  *		lexer reads the rest (see lexer_setting in apply.c).  An
- *		sql_foreach_statement visitor; arg is the calling function's name.
+ *		sql_foreach_statement visitor; arg is the ModelsRun.
  */
 static void
 run_model_statement(SqlStatement *statement, void *arg)
 {
+	ModelsRun  *run = (ModelsRun *) arg;
 	const char *setting = lexer_setting(statement->raw->stmt);
 
 	if (setting)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the models given to %s set %s", (const char *) arg, setting),
+				 errmsg("the models given to %s set %s", run->function, setting),
 				 errdetail("Statement %d changes how the statements after it are read.",
 						   statement->number),
 				 errhint("Write the models for the default setting (standard_conforming_strings = on).")));
+	note_extension(run, statement->raw->stmt);
 	sql_run_statement(statement, NULL);
 }
 
@@ -106,17 +160,6 @@ check_no_escape(Oid scratch, const char *function)
 				 errhint("Write the models with unqualified names, without SET search_path or CREATE SCHEMA.")));
 }
 
-/* What autogenerate's steps inside the scratch schema share. */
-typedef struct ModelsRun
-{
-	const char *function;
-	const char *models;
-	const char *live_name;
-	DiffSchema *from;
-	List	  **up;
-	List	  **down;
-} ModelsRun;
-
 /* Run the models in the scratch schema: a scratch_run fill step. */
 static void
 fill_models(Oid scratch, void *arg)
@@ -125,11 +168,12 @@ fill_models(Oid scratch, void *arg)
 	ModelsContext context = {run->function};
 	ErrorContextCallback callback;
 
+	run->context = CurrentMemoryContext;
 	callback.callback = models_error_context;
 	callback.arg = &context;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	sql_foreach_statement(run->models, run_model_statement, (void *) run->function);
+	sql_foreach_statement(run->models, run_model_statement, run);
 	error_context_stack = callback.previous;
 }
 
@@ -140,8 +184,13 @@ diff_models(Oid scratch, void *arg)
 	ModelsRun  *run = (ModelsRun *) arg;
 	DiffSchema *to;
 
+	ListCell   *lc;
+
 	check_no_escape(scratch, run->function);
 	to = diff_read_schema(scratch, run->live_name);
+	for (lc = list_head(run->extensions); lc != NULL; lc = lnext(run->extensions, lnext(run->extensions, lc)))
+		diff_models_extension(run->from, to, (const char *) lfirst(lc),
+							  (const char *) lfirst(lnext(run->extensions, lc)));
 	*run->up = diff_statements(run->from, to);
 	*run->down = diff_statements(to, run->from);
 }
@@ -158,7 +207,7 @@ static void
 autogenerate(const char *function, const char *models, Oid live,
 			 const char *live_name, List **up, List **down)
 {
-	ModelsRun	run = {function, models, live_name, NULL, up, down};
+	ModelsRun	run = {function, models, live_name, NULL, up, down, NIL, NULL};
 
 	check_models(function, models);
 

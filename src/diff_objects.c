@@ -13,7 +13,8 @@
  * Everything that uses a function being dropped and created again is
  * rebuilt with it (diff_mark_functions).  Constraints, indexes and triggers
  * of a table being dropped go with it, except foreign keys to other tables,
- * which are dropped first.
+ * which are dropped first.  The indexes and constraints a partition has of
+ * its own are handled as a table's (diff_relation).
  *
  *-------------------------------------------------------------------------
  */
@@ -83,8 +84,9 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		{
 			DiffItem   *f = &from->constraints.items[i];
 			DiffItem   *t = f->match >= 0 ? &to->constraints.items[f->match] : NULL;
-			DiffItem   *table = find_item(&from->tables, f->table);
-			DiffItem   *referenced = find_item(&from->tables, f->extra);
+			/* a table, or a partition (a constraint of its own) */
+			DiffItem   *table = diff_relation(from, f->table);
+			DiffItem   *referenced = diff_relation(from, f->extra);
 			char	   *qtable = diff_qname(o, f->table);
 
 			CHECK_FOR_INTERRUPTS();
@@ -95,7 +97,8 @@ diff_constraints(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			if (table->match < 0 &&
 				(f->sub != 'f' || referenced == NULL || referenced == table))
 				continue;
-			if (t && t->sub == f->sub && diff_str_equal(f->def, t->def) && !table->rebuild &&
+			if (t && t->sub == f->sub && diff_str_equal(f->def, t->def) &&
+				!diff_relation_rebuilt(from, table) &&
 				table->match >= 0 && !mentions_rebuilt_type(o, f->def) && !f->rebuild &&
 				!(f->sub == 'f' && referenced && referenced->visited))
 				continue;
@@ -142,13 +145,15 @@ diff_indexes(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	{
 		DiffItem   *f = &from->indexes.items[i];
 		DiffItem   *t = f->match >= 0 ? &to->indexes.items[f->match] : NULL;
-		DiffItem   *owner = find_item(f->sub == 'm' ? &from->views : &from->tables, f->table);
+		DiffItem   *owner = f->sub == 'm' ? find_item(&from->views, f->table) :
+			diff_relation(from, f->table);
 		bool		owner_goes = owner == NULL || owner->match < 0 ||
 			(f->sub == 'm' && owner->rebuild);
 
 		CHECK_FOR_INTERRUPTS();
 		if (!owner_goes && t && t->sub == f->sub && diff_str_equal(f->def, t->def) &&
-			!owner->rebuild && !mentions_rebuilt_type(o, f->def) && !f->rebuild)
+			!(f->sub == 'm' ? owner->rebuild : diff_relation_rebuilt(from, owner)) &&
+			!mentions_rebuilt_type(o, f->def) && !f->rebuild)
 			continue;
 		f->rebuild = true;
 		if (!owner_goes)
@@ -250,7 +255,7 @@ diff_views(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 			!diff_str_equal(f->def, t->def);
 		for (j = 0; j < f->nlabels && !f->rebuild; j++)
 		{
-			DiffItem   *table = find_item(&from->tables, f->labels[j]);
+			DiffItem   *table = diff_relation(from, f->labels[j]);
 			DiffItem   *view = find_item(&from->views, f->labels[j]);
 
 			if ((table && (table->match < 0 || table->altered)) || (view && view->rebuild))

@@ -17,6 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "diff.h"
+#include "diff_read_partitions.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -129,13 +130,18 @@ static const char *const columns_query =
 "  AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') idn ON true"
 " WHERE" TABLE_FILTER;
 
+/*
+ * A foreign key referencing a partitioned table has clones (conparentid)
+ * on the referencing table, one per partition: its own, not read.
+ */
 static const char *const constraints_query =
 "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid),"
 DESCRIPTION("pg_catalog.pg_constraint", "co.oid", "0") ","
 " (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = co.confrelid AND r.relnamespace = $1),"
 " co.oid"
 " FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
-" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND" TABLE_FILTER;
+" WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conparentid = 0 AND" TABLE_FILTER
+PARTITION_CONSTRAINTS;
 
 /*
  * An index on plain columns: no expression, predicate, INCLUDE, storage
@@ -162,7 +168,8 @@ PLAIN_INDEX
 OWNER_FILTER("c.relname")
 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = x.indexrelid"
 "  AND co.conrelid = x.indrelid AND co.contype IN ('p', 'u', 'x'))"
-NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid");
+NOT_EXTENSION_MEMBER("pg_catalog.pg_class", "c.oid")
+PARTITION_INDEXES;
 
 static const char *const sequences_query =
 "SELECT c.relname, pg_catalog.format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',"
@@ -280,8 +287,11 @@ DESCRIPTION("pg_catalog.pg_type", "t.oid", "0") ", t.oid, t.typrelid,"
 OWNER_FILTER("t.typname")
 NOT_EXTENSION_MEMBER("pg_catalog.pg_type", "t.oid");
 
+/* Extensions: their version, and the default version CREATE EXTENSION installs. */
 static const char *const extensions_query =
-"SELECT x.extname FROM pg_catalog.pg_extension x WHERE x.extnamespace = $1";
+"SELECT x.extname, x.extversion, (SELECT a.default_version FROM pg_catalog.pg_available_extensions a"
+"  WHERE a.name = x.extname)"
+" FROM pg_catalog.pg_extension x WHERE x.extnamespace = $1";
 
 /* The queries in the order diff_read_schema_owners runs them. */
 enum
@@ -777,17 +787,17 @@ diff_read_prepare(void)
 	for (int q = 0; q < NUM_QUERIES; q++)
 	{
 		StringInfoData text;
-		const char *all = strstr(texts[q], "$2 IS NULL OR ");
+		const char *rest = texts[q];
+		const char *all;
 
 		/* Owners always given (functions: always all, $2 NULL). */
 		initStringInfo(&text);
-		if (all && q != Q_FUNCTIONS)
+		while (q != Q_FUNCTIONS && (all = strstr(rest, "$2 IS NULL OR ")) != NULL)
 		{
-			appendBinaryStringInfo(&text, texts[q], all - texts[q]);
-			appendStringInfoString(&text, all + strlen("$2 IS NULL OR "));
+			appendBinaryStringInfo(&text, rest, all - rest);
+			rest = all + strlen("$2 IS NULL OR ");
 		}
-		else
-			appendStringInfoString(&text, texts[q]);
+		appendStringInfoString(&text, rest);
 		p->plans[q] = SPI_prepare_cursor(text.data, 2, argtypes, CURSOR_OPT_GENERIC_PLAN);
 		if (p->plans[q] == NULL)
 			elog(ERROR, "could not prepare a schema query: %s", SPI_result_code_string(SPI_result));
@@ -1076,6 +1086,8 @@ diff_read_schema_owners(Oid nsp, const char *out, ArrayType *owners, DiffReadPla
 		CHECK_FOR_INTERRUPTS();
 		s->extensions.items[i].name = column(i, 1);
 		s->extensions.items[i].key = s->extensions.items[i].name;
+		s->extensions.items[i].def = column(i, 2);	/* version */
+		s->extensions.items[i].extra = column(i, 3);	/* default version */
 	}
 	SPI_freetuptable(SPI_tuptable);
 

@@ -37,6 +37,7 @@ static void alter_column(DiffItem *f, DiffItem *t, const char *qtable, bool type
 						 DiffItem *ftable, DiffOutput *o);
 static void diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft,
 						 DiffOutput *o);
+static bool owner_gone(DiffSchema *from, DiffItem *f);
 static void diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 static char *enum_labels(DiffItem *e);
 static bool is_subsequence(DiffItem *f, DiffItem *t);
@@ -458,6 +459,26 @@ diff_columns(DiffSchema *from, DiffSchema *to, DiffItem *ft, DiffOutput *o)
 }
 
 /*
+ * owner_gone
+ *		Is sequence f of "from" owned by a column that is dropped (or
+ *		recreated with its table)?  Then it is disowned first, so that it
+ *		survives, and owned again if it must be.
+ */
+static bool
+owner_gone(DiffSchema *from, DiffItem *f)
+{
+	char	   *key;
+	int			c;
+
+	if (f->table == NULL)
+		return false;
+	key = psprintf("%s\x01%s", f->table, f->extra);
+	c = diff_find(&from->columns, key);
+	pfree(key);
+	return c < 0 || from->columns.items[c].match < 0;
+}
+
+/*
  * diff_sequences
  *		Sequences that are not identity sequences: created, altered, owned
  *		by their column, dropped unless their owning column's drop takes
@@ -472,16 +493,9 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 	{
 		DiffItem   *f = &from->sequences.items[i];
 		DiffItem   *t = f->match >= 0 ? &to->sequences.items[f->match] : NULL;
-		bool		owner_dropped = false;
+		bool		owner_dropped = owner_gone(from, f);
 
 		CHECK_FOR_INTERRUPTS();
-		if (f->table)
-		{
-			char	   *key = psprintf("%s\x01%s", f->table, f->extra);
-			int			c = diff_find(&from->columns, key);
-
-			owner_dropped = c < 0 || from->columns.items[c].match < 0;
-		}
 		if (t == NULL && !owner_dropped)
 			diff_for(diff_emit(o, STAGE_DROP_SEQUENCE,
 							   psprintf("drops sequence %s and its current value", diff_qname(o, f->name)),
@@ -507,7 +521,7 @@ diff_sequences(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 								t->seqmin, t->seqmax);
 			diff_emit(o, STAGE_CREATE_SEQUENCE, NULL, "ALTER SEQUENCE %s %s", qseq, t->def);
 		}
-		if (t->table && (f == NULL || !diff_str_equal(f->table, t->table) ||
+		if (t->table && (f == NULL || owner_gone(from, f) || !diff_str_equal(f->table, t->table) ||
 						 !diff_str_equal(f->extra, t->extra)))
 			diff_emit(o, STAGE_OWN_SEQUENCE, NULL, "ALTER SEQUENCE %s OWNED BY %s.%s",
 					  qseq, diff_qname(o, t->table), quote_identifier(t->extra));
@@ -697,6 +711,8 @@ diff_tables(DiffSchema *from, DiffSchema *to, DiffOutput *o)
 		CHECK_FOR_INTERRUPTS();
 		if (f->match < 0)
 			diff_for(diff_emit(o, STAGE_DROP_TABLE,
+							   f->recreated ?
+							   psprintf("recreates table %s for its new partition key (PostgreSQL cannot change one in place): it is dropped with its partitions and all their rows, and created again empty", diff_qname(o, f->name)) :
 							   psprintf("drops table %s and all its rows", diff_qname(o, f->name)),
 							   "DROP TABLE %s", diff_qname(o, f->name)),
 					 f);

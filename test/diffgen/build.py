@@ -317,7 +317,40 @@ def build_a(r):
         add_matview_index(r, m)
     for _ in range(r.randint(0, 2)):
         add_trigger(r, m)
+    if r.random() < 0.4:
+        add_domain_in_use(r, m)
+    if r.random() < 0.4:
+        add_ptable(r, m)
     return m
+
+
+def add_domain_in_use(r, m):
+    """A domain (with a check) that a column of a table uses: its base type
+    may change (mutations.mut_domain_base)."""
+    base, check = r.choice([('integer', 'VALUE > 0'), ('text', 'length(VALUE) < 50'),
+                            ('numeric(10,2)', 'VALUE >= 0')])
+    d = Obj(name=m.fresh('d'), base=base, check=check, default=None, not_null=False)
+    m.domains.append(d)
+    t = r.choice(m.tables)
+    t.next_col += 1
+    t.cols.append(Obj(name='c%d' % t.next_col, type=d.name, default=None, not_null=False, identity=None,
+                      generated=None, comment=None))
+
+
+def add_ptable(r, m):
+    """A partitioned table (see model.ptable_ddl) with a partition or two,
+    one with an index or a check of its own, maybe a view reading it."""
+    pt = Obj(name=m.fresh('pt'), cols=[], parts=[], index=None, view=None,
+             key=r.choice(['range', 'list', 'range2']))
+    for i in r.sample(range(6), r.randint(1, 2)):
+        pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10, own=[]))
+    p = r.choice(pt.parts)
+    if r.random() < 0.5:
+        kind = r.choice(['index', 'check'])
+        p.own.append(Obj(kind=kind, name=m.fresh('pix' if kind == 'index' else 'pck'), n=r.randint(0, 5)))
+    if r.random() < 0.5:
+        pt.view = m.fresh('pv')
+    m.ptables.append(pt)
 
 
 # ---------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class Model:
         self.domains = []    # Obj(name, base, check, default, not_null): columns may use them
         self.composites = [] # Obj(name, attrs [(name, type)]): used by no column
         self.policies = []   # Obj(name, table, cmd, expr, permissive); table.rls, table.force_rls
-        self.ptables = []    # Obj(name, cols, parts [Obj(name, lo, hi)], index): partitioned by RANGE (k)
+        self.ptables = []    # Obj(name, cols, parts [Obj(name, lo, hi, own)], index, key, view): ptable_ddl
         self.counter = {}    # kind -> last number used, for fresh names
 
     def fresh(self, prefix):
@@ -103,12 +103,7 @@ class Model:
         for t in self.tables:
             out.append(table_ddl(t))
         for pt in self.ptables:
-            out.append('CREATE TABLE %s (id integer, k integer NOT NULL%s) PARTITION BY RANGE (k);'
-                       % (pt.name, ''.join(', %s text' % c for c in pt.cols)))
-            for p in pt.parts:
-                out.append('CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d);' % (p.name, pt.name, p.lo, p.hi))
-            if pt.index:
-                out.append('CREATE INDEX %s ON %s (k);' % (pt.index, pt.name))
+            out.extend(ptable_ddl(pt))
         for t in self.tables:
             for fk in t.fks:
                 out.append('ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE %s%s%s;'
@@ -170,6 +165,41 @@ class Model:
         for tr in self.triggers:
             c('TRIGGER %s ON %s' % (tr.name, tr.table), tr.comment)
         return out
+
+
+PARTITION_KEYS = {'range': 'RANGE (k)', 'list': 'LIST (k)', 'range2': 'RANGE (k, id)'}
+
+
+def partition_bound(key, p):
+    """The bound of partition p (slot [lo, hi) of k) for a partition key."""
+    if key == 'list':
+        return 'FOR VALUES IN (%s)' % ', '.join(str(v) for v in range(p.lo, p.hi))
+    if key == 'range2':
+        return 'FOR VALUES FROM (%d, MINVALUE) TO (%d, MINVALUE)' % (p.lo, p.hi)
+    return 'FOR VALUES FROM (%d) TO (%d)' % (p.lo, p.hi)
+
+
+def ptable_ddl(pt):
+    """A partitioned table (its key: pt.key, a key of PARTITION_KEYS, or
+    'plain': not partitioned, no partitions), its partitions with what each
+    has of its own (indexes and checks: p.own), its index on k, and a view
+    reading it (pt.view)."""
+    key = getattr(pt, 'key', 'range')
+    out = ['CREATE TABLE %s (id integer, k integer NOT NULL%s)%s;'
+           % (pt.name, ''.join(', %s text' % c for c in pt.cols),
+              '' if key == 'plain' else ' PARTITION BY ' + PARTITION_KEYS[key])]
+    for p in ([] if key == 'plain' else pt.parts):
+        out.append('CREATE TABLE %s PARTITION OF %s %s;' % (p.name, pt.name, partition_bound(key, p)))
+        for o in getattr(p, 'own', []):
+            if o.kind == 'index':
+                out.append('CREATE INDEX %s ON %s (id) WHERE id > %d;' % (o.name, p.name, o.n))
+            else:
+                out.append('ALTER TABLE %s ADD CONSTRAINT %s CHECK (id > %d);' % (p.name, o.name, -o.n))
+    if pt.index:
+        out.append('CREATE INDEX %s ON %s (k);' % (pt.index, pt.name))
+    if getattr(pt, 'view', None):
+        out.append('CREATE VIEW %s AS SELECT id, k FROM %s WHERE k > 0;' % (pt.view, pt.name))
+    return out
 
 
 def reader_ddl(rd):

@@ -535,7 +535,12 @@ def mut_reader(r, m):
 
 
 DOMAIN_BASES = {'integer': ('VALUE > 0', '1'), 'text': ('length(VALUE) < 50', "'d'"),
-                'numeric(10,2)': ('VALUE >= 0', '0')}
+                'numeric(10,2)': ('VALUE >= 0', '0'), 'bigint': ('VALUE > 0', '1'),
+                'varchar(60)': ('length(VALUE) < 50', "'d'"), 'numeric(12,2)': ('VALUE >= 0', '0')}
+# A domain's other base type, with the same check and default (ALTER DOMAIN
+# cannot change it: rev_diff rebuilds the domain while columns use it).
+DOMAIN_REBASE = {'integer': 'bigint', 'bigint': 'integer', 'text': 'varchar(60)', 'varchar(60)': 'text',
+                 'numeric(10,2)': 'numeric(12,2)', 'numeric(12,2)': 'numeric(10,2)'}
 
 
 def mut_domain(r, m):
@@ -628,7 +633,7 @@ def mut_partitions(r, m):
     if not m.ptables or r.random() < 0.2:
         pt = Obj(name=m.fresh('pt'), cols=[], parts=[], index=None)
         for i in r.sample(range(6), r.randint(1, 3)):
-            pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10))
+            pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10, own=[]))
         m.ptables.append(pt)
         return 'add partitioned table %s' % pt.name
     pt = r.choice(m.ptables)
@@ -638,7 +643,7 @@ def mut_partitions(r, m):
         m.ptables.remove(pt)
     elif what == 'add part' and len(used) < 6:
         i = r.choice([x for x in range(6) if x not in used])
-        pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10))
+        pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10, own=[]))
     elif what == 'drop part' and pt.parts:
         pt.parts.remove(r.choice(pt.parts))
     elif what == 'bound' and pt.parts:
@@ -654,6 +659,56 @@ def mut_partitions(r, m):
     else:
         return None
     return 'partitioned table %s %s' % (pt.name, what)
+
+
+def mut_domain_base(r, m):
+    """A domain's base type changes (int <-> bigint, text <-> varchar,
+    numeric precision), often while a column uses it."""
+    if not m.domains:
+        return None
+    d = r.choice(m.domains)
+    d.base = DOMAIN_REBASE[d.base]
+    used = [t.name for t in m.tables for c in t.cols if c.type == d.name]
+    return 'domain %s base type %s%s' % (d.name, d.base, ' (used by %s)' % ', '.join(used) if used else '')
+
+
+def mut_partition_key(r, m):
+    """A partitioned table's key changes (RANGE (k), LIST (k), RANGE (k,
+    id)), or it becomes a plain table, or a plain one partitioned: the table
+    is recreated, with a view reading it rebuilt."""
+    if not m.ptables:
+        return None
+    pt = r.choice(m.ptables)
+    old = getattr(pt, 'key', 'range')
+    pt.key = r.choice([k for k in ('range', 'list', 'range2', 'plain') if k != old])
+    if old == 'plain' and not pt.parts:
+        i = r.randrange(6)
+        pt.parts.append(Obj(name='%s_p%d' % (pt.name, i), lo=10 * i, hi=10 * i + 10, own=[]))
+    if pt.key == 'plain':
+        pt.parts = []
+    if r.random() < 0.5:
+        pt.view = None if getattr(pt, 'view', None) else m.fresh('pv')
+    return 'partitioned table %s key %s -> %s' % (pt.name, old, pt.key)
+
+
+def mut_partition_own(r, m):
+    """What a partition has of its own: an index (partial, on id: never one
+    of its parent's) or a check constraint, added, dropped or changed."""
+    parts = [p for pt in m.ptables if getattr(pt, 'key', 'range') != 'plain' for p in pt.parts]
+    if not parts:
+        return None
+    p = r.choice(parts)
+    own = p.__dict__.setdefault('own', [])
+    what = r.choice(['add', 'drop', 'change']) if own else 'add'
+    if what == 'add':
+        kind = r.choice(['index', 'check'])
+        own.append(Obj(kind=kind, name=m.fresh('pix' if kind == 'index' else 'pck'), n=r.randint(0, 5)))
+    elif what == 'drop':
+        own.remove(r.choice(own))
+    else:
+        o = r.choice(own)
+        o.n += 1
+    return 'partition %s own %s' % (p.name, what)
 
 
 def mut_teardown(r, m):
@@ -708,5 +763,8 @@ MUTATIONS = [
     ('composite type', mut_composite),
     ('row level security', mut_rls),
     ('partitions', mut_partitions),
+    ('domain base type', mut_domain_base),
+    ('partition key', mut_partition_key),
+    ('partition own index or check', mut_partition_own),
     ('privileges', mut_privileges),
 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Script test: round-trip property test of rev_diff.
 #
-# test/diffgen/gen.py makes DIFF_PAIRS (default: one per mutation kind, 41)
+# test/diffgen/gen.py makes DIFF_PAIRS (default: one per mutation kind, 44)
 # random pairs of schemas A
 # and B from DIFF_SEED (default 1; DIFF_SEED=random draws one): B is A plus a
 # few random mutations (add, drop, change) of tables (storage parameters,
@@ -13,12 +13,15 @@
 # check options), materialized views (and their indexes), functions (also
 # called by defaults and checks), procedures, routines needing a table (BEGIN
 # ATOMIC body, row type argument), triggers (UPDATE OF, WHEN), comments,
-# partitioned tables (partitions added, dropped, their bounds moved), owners
-# and privileges (table, column, sequence, view, routine, type privileges,
-# grant options, PUBLIC: half of the pairs, and those changing them, run with
-# pg_revisions.diff_privileges on, as roles regress_dg_r1..3 made here), and
-# the whole schema torn down; every kind of mutation is made in at least one pair
-# once DIFF_PAIRS is at least the number of kinds (41).
+# partitioned tables (partitions added, dropped, their bounds moved; the
+# partition key changed, or the table made plain or partitioned: recreated;
+# a partition's own indexes and checks), domains whose base type changes
+# while columns use them, owners and privileges (table, column, sequence,
+# view, routine, type privileges, grant options, PUBLIC: half of the pairs,
+# and those changing them, run with pg_revisions.diff_privileges on, as roles
+# regress_dg_r1..3 made here), and the whole schema torn down; every kind of
+# mutation is made in at least one pair once DIFF_PAIRS is at least the
+# number of kinds (44).
 # For each pair, in a fresh database:
 #
 #   1. schemas a and a_orig are built from A, b from B, and decoy from A too;
