@@ -116,6 +116,6 @@ clean-client:
 # PGXS does not track header dependencies: rebuild what includes a changed header.
 $(OBJS): src/pg_revisions.h src/syntax.h src/compat.h src/catalog_sql.h
 src/diff.o src/diff_read.o src/diff_indexdef.o src/diff_qualify.o src/diff_tables.o src/diff_objects.o src/diff_depend.o src/diff_order.o src/diff_types.o src/diff_partitions.o src/diff_autogen.o src/verify.o src/squash.o: src/diff.h
-src/diff_read.o: src/diff_read_partitions.h
+src/diff_read.o: src/diff_read_partitions.h src/diff_read_queries.h
 src/lint.o src/lint_rules.o: src/lint.h
 src/revtest.o src/revtest_model.o src/revtest_footprint.o: src/diff.h src/revtest.h

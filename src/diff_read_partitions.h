@@ -6,7 +6,7 @@
  *	  keep diff_read.c's queries readable.  Each is a UNION ALL branch
  *	  appended to the query reading the same kind on tables, with the same
  *	  columns and parameters ($1 the schema, $2 the owners), and uses the
- *	  macros diff_read.c defines before including this file.
+ *	  macros of diff_read_queries.h, which includes this file.
  *
  *-------------------------------------------------------------------------
  */
