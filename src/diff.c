@@ -20,6 +20,7 @@
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -64,6 +65,18 @@ diff_emit(DiffOutput *o, DiffStage stage, const char *loss, const char *fmt,...)
 	stmt->seq = list_length(o->stmts);
 	o->stmts = lappend(o->stmts, stmt);
 	return stmt;
+}
+
+/*
+ * diff_aside_name
+ *		The name (unquoted) a type is renamed to while a new one takes its
+ *		name: name + "_pgrev_old", name cut on a character boundary so that
+ *		the whole fits NAMEDATALEN.
+ */
+char *
+diff_aside_name(const char *name)
+{
+	return psprintf("%.*s_pgrev_old", pg_mbcliplen(name, strlen(name), 50), name);
 }
 
 /* name (unquoted) qualified with the output schema, quoted as needed. */

@@ -233,6 +233,7 @@ extern List *diff_order(DiffSchema *from, DiffSchema *to, DiffOutput *o);
 /* diff.c */
 extern DiffStmt *diff_emit(DiffOutput *o, DiffStage stage, const char *loss,
 					  const char *fmt,...) pg_attribute_printf(4, 5);
+extern char *diff_aside_name(const char *name);
 extern char *diff_qname(DiffOutput *o, const char *name);
 extern bool diff_str_equal(const char *a, const char *b);
 extern void diff_comment(DiffOutput *o, const char *object, const char *to,

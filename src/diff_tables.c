@@ -19,7 +19,6 @@
 #include "diff.h"
 
 #include "catalog/pg_type.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
@@ -570,9 +569,7 @@ rebuild_enum(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 			 DiffOutput *o)
 {
 	char	   *qtype = diff_qname(o, t->name);
-	/* the new name must fit NAMEDATALEN: cut on a character boundary */
-	char	   *old = psprintf("%.*s_pgrev_old", pg_mbcliplen(t->name, strlen(t->name), 50),
-							   t->name);
+	char	   *old = diff_aside_name(t->name);
 	char	   *qarray = psprintf("%s[]", qtype);
 	StringInfoData removed;
 	int			i;

@@ -29,7 +29,6 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -251,9 +250,7 @@ rebuild_domain(DiffSchema *from, DiffSchema *to, DiffItem *f, DiffItem *t,
 			   DiffOutput *o)
 {
 	char	   *qname = diff_qname(o, t->name);
-	/* the old name must fit NAMEDATALEN: cut on a character boundary */
-	char	   *old = psprintf("%.*s_pgrev_old", pg_mbcliplen(t->name, strlen(t->name), 50),
-							   t->name);
+	char	   *old = diff_aside_name(t->name);
 	char	   *qarray = psprintf("%s[]", qname);
 	int			i;
 
